@@ -1,0 +1,188 @@
+"""Reader for the EyePACS layout of Kaggle's ``diabetic-retinopathy-detection`` competition.
+
+Layout (as Kaggle ships it)::
+
+    ROOT/trainLabels.csv      columns ``image,level`` (``image`` has no extension, e.g. ``10_left``)
+    ROOT/train/10_left.jpeg
+    ROOT/train/10_right.jpeg
+    ...
+
+Levels: 0 no DR, 1 mild, 2 moderate, 3 severe, 4 proliferative.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from lib.data.report import DatasetReport, is_synthetic
+
+LABELS_FILE = "trainLabels.csv"
+IMAGES_DIR = "train"
+IMAGE_EXTENSIONS = (".jpeg", ".jpg")
+LEVELS = (0, 1, 2, 3, 4)
+LEVEL_NAMES = {0: "No DR", 1: "Mild", 2: "Moderate", 3: "Severe", 4: "Proliferative"}
+REQUIRED_COLUMNS = ("image", "level")
+
+_JPEG_START = b"\xff\xd8\xff"
+_JPEG_END = b"\xff\xd9"
+# Some encoders pad after the end-of-image marker; look for it in the last bytes, not only the last two.
+_TAIL_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class FundusPhoto:
+    """One labelled fundus photograph."""
+
+    image: str  # the CSV's id, e.g. "10_left"
+    level: int  # 0..4
+    path: Path
+    patient: str  # "10"
+    eye: str  # "left", "right" or "" when the name does not say
+
+
+def check_jpeg(path: Path) -> str | None:
+    """Cheap structural check of a JPEG file without decoding it.
+
+    Returns ``None`` when the file starts with the JPEG start-of-image marker and has the
+    end-of-image marker near its end, else a sentence saying what is wrong (empty, not a JPEG,
+    truncated). Full decoding errors are caught later, when the photo is preprocessed.
+    """
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            return "the file is empty"
+        with open(path, "rb") as f:
+            head = f.read(3)
+            f.seek(max(0, size - _TAIL_BYTES))
+            tail = f.read()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if head != _JPEG_START:
+        return "is not a JPEG file (no JPEG start marker)"
+    if _JPEG_END not in tail:
+        return f"is truncated ({size} bytes, no JPEG end marker): re-extract it from the archive"
+    return None
+
+
+def _split_name(image: str) -> tuple[str, str]:
+    patient, _, eye = image.rpartition("_")
+    if eye in ("left", "right") and patient:
+        return patient, eye
+    return image, ""
+
+
+def read_eyepacs(root: str | Path, *, check_files: bool = True) -> DatasetReport:
+    """Read and validate an EyePACS folder.
+
+    Parameters
+    ----------
+    root : path
+        The folder holding ``trainLabels.csv`` and ``train/``.
+    check_files : bool, keyword-only
+        Also check each JPEG's start and end markers (fast: a few bytes per file).
+
+    Returns
+    -------
+    DatasetReport
+        ``items`` is a list of :class:`FundusPhoto` sorted by image id; ``problems`` names each
+        skipped row or file: ``bad_level``, ``duplicate_row``, ``missing_image`` (a label row
+        whose photo is not there, common when only part of EyePACS is unzipped),
+        ``unlabelled_image`` and ``corrupt_jpeg``. ``summary`` holds the level histogram.
+        Never raises for bad content; a missing folder or CSV sets ``fatal``.
+    """
+    root = Path(root)
+    report = DatasetReport(task="dr", path=root, synthetic=is_synthetic(root))
+    if not root.is_dir():
+        report.fatal = f"folder {root} does not exist"
+        return report
+    csv_path = root / LABELS_FILE
+    images_dir = root / IMAGES_DIR
+    if not csv_path.is_file():
+        report.fatal = f"{LABELS_FILE} not found in {root} (expected Kaggle's layout: {LABELS_FILE} and {IMAGES_DIR}/)"
+        return report
+    if not images_dir.is_dir():
+        report.fatal = f"folder {IMAGES_DIR}/ not found in {root}"
+        return report
+    try:
+        table = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        report.fatal = f"{LABELS_FILE} cannot be parsed as CSV: {exc}"
+        return report
+    table.columns = [c.strip() for c in table.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
+    if missing:
+        report.fatal = (
+            f"{LABELS_FILE} lacks the column(s) {', '.join(missing)}; "
+            f"found {', '.join(table.columns) or 'none'}, expected image,level"
+        )
+        return report
+
+    on_disk: dict[str, str] = {}
+    with os.scandir(images_dir) as entries:
+        for entry in entries:
+            stem, ext = os.path.splitext(entry.name)
+            if ext.lower() in IMAGE_EXTENSIONS and entry.is_file():
+                on_disk[stem] = entry.name
+
+    labelled: dict[str, int] = {}
+    for row_number, (image, level_text) in enumerate(zip(table["image"], table["level"]), start=2):
+        image = image.strip()
+        where = f"{LABELS_FILE}:{row_number}"
+        if not image:
+            report.add(where, "bad_row", "empty image name")
+            continue
+        try:
+            level = int(level_text.strip())
+        except ValueError:
+            report.add(where, "bad_level", f"level {level_text!r} of {image} is not a whole number 0-4")
+            continue
+        if level not in LEVELS:
+            report.add(where, "bad_level", f"level {level} of {image} is outside 0-4")
+            continue
+        if image in labelled:
+            report.add(where, "duplicate_row", f"{image} is listed again (first level {labelled[image]}, kept)")
+            continue
+        labelled[image] = level
+
+    for image in sorted(labelled):
+        if image not in on_disk:
+            report.add(f"{IMAGES_DIR}/{image}.jpeg", "missing_image", "listed in the CSV but no photo on disk")
+            continue
+        path = images_dir / on_disk[image]
+        if check_files:
+            trouble = check_jpeg(path)
+            if trouble:
+                report.add(f"{IMAGES_DIR}/{on_disk[image]}", "corrupt_jpeg", trouble)
+                continue
+        patient, eye = _split_name(image)
+        report.items.append(FundusPhoto(image, labelled[image], path, patient, eye))
+    for image in sorted(set(on_disk) - set(labelled)):
+        report.add(f"{IMAGES_DIR}/{on_disk[image]}", "unlabelled_image", f"photo has no row in {LABELS_FILE}")
+
+    levels = [p.level for p in report.items]
+    histogram = {level: levels.count(level) for level in LEVELS}
+    report.summary = {
+        "levels": histogram,
+        "largest_class_share": round(max(histogram.values()) / len(levels), 4) if levels else None,
+        "patients": len({p.patient for p in report.items}),
+    }
+    if not report.items and report.fatal is None:
+        report.fatal = "no usable labelled photo"
+    return report
+
+
+def as_frame(photos: list[FundusPhoto]) -> pd.DataFrame:
+    """The photos as a table with columns image, level, path, patient, eye (one row each)."""
+    return pd.DataFrame(
+        {
+            "image": [p.image for p in photos],
+            "level": pd.Series([p.level for p in photos], dtype="int64"),
+            "path": [str(p.path) for p in photos],
+            "patient": [p.patient for p in photos],
+            "eye": [p.eye for p in photos],
+        }
+    )

@@ -1,0 +1,165 @@
+"""Reader for the 3D part of Kaggle's ``kmader/finding-lungs-in-ct-data``.
+
+Layout::
+
+    ROOT/3d_images/IMG_0002.nii.gz    a CT volume, slices on axis 0, each 512x512, Hounsfield units
+    ROOT/3d_images/MASK_0002.nii.gz   its lung mask, same shape, values 0 / 255
+
+Volumes are read through nibabel's array proxy in their on-disk dtype (int16 for the Kaggle files),
+then strided in-plane, so no float64 copy of a full-resolution volume is ever made.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+from lib.data.report import DatasetReport, is_synthetic
+
+VOLUMES_DIR = "3d_images"
+_IMAGE_RE = re.compile(r"^IMG_(\d+)\.nii(\.gz)?$")
+_MASK_RE = re.compile(r"^MASK_(\d+)\.nii(\.gz)?$")
+
+
+@dataclass(frozen=True)
+class VolumePair:
+    volume_id: str  # "0002"
+    image_path: Path
+    mask_path: Path
+    shape: tuple[int, ...] = ()
+
+
+class BadVolumeError(ValueError):
+    """A volume that cannot be used; the message names the file and says why."""
+
+
+def _open(path: Path) -> nib.Nifti1Image:
+    try:
+        return nib.load(str(path))
+    except Exception as exc:  # nibabel raises several types for damaged headers
+        raise BadVolumeError(f"{path.name} cannot be read as NIfTI ({type(exc).__name__}: {exc})") from exc
+
+
+def _check_headers(pair: VolumePair) -> tuple[int, ...]:
+    image, mask = _open(pair.image_path), _open(pair.mask_path)
+    if len(image.shape) != 3:
+        raise BadVolumeError(f"{pair.image_path.name} has shape {image.shape}, expected 3 axes (slices, rows, columns)")
+    if tuple(mask.shape) != tuple(image.shape):
+        raise BadVolumeError(f"{pair.mask_path.name} has shape {mask.shape} but {pair.image_path.name} has {image.shape}")
+    return tuple(int(s) for s in image.shape)
+
+
+def _read_strided(path: Path, stride: int) -> np.ndarray:
+    image = _open(path)
+    try:
+        raw = np.asanyarray(image.dataobj.get_unscaled())  # on-disk dtype, no float64 copy
+    except Exception as exc:  # truncated gzip, short file
+        raise BadVolumeError(f"{path.name} is damaged ({type(exc).__name__}: {exc})") from exc
+    if np.issubdtype(raw.dtype, np.floating):
+        bad = int(np.count_nonzero(~np.isfinite(raw)))
+        if bad:
+            raise BadVolumeError(f"{path.name} has {bad} NaN or infinite voxels")
+    strided = np.ascontiguousarray(raw[:, ::stride, ::stride])
+    del raw
+    slope, inter = image.dataobj.slope, image.dataobj.inter
+    out = strided.astype(np.float32)
+    if slope is not None and np.isfinite(slope) and slope not in (0, 1):
+        out *= np.float32(slope)
+    if inter is not None and np.isfinite(inter) and inter != 0:
+        out += np.float32(inter)
+    return out
+
+
+def load_volume(pair: VolumePair, *, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Read one CT volume and its mask, keeping every ``stride``-th row and column.
+
+    Parameters
+    ----------
+    pair : VolumePair
+    stride : int, keyword-only
+        In-plane step (axes 1 and 2); axis 0 (slices) is kept whole. 8 turns 512x512 into 64x64.
+
+    Returns
+    -------
+    image : ndarray of shape (N, H // stride, W // stride), float32, Hounsfield units as stored
+    mask : ndarray of the same shape, uint8 in {0, 1}
+
+    Raises
+    ------
+    BadVolumeError
+        Naming the file: unreadable, damaged, not 3D, shapes differ, NaN voxels, mask values
+        other than 0 / 255 (or 0 / 1).
+    """
+    if stride < 1:
+        raise ValueError(f"stride must be a positive integer, got {stride}")
+    _check_headers(pair)
+    image = _read_strided(pair.image_path, stride)
+    mask_values = _read_strided(pair.mask_path, stride)
+    values = set(np.unique(mask_values).tolist())
+    if values <= {0.0, 1.0}:
+        mask = mask_values.astype(np.uint8)
+    elif values <= {0.0, 255.0}:
+        mask = (mask_values == 255).astype(np.uint8)
+    else:
+        shown = ", ".join(f"{v:g}" for v in sorted(values)[:6])
+        raise BadVolumeError(f"{pair.mask_path.name} has values {shown}; expected 0 and 255")
+    return image, mask
+
+
+def read_lung3d(root: str | Path, *, deep: bool = False) -> DatasetReport:
+    """Find and validate the volume/mask pairs.
+
+    Parameters
+    ----------
+    root : path
+        The folder holding ``3d_images/``.
+    deep : bool, keyword-only
+        Also read every voxel (catches truncated files and NaN voxels; seconds per real volume).
+        Without it only the headers are read (shapes).
+
+    Returns
+    -------
+    DatasetReport
+        ``items`` is a list of :class:`VolumePair` (with ``shape``); problems: ``missing_mask``,
+        ``missing_image``, ``bad_file``. ``summary`` lists each volume's shape.
+    """
+    root = Path(root)
+    report = DatasetReport(task="lung3d", path=root, synthetic=is_synthetic(root))
+    folder = root / VOLUMES_DIR
+    if not root.is_dir():
+        report.fatal = f"folder {root} does not exist"
+        return report
+    if not folder.is_dir():
+        report.fatal = f"folder {VOLUMES_DIR}/ not found in {root}"
+        return report
+    images: dict[str, Path] = {}
+    masks: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if m := _IMAGE_RE.match(path.name):
+            images[m.group(1)] = path
+        elif m := _MASK_RE.match(path.name):
+            masks[m.group(1)] = path
+    for volume_id, image_path in images.items():
+        if volume_id not in masks:
+            report.add(f"{VOLUMES_DIR}/{image_path.name}", "missing_mask", f"no MASK_{volume_id}.nii.gz beside it")
+            continue
+        pair = VolumePair(volume_id, image_path, masks[volume_id])
+        try:
+            shape = _check_headers(pair)
+            if deep:
+                load_volume(pair, stride=1)
+        except BadVolumeError as exc:
+            report.add(f"{VOLUMES_DIR}/{image_path.name}", "bad_file", str(exc))
+            continue
+        report.items.append(VolumePair(volume_id, image_path, masks[volume_id], shape))
+    for volume_id, mask_path in masks.items():
+        if volume_id not in images:
+            report.add(f"{VOLUMES_DIR}/{mask_path.name}", "missing_image", f"no IMG_{volume_id}.nii.gz beside it")
+    report.summary = {"volumes": {p.volume_id: "x".join(map(str, p.shape)) for p in report.items}}
+    if not report.items and report.fatal is None:
+        report.fatal = "no usable volume/mask pair"
+    return report

@@ -1,0 +1,108 @@
+"""What a dataset reader found: the usable items and the problems, named by file."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file (or with the dataset as a whole).
+
+    Attributes
+    ----------
+    file : str
+        The file the problem is about, relative to the dataset folder where possible
+        (``"train/10_left.jpeg"``), or the folder itself for dataset-wide problems.
+    kind : str
+        A short machine-readable category, e.g. ``"missing_image"``, ``"corrupt_jpeg"``.
+    message : str
+        A sentence for a person: what is wrong and, where it helps, what was expected.
+    """
+
+    file: str
+    kind: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"file": self.file, "kind": self.kind, "message": self.message}
+
+
+@dataclass
+class DatasetReport:
+    """The outcome of reading one dataset folder.
+
+    ``items`` holds the usable items (their type depends on the reader); ``problems`` the files that
+    were skipped and why. ``fatal`` is set when nothing can be used at all (no folder, no CSV...).
+    """
+
+    task: str
+    path: Path
+    items: list[Any] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    fatal: str | None = None
+    synthetic: bool = False
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the dataset can be used: no fatal problem and at least one item."""
+        return self.fatal is None and len(self.items) > 0
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
+
+    def add(self, file: str | Path, kind: str, message: str) -> None:
+        self.problems.append(Problem(str(file), kind, message))
+
+    def problem_counts(self) -> dict[str, int]:
+        """Number of problems of each kind, most frequent first."""
+        return dict(Counter(p.kind for p in self.problems).most_common())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "path": str(self.path),
+            "ok": self.ok,
+            "n_items": self.n_items,
+            "synthetic": self.synthetic,
+            "fatal": self.fatal,
+            "summary": self.summary,
+            "problem_counts": self.problem_counts(),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def format_text(self, max_per_kind: int = 5) -> str:
+        """A human summary; problems of one kind beyond ``max_per_kind`` are counted, not listed."""
+        lines = [f"{self.task} dataset at {self.path}"]
+        if self.synthetic:
+            lines.append("  synthetic demo data (generated, not real patients)")
+        if self.fatal:
+            lines.append(f"  UNUSABLE: {self.fatal}")
+        lines.append(f"  usable items: {self.n_items}")
+        for key, value in self.summary.items():
+            lines.append(f"  {key}: {value}")
+        if self.problems:
+            lines.append(f"  problems: {len(self.problems)}")
+            for kind, count in self.problem_counts().items():
+                of_kind = [p for p in self.problems if p.kind == kind]
+                lines.append(f"    {kind} ({count}):")
+                for p in of_kind[:max_per_kind]:
+                    lines.append(f"      {p.file}: {p.message}")
+                if count > max_per_kind:
+                    lines.append(f"      ... and {count - max_per_kind} more of this kind")
+        else:
+            lines.append("  problems: none")
+        return "\n".join(lines)
+
+
+DEMO_MARKER = "DEMO_DATA.json"
+
+
+def is_synthetic(folder: Path) -> bool:
+    """True when ``folder`` was written by the demo generator (it leaves a marker file there)."""
+    return (Path(folder) / DEMO_MARKER).is_file()
