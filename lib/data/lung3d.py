@@ -19,6 +19,7 @@ import nibabel as nib
 import numpy as np
 
 from lib.data.report import DatasetReport, is_synthetic
+from lib.preprocess.volumes import downsample_inplane
 
 VOLUMES_DIR = "3d_images"
 _IMAGE_RE = re.compile(r"^IMG_(\d+)\.nii(\.gz)?$")
@@ -63,7 +64,7 @@ def _read_strided(path: Path, stride: int) -> np.ndarray:
         bad = int(np.count_nonzero(~np.isfinite(raw)))
         if bad:
             raise BadVolumeError(f"{path.name} has {bad} NaN or infinite voxels")
-    strided = np.ascontiguousarray(raw[:, ::stride, ::stride])
+    strided = downsample_inplane(raw, stride)
     del raw
     slope, inter = image.dataobj.slope, image.dataobj.inter
     out = strided.astype(np.float32)
