@@ -169,3 +169,21 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, cache_dir
                 progress(i + 1, len(paths))
     kept = np.flatnonzero(ok)
     return PreprocessResult(images=out[kept] if not ok.all() else out, kept=kept, problems=problems, cache_hits=hits)
+
+
+def load_thumbnail(path: str | Path, *, height: int = 160) -> np.ndarray:
+    """A small RGB preview of a photo, aspect ratio kept.
+
+    Returns
+    -------
+    ndarray (height, round(height * aspect), 3), uint8.
+
+    Raises
+    ------
+    UnreadablePhotoError
+        Naming the file when it cannot be decoded.
+    """
+    rgb = _decode_reduced(Path(path), height)
+    h, w = rgb.shape[:2]
+    width = max(1, round(w * height / h))
+    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)

@@ -1,0 +1,20 @@
+"""Entry point: ``streamlit run app.py``."""
+
+import streamlit as st
+
+from ui.data import ensure_demo_data
+
+st.set_page_config(page_title="Deep learning in medical imaging", page_icon=":material/stethoscope:", layout="wide")
+ensure_demo_data()
+
+pages = st.navigation(
+    {
+        "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
+        "Tasks": [
+            st.Page("pages/dr.py", title="DR referral", icon=":material/visibility:"),
+            st.Page("pages/lung2d.py", title="Lung 2D", icon=":material/pulmonology:"),
+            st.Page("pages/lung3d.py", title="Lung 3D", icon=":material/view_in_ar:"),
+        ],
+    }
+)
+pages.run()

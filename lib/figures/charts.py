@@ -1,0 +1,45 @@
+"""Plotly charts for the dataset explorers."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import plotly.graph_objects as go
+
+FONT = dict(size=18)  # readable on a projector
+
+
+def level_histogram(counts: Mapping[int, int], names: Mapping[int, str]) -> go.Figure:
+    """Bar chart of photos per DR level, the largest class's share in the title.
+
+    Parameters
+    ----------
+    counts : {level: number of photos}
+    names : {level: readable name}
+    """
+    levels = sorted(counts)
+    total = sum(counts.values())
+    values = [counts[k] for k in levels]
+    largest = max(values) if values else 0
+    share = largest / total if total else 0.0
+    fig = go.Figure(go.Bar(
+        x=[f"{k}: {names.get(k, k)}" for k in levels], y=values,
+        text=[f"{v} ({v / total:.1%})" if total else "0" for v in values], textposition="outside",
+        marker_color=["#d62728" if k >= 2 else "#1f77b4" for k in levels],
+    ))
+    fig.update_layout(
+        title=f"Photos per level: the largest class is {share:.1%} of {total}",
+        yaxis_title="photos", font=FONT, height=420, margin=dict(t=70, b=40), yaxis_range=[0, largest * 1.18 + 1],
+    )
+    return fig
+
+
+def class_counts_chart(before: Mapping[str, int], after: Mapping[str, int]) -> go.Figure:
+    """Grouped bars: class counts before and after balanced sampling."""
+    classes = list(before)
+    fig = go.Figure([
+        go.Bar(name="all photos", x=classes, y=[before[c] for c in classes], text=[before[c] for c in classes], textposition="outside"),
+        go.Bar(name="balanced sample", x=classes, y=[after.get(c, 0) for c in classes], text=[after.get(c, 0) for c in classes], textposition="outside"),
+    ])
+    fig.update_layout(barmode="group", font=FONT, height=380, title="Class counts before and after sampling")
+    return fig

@@ -1,0 +1,90 @@
+"""Turning CT values and masks into RGB images for display."""
+
+from __future__ import annotations
+
+import numpy as np
+
+LUNG_WINDOW = (-600.0, 1500.0)  # (level, width) in HU: lungs grey, soft tissue light, air black
+MASK_RGB = (0, 200, 255)
+TP_RGB = (40, 200, 70)  # true positive: green
+FP_RGB = (255, 170, 0)  # false positive: orange
+FN_RGB = (230, 40, 200)  # false negative: magenta
+
+
+def window(image: np.ndarray, *, level: float = LUNG_WINDOW[0], width: float = LUNG_WINDOW[1]) -> np.ndarray:
+    """Map values (HU) to grey uint8 with a display window: ``level - width/2`` black, ``level + width/2`` white.
+
+    Parameters
+    ----------
+    image : ndarray of any shape, numeric
+
+    Returns
+    -------
+    ndarray of the same shape, uint8.
+    """
+    if width <= 0:
+        raise ValueError(f"window width must be positive, got {width}")
+    lo = level - width / 2
+    scaled = (np.asarray(image, np.float32) - lo) * (255.0 / width)
+    return np.clip(scaled, 0, 255).astype(np.uint8)
+
+
+def to_grey_uint8(image01: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] (any float image) to grey uint8."""
+    return np.clip(np.asarray(image01, np.float32) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def overlay(grey: np.ndarray, mask: np.ndarray, *, rgb=MASK_RGB, alpha: float = 0.4) -> np.ndarray:
+    """Tint the pixels where ``mask`` is set.
+
+    Parameters
+    ----------
+    grey : ndarray (H, W), uint8
+    mask : ndarray (H, W), bool or {0, 1} / {0, 255}
+    rgb : colour of the tint, keyword-only
+    alpha : float in [0, 1], keyword-only
+
+    Returns
+    -------
+    ndarray (H, W, 3), uint8.
+    """
+    grey, mask = np.asarray(grey), np.asarray(mask)
+    if grey.shape != mask.shape or grey.ndim != 2:
+        raise ValueError(f"grey image and mask must be 2D with the same shape, got {grey.shape} and {mask.shape}")
+    out = np.repeat(grey[..., None], 3, axis=2).astype(np.float32)
+    sel = mask > 0
+    out[sel] = (1 - alpha) * out[sel] + alpha * np.asarray(rgb, np.float32)
+    return out.astype(np.uint8)
+
+
+def error_overlay(grey: np.ndarray, truth: np.ndarray, prediction: np.ndarray, *, alpha: float = 0.5) -> np.ndarray:
+    """Colour true positives, false positives and false negatives (TP_RGB, FP_RGB, FN_RGB).
+
+    Parameters
+    ----------
+    grey : ndarray (H, W), uint8
+    truth, prediction : ndarray (H, W), binary
+
+    Returns
+    -------
+    ndarray (H, W, 3), uint8.
+    """
+    truth, prediction = np.asarray(truth) > 0, np.asarray(prediction) > 0
+    if truth.shape != prediction.shape:
+        raise ValueError(f"truth and prediction must have the same shape, got {truth.shape} and {prediction.shape}")
+    out = overlay(grey, truth & prediction, rgb=TP_RGB, alpha=alpha)
+    for sel, rgb in ((~truth & prediction, FP_RGB), (truth & ~prediction, FN_RGB)):
+        out[sel] = ((1 - alpha) * out[sel] + alpha * np.asarray(rgb, np.float32)).astype(np.uint8)
+    return out
+
+
+def plane(volume: np.ndarray, axis: int, index: int) -> np.ndarray:
+    """One slice of a (D, H, W[, 1]) volume across ``axis`` (0 axial, 1 coronal, 2 sagittal), as (rows, cols)."""
+    volume = np.asarray(volume)
+    if volume.ndim == 4:
+        volume = volume[..., 0]
+    if volume.ndim != 3 or axis not in (0, 1, 2):
+        raise ValueError(f"need a 3D volume and axis 0-2, got shape {volume.shape} and axis {axis}")
+    if not 0 <= index < volume.shape[axis]:
+        raise IndexError(f"slice {index} is outside 0..{volume.shape[axis] - 1} on axis {axis}")
+    return np.take(volume, index, axis=axis)

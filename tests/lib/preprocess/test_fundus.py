@@ -1,0 +1,60 @@
+import os
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from lib.demo.fundus import render_fundus
+from lib.preprocess.fundus import cache_key, load_thumbnail, preprocess_photo, preprocess_photos
+from lib.preprocess.images import minmax
+
+
+@pytest.fixture(scope="module")
+def big_photo(tmp_path_factory):
+    path = tmp_path_factory.mktemp("photos") / "1_left.jpeg"
+    rgb = render_fundus(3, "left", rng=np.random.default_rng(0), height=1536)
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
+    return path
+
+
+def _naive(path, size):
+    """The course's path: full decode, Lanczos from full size, min-max."""
+    full = np.asarray(Image.open(path).convert("RGB"), dtype=np.float32)
+    return minmax(cv2.resize(full, (size, size), interpolation=cv2.INTER_LANCZOS4))
+
+
+def test_fast_path_matches_the_naive_path(big_photo):
+    fast = preprocess_photo(big_photo, size=224)
+    assert fast.shape == (224, 224, 3) and fast.dtype == np.float32
+    assert fast.min() == 0.0 and fast.max() == 1.0
+    assert np.abs(fast - _naive(big_photo, 224)).mean() < 0.02
+
+
+def test_cache_is_used_and_keyed_by_parameters_and_file(big_photo, tmp_path):
+    cold = preprocess_photos([big_photo], size=32, cache_dir=tmp_path)
+    warm = preprocess_photos([big_photo], size=32, cache_dir=tmp_path)
+    assert (cold.cache_hits, warm.cache_hits) == (0, 1)
+    np.testing.assert_array_equal(cold.images, warm.images)
+    assert cache_key(big_photo, size=32) != cache_key(big_photo, size=64)
+    before = cache_key(big_photo, size=32)
+    stat = big_photo.stat()
+    os.utime(big_photo, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert cache_key(big_photo, size=32) != before
+    assert preprocess_photos([big_photo], size=32, cache_dir=tmp_path).cache_hits == 0
+
+
+def test_a_corrupt_photo_is_skipped_and_named(big_photo, tmp_path):
+    bad = tmp_path / "2_right.jpeg"
+    bad.write_bytes(b"\xff\xd8\xff garbage")
+    seen = []
+    result = preprocess_photos([big_photo, bad, big_photo], size=16, progress=lambda d, t: seen.append((d, t)))
+    assert result.kept.tolist() == [0, 2]
+    assert result.images.shape == (2, 16, 16, 3) and result.images.dtype == np.uint8
+    assert len(result.problems) == 1 and "2_right.jpeg" in result.problems[0].message
+    assert seen[-1] == (3, 3)
+
+
+def test_thumbnail_keeps_aspect(big_photo):
+    thumb = load_thumbnail(big_photo, height=100)
+    assert thumb.shape == (100, 150, 3)
