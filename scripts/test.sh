@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Sets up .venv, makes sure a browser is there for the browser tests, runs the whole test suite.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+
+# The browser tests drive Debian's chromium (never a downloaded browser). Install it where we can.
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing Debian's chromium for the browser tests ..."
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+            || echo "warning: could not install chromium; the browser tests will be skipped" >&2
+    else
+        echo "note: chromium is not installed and cannot be installed here; browser tests will be skipped" >&2
+    fi
+fi
+
+.venv/bin/python -m pytest "$@"
+status=$?
+if [ "$status" = 5 ]; then
+    echo "error: pytest collected no tests; that is a failure, not a pass" >&2
+    exit 1
+fi
+exit "$status"
