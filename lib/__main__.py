@@ -1,5 +1,9 @@
+import os
 import sys
 
-from lib.cli import main
+# Quiet TensorFlow's C++ info and warning lines on the command line (errors still show).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from lib.cli import main  # noqa: E402
 
 sys.exit(main())

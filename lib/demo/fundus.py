@@ -31,10 +31,10 @@ EYEPACS_LEVEL_MIX = (0.735, 0.070, 0.151, 0.025, 0.019)
 _LESION_MEANS = {
     #          MA   haem  exud  cws   nv
     0: dict(ma=0.4, haem=0.1, exud=0.0, cws=0.0, nv=0.0),
-    1: dict(ma=3.0, haem=0.4, exud=0.2, cws=0.0, nv=0.0),
-    2: dict(ma=6.0, haem=2.5, exud=3.0, cws=0.4, nv=0.0),
-    3: dict(ma=10.0, haem=9.0, exud=6.0, cws=2.0, nv=0.1),
-    4: dict(ma=8.0, haem=6.0, exud=4.0, cws=1.5, nv=1.6),
+    1: dict(ma=4.0, haem=0.5, exud=0.3, cws=0.05, nv=0.0),
+    2: dict(ma=8.0, haem=5.0, exud=4.0, cws=0.8, nv=0.0),
+    3: dict(ma=12.0, haem=12.0, exud=7.0, cws=2.5, nv=0.1),
+    4: dict(ma=10.0, haem=8.0, exud=5.0, cws=2.0, nv=1.6),
 }
 
 
@@ -191,15 +191,15 @@ def render_fundus(level: int, eye: str, *, rng: np.random.Generator, height: int
 
     layer[:] = 0
     for p in _random_points(rng, counts["haem"], (cx, cy), field_r, disc, 1.5 * disc_r):
-        axes = (int(rng.uniform(3, 10) * s) + 1, int(rng.uniform(3, 8) * s) + 1)
+        axes = (int(rng.uniform(4, 12) * s) + 1, int(rng.uniform(3, 9) * s) + 1)
         cv2.ellipse(layer, (int(p[0]), int(p[1])), axes, rng.uniform(0, 180), 0, 360, 1.0, -1, cv2.LINE_AA)
-    _blend(canvas, layer, (95, 10, 8), rng.uniform(0.5, 0.85), blur=1.2 * s)
+    _blend(canvas, layer, (95, 10, 8), rng.uniform(0.6, 0.9), blur=1.2 * s)
 
     layer[:] = 0
     for center in _random_points(rng, counts["exud"], macula, radius * 0.45, disc, 1.5 * disc_r):
-        for _ in range(int(rng.integers(1, 6))):  # hard exudates come in small clusters
-            q = (center[0] + rng.normal(0, 7 * s), center[1] + rng.normal(0, 7 * s))
-            cv2.circle(layer, (int(q[0]), int(q[1])), max(1, int(rng.uniform(1.2, 3.2) * s)), 1.0, -1, cv2.LINE_AA)
+        for _ in range(int(rng.integers(2, 8))):  # hard exudates come in small clusters
+            q = (center[0] + rng.normal(0, 9 * s), center[1] + rng.normal(0, 9 * s))
+            cv2.circle(layer, (int(q[0]), int(q[1])), max(1, int(rng.uniform(1.5, 3.8) * s)), 1.0, -1, cv2.LINE_AA)
     _blend(canvas, layer, (245, 215, 90), rng.uniform(0.5, 0.85), blur=0.5 * s)
 
     layer[:] = 0

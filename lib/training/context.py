@@ -1,0 +1,90 @@
+"""What a task gets to do its work: its configuration, progress reporting, stop checks and saving."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from lib import config as paths
+from lib.runs import files
+from lib.runs.store import stop_requested, update_status
+
+ABANDON_AFTER_S_DEFAULT = 900.0
+
+
+class DataError(ValueError):
+    """The dataset cannot be used for this training; the message says what is wrong and where."""
+
+
+def _abandon_after_s() -> float:
+    try:
+        return float(os.environ.get("DLMI_ABANDON_AFTER_S", ABANDON_AFTER_S_DEFAULT))
+    except ValueError:
+        return ABANDON_AFTER_S_DEFAULT
+
+
+@dataclass
+class TaskContext:
+    run_dir: Path
+    config: dict
+    echo: Callable[[str], None] = print
+    parent_pid: int | None = None  # set when a server started us: if it goes away, we stop
+    notes: list[str] = field(default_factory=list)
+    stop_reason: str | None = None
+
+    @property
+    def cache_dir(self) -> Path:
+        return paths.cache_dir()
+
+    def should_stop(self) -> str | None:
+        """None, or why the job must stop now (checked every batch, so it must be cheap)."""
+        if stop_requested(self.run_dir):
+            return "stopped on request"
+        if self.parent_pid is not None and os.getppid() != self.parent_pid:
+            return "the app that started this job has exited"
+        if self.config.get("watch"):
+            seen = self.run_dir / files.UI_SEEN
+            try:
+                idle = time.time() - seen.stat().st_mtime
+            except OSError:
+                idle = 0.0
+            limit = _abandon_after_s()
+            if idle > limit:
+                return f"no browser has watched this run for {idle / 60:.0f} minutes (limit {limit / 60:.0f})"
+        return None
+
+    def phase(self, name: str, *, fraction: float | None = None, message: str = "") -> None:
+        """Report a phase outside the epochs (reading data, preprocessing, evaluating)."""
+        files.write_json_atomic(self.run_dir / files.PROGRESS, {
+            "phase": name, "fraction_in_phase": fraction, "message": message, "time": time.time(),
+        })
+
+    def note(self, message: str) -> None:
+        """A message for the person watching (e.g. weights could not be downloaded)."""
+        self.notes.append(message)
+        update_status(self.run_dir, notes=self.notes)
+        self.echo(f"note: {message}")
+
+    def reporter(self, *, epochs: int, steps_per_epoch: int, batch_size: int):
+        from lib.training.progress import ProgressReporter
+
+        def check():
+            reason = self.should_stop()
+            if reason and self.stop_reason is None:
+                self.stop_reason = reason
+            return reason
+
+        return ProgressReporter(self.run_dir, epochs=epochs, steps_per_epoch=steps_per_epoch, batch_size=batch_size,
+                                should_stop=check, echo=self.echo)
+
+    def save_model(self, model) -> None:
+        target = self.run_dir / files.MODEL
+        tmp = self.run_dir / f".tmp-{os.getpid()}-{files.MODEL}"
+        model.save(tmp)
+        os.replace(tmp, target)
+
+    def save_predictions(self, **arrays) -> None:
+        files.write_npz_atomic(self.run_dir / files.PREDICTIONS, **arrays)

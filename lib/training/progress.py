@@ -1,0 +1,139 @@
+"""The Keras callback that reports progress into the run folder and obeys stop requests.
+
+Per batch (throttled to one write every ``interval_s``): progress.json with the running loss and
+metrics, learning rate, images/s and ETA. Per epoch: a row appended to history.csv. Every batch:
+a check for a stop request (a file's existence: microseconds), so a stop takes effect within one batch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Callable
+
+import keras
+import numpy as np
+
+from lib.runs import files
+
+
+def _float(value) -> float | None:
+    try:
+        number = float(np.asarray(value))
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+class ProgressReporter(keras.callbacks.Callback):
+    """Write progress and history for one run; stop when ``should_stop()`` returns a reason.
+
+    Parameters
+    ----------
+    run_dir : the run folder
+    epochs, steps_per_epoch, batch_size : for images/s and ETA
+    should_stop : callable returning None, or a sentence saying why training must stop now
+    interval_s : minimum seconds between two progress writes within an epoch
+    echo : callable receiving one line per finished epoch (the command line prints them)
+    phase_offset : epochs already done before this fit (for multi-stage training)
+    """
+
+    def __init__(self, run_dir: Path, *, epochs: int, steps_per_epoch: int, batch_size: int,
+                 should_stop: Callable[[], str | None], interval_s: float = 0.5,
+                 echo: Callable[[str], None] | None = None):
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.epochs, self.steps_per_epoch, self.batch_size = epochs, max(1, steps_per_epoch), batch_size
+        self.should_stop = should_stop
+        self.interval_s = interval_s
+        self.echo = echo
+        self.rows: list[dict] = []
+        self.stop_reason: str | None = None
+        self._last_write = 0.0
+        self._epoch = 0
+        self._epoch_start = 0.0
+        self._steps_done = 0
+        self._train_start = 0.0
+        self._timed_steps = 0
+        self._timed_seconds = 0.0
+        self._batch_start = 0.0
+
+    # helpers ---------------------------------------------------------------------------------
+    def _lr(self) -> float | None:
+        try:
+            return _float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        except Exception:  # optimizer without a readable rate
+            return None
+
+    def _rate(self) -> float | None:
+        # images/s over the batches timed so far, leaving out each epoch's first (tracing, warm-up)
+        if self._timed_seconds <= 0 or self._timed_steps == 0:
+            return None
+        return self._timed_steps * self.batch_size / self._timed_seconds
+
+    def _eta(self) -> float | None:
+        rate = self._rate()
+        if not rate:
+            return None
+        remaining = self.epochs * self.steps_per_epoch - self._steps_done
+        return max(0.0, remaining * self.batch_size / rate)
+
+    def _write_progress(self, phase: str, step: int, logs: dict | None) -> None:
+        payload = {
+            "phase": phase,
+            "epoch": self._epoch,
+            "epochs": self.epochs,
+            "step": step,
+            "steps": self.steps_per_epoch,
+            "fraction": min(1.0, self._steps_done / (self.epochs * self.steps_per_epoch)),
+            "metrics": {k: _float(v) for k, v in (logs or {}).items()},
+            "learning_rate": self._lr(),
+            "images_per_s": self._rate(),
+            "eta_s": self._eta(),
+            "elapsed_s": time.time() - self._train_start,
+            "time": time.time(),
+        }
+        files.write_json_atomic(self.run_dir / files.PROGRESS, payload)
+        self._last_write = time.monotonic()
+
+    def _check_stop(self) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = self.should_stop()
+        if self.stop_reason is not None:
+            self.model.stop_training = True
+
+    # keras hooks -------------------------------------------------------------------------------
+    def on_train_begin(self, logs=None):
+        self._train_start = time.time()
+        self._write_progress("training", 0, None)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._epoch_start = time.time()
+        self._check_stop()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._batch_start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._steps_done += 1
+        if batch > 0:
+            self._timed_steps += 1
+            self._timed_seconds += time.perf_counter() - self._batch_start
+        self._check_stop()
+        if time.monotonic() - self._last_write >= self.interval_s:
+            self._write_progress("training", batch + 1, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch + 1}
+        row.update({k: _float(v) for k, v in (logs or {}).items() if k != "learning_rate"})
+        row["learning_rate"] = self._lr()
+        row["seconds"] = round(time.time() - self._epoch_start, 3)
+        row["images_per_s"] = self._rate()
+        self.rows.append(row)
+        files.write_history_atomic(self.run_dir / files.HISTORY, self.rows)
+        self._write_progress("training", self.steps_per_epoch, logs)
+        if self.echo:
+            shown = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if k not in ("epoch",) and isinstance(v, float))
+            self.echo(f"epoch {epoch + 1}/{self.epochs}  {shown}")

@@ -1,0 +1,21 @@
+"""A worker process: ``python -m lib.training.worker RUN_DIR`` runs one job and exits (its memory with it)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m lib.training.worker RUN_DIR", file=sys.stderr)
+        return 2
+    from lib.training.job import run_job
+
+    parent = os.environ.get("DLMI_PARENT_PID")
+    status = run_job(argv[0], echo=lambda line: print(line, flush=True), parent_pid=int(parent) if parent else None)
+    return 0 if status.get("state") in ("done", "stopped") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
