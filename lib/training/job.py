@@ -46,7 +46,7 @@ def setup_tensorflow(seed: int) -> None:
 
 def _explain(exc: BaseException) -> str:
     name = type(exc).__name__
-    if name == "ResourceExhaustedError" or "out of memory" in str(exc).lower():
+    if isinstance(exc, MemoryError) or name == "ResourceExhaustedError" or "out of memory" in str(exc).lower():
         return f"out of memory ({name}): try a smaller batch size, image size or model, or wait for other jobs to finish"
     return f"{name}: {exc}"
 

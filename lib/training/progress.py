@@ -58,6 +58,7 @@ class ProgressReporter(keras.callbacks.Callback):
         self._timed_steps = 0
         self._timed_seconds = 0.0
         self._batch_start = 0.0
+        self._epoch_steps = 0
 
     # helpers ---------------------------------------------------------------------------------
     def _lr(self) -> float | None:
@@ -110,6 +111,7 @@ class ProgressReporter(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
+        self._epoch_steps = 0
         self._epoch_start = time.time()
         self._check_stop()
 
@@ -118,6 +120,7 @@ class ProgressReporter(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self._steps_done += 1
+        self._epoch_steps += 1
         if batch > 0:
             self._timed_steps += 1
             self._timed_seconds += time.perf_counter() - self._batch_start
@@ -131,9 +134,10 @@ class ProgressReporter(keras.callbacks.Callback):
         row["learning_rate"] = self._lr()
         row["seconds"] = round(time.time() - self._epoch_start, 3)
         row["images_per_s"] = self._rate()
+        row["partial"] = self._epoch_steps < self.steps_per_epoch  # a stop cut this epoch short
         self.rows.append(row)
         files.write_history_atomic(self.run_dir / files.HISTORY, self.rows)
         self._write_progress("training", self.steps_per_epoch, logs)
         if self.echo:
-            shown = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if k not in ("epoch",) and isinstance(v, float))
+            shown = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if isinstance(v, float))
             self.echo(f"epoch {epoch + 1}/{self.epochs}  {shown}")

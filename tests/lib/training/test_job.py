@@ -1,0 +1,114 @@
+"""The engine end to end on tiny configurations: in-process jobs, worker processes, stop, kill, failures."""
+
+import os
+import signal
+import threading
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from lib.runs import files
+from lib.runs.store import LOST_WORKER, RunStore, read_status, request_stop
+from lib.training import slots
+from lib.training.executor import LocalProcessExecutor, start_run
+from lib.training.job import run_job
+from tests.lib.training.conftest import tiny_config
+
+
+def _wait(predicate, timeout=120.0, step=0.1):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out waiting for {predicate}")
+
+
+@pytest.mark.parametrize("task, metric", [("dr", "auc"), ("lung2d", "mean_iou"), ("lung3d", "mean_iou")])
+def test_one_epoch_of_each_task_saves_a_complete_run(task, metric, demo_root, runs_dir):
+    store = RunStore(runs_dir)
+    run_dir = store.create(tiny_config(task, demo_root), owner="alice")
+    lines = []
+    status = run_job(run_dir, echo=lines.append, poll_s=0.05)
+    assert status["state"] == "done", status.get("error")
+    run = store.load(run_dir.name)
+    assert metric in run.metrics and 0.0 <= run.metrics[metric] <= 1.0
+    assert list(run.history["epoch"]) == [1] and "val_loss" in run.history
+    assert lines and lines[0].startswith("epoch 1/1")
+    assert run.config["versions"]["tensorflow"]
+    model = keras.models.load_model(run.model_path())
+    assert model.name.startswith("dr_" if task == "dr" else "unet")
+    predictions = run.predictions()
+    if task == "dr":
+        assert predictions["scores"].shape == predictions["labels"].shape
+    else:
+        assert predictions["probs"].shape == predictions["masks" if task == "lung2d" else "mask"].shape
+
+
+def test_stop_mid_epoch_keeps_a_valid_loadable_run(demo_root, runs_dir):
+    store = RunStore(runs_dir)
+    run_dir = store.create(tiny_config("lung2d", demo_root, epochs=50, batch_size=1), owner="alice")
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(run_job(run_dir, echo=lambda _: None, poll_s=0.05)))
+    worker.start()
+    progress = run_dir / files.PROGRESS
+    _wait(lambda: progress.is_file() and files.read_json(progress).get("step", 0) >= 2)
+    request_stop(run_dir)
+    asked = time.time()
+    worker.join(120)
+    assert result["state"] == "stopped" and result["stop_reason"] == "stopped on request"
+    run = store.load(run_dir.name)
+    assert len(run.history) < 50 and bool(run.history["partial"].iloc[-1])
+    assert keras.models.load_model(run.model_path()) is not None
+    assert "mean_iou" in run.metrics
+    assert time.time() - asked < 60
+
+
+def test_a_job_that_raises_fails_with_its_reason(demo_root, runs_dir, monkeypatch):
+    import lib.training.tasks as tasks
+
+    def out_of_memory(ctx):
+        raise MemoryError("simulated: could not allocate 12 GiB")
+
+    monkeypatch.setattr(tasks, "get_task", lambda name: out_of_memory)
+    store = RunStore(runs_dir)
+    run_dir = store.create(tiny_config("lung2d", demo_root), owner="alice")
+    status = run_job(run_dir, echo=lambda _: None, poll_s=0.05)
+    assert status["state"] == "failed"
+    assert "out of memory" in status["error"] and "smaller batch" in status["error"]
+    assert "MemoryError" in (run_dir / files.LOG).read_text()
+    assert slots.try_acquire(runs_dir, 1) is not None  # the slot was given back
+
+
+def test_bad_data_fails_with_a_clear_message(tmp_path, runs_dir):
+    store = RunStore(runs_dir)
+    config = tiny_config("lung2d", tmp_path, data=str(tmp_path / "missing"))
+    status = run_job(store.create(config, owner="alice"), echo=lambda _: None, poll_s=0.05)
+    assert status["state"] == "failed" and "does not exist" in status["error"]
+
+
+def test_worker_processes_queue_run_apart_and_survive_sigkill(demo_root, runs_dir, monkeypatch):
+    monkeypatch.setenv("DLMI_MAX_JOBS", "1")
+    store = RunStore(runs_dir)
+    executor = LocalProcessExecutor()
+    doomed = start_run(store, tiny_config("lung2d", demo_root, epochs=1000, batch_size=1), owner="alice", executor=executor)
+    first = start_run(store, tiny_config("lung2d", demo_root, epochs=2), owner="alice", executor=executor)
+    second = start_run(store, tiny_config("lung2d", demo_root, epochs=1, seed=3), owner="bob", executor=executor)
+
+    _wait(lambda: read_status(doomed).get("state") == "running")
+    _wait(lambda: read_status(second).get("queue_position") == 1)  # one slot: the others wait in order
+    assert read_status(first).get("queue_position") == 0
+    progress = doomed / files.PROGRESS
+    _wait(lambda: progress.is_file() and files.read_json(progress).get("step", 0) >= 1)
+    os.kill(read_status(doomed)["pid"], signal.SIGKILL)
+
+    _wait(lambda: {r.run_id: r.state for r in store.list()[0]}.get(doomed.name) == "failed")
+    assert store.load(doomed.name).summary.error == LOST_WORKER
+    _wait(lambda: read_status(second).get("state") in ("done", "failed"), timeout=240)
+    a, b = store.load(first.name), store.load(second.name)
+    assert (a.summary.state, b.summary.state) == ("done", "done"), (a.status, b.status)
+    assert list(a.history["epoch"]) == [1, 2] and list(b.history["epoch"]) == [1]
+    assert a.status["started"] < b.status["started"]
