@@ -95,7 +95,7 @@ class ProgressReporter(keras.callbacks.Callback):
             "elapsed_s": time.time() - self._train_start,
             "time": time.time(),
         }
-        files.write_json_atomic(self.run_dir / files.PROGRESS, payload)
+        files.write_json_atomic(self.run_dir / files.PROGRESS, payload, durable=False)
         self._last_write = time.monotonic()
 
     def _check_stop(self) -> None:
@@ -135,9 +135,10 @@ class ProgressReporter(keras.callbacks.Callback):
         row["seconds"] = round(time.time() - self._epoch_start, 3)
         row["images_per_s"] = self._rate()
         row["partial"] = self._epoch_steps < self.steps_per_epoch  # a stop cut this epoch short
+        row["time"] = round(time.time(), 3)
         self.rows.append(row)
-        files.write_history_atomic(self.run_dir / files.HISTORY, self.rows)
+        files.write_history_atomic(self.run_dir / files.HISTORY, self.rows, durable=False)
         self._write_progress("training", self.steps_per_epoch, logs)
         if self.echo:
-            shown = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if isinstance(v, float))
+            shown = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if isinstance(v, float) and k != "time")
             self.echo(f"epoch {epoch + 1}/{self.epochs}  {shown}")

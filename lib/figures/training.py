@@ -1,0 +1,55 @@
+"""Training curves: one run's history, several runs compared, and a learning-rate schedule."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+FONT = dict(size=16)
+TRAIN_COLOUR, VAL_COLOUR = "#1f77b4", "#ff7f0e"
+
+
+def history_figure(history: pd.DataFrame, *, metrics: Sequence[str] = ("loss", "accuracy"), title: str = "") -> go.Figure:
+    """Train and validation curves, one panel per metric.
+
+    Parameters
+    ----------
+    history : DataFrame with an ``epoch`` column and, per metric, ``<metric>`` and optionally ``val_<metric>``
+    metrics : which metrics to plot (missing ones are skipped)
+    """
+    present = [m for m in metrics if m in history.columns]
+    fig = make_subplots(rows=1, cols=max(1, len(present)), subplot_titles=present or ["no epoch finished yet"])
+    for col, metric in enumerate(present, start=1):
+        fig.add_trace(go.Scatter(x=history["epoch"], y=history[metric], mode="lines+markers", name="train",
+                                 line=dict(color=TRAIN_COLOUR), legendgroup="train", showlegend=col == 1), row=1, col=col)
+        if f"val_{metric}" in history.columns:
+            fig.add_trace(go.Scatter(x=history["epoch"], y=history[f"val_{metric}"], mode="lines+markers", name="validation",
+                                     line=dict(color=VAL_COLOUR), legendgroup="val", showlegend=col == 1), row=1, col=col)
+        fig.update_xaxes(title_text="epoch", row=1, col=col)
+    fig.update_layout(height=360, font=FONT, title=title or None, margin=dict(t=60 if title else 40, b=40),
+                      legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def compare_figure(table: pd.DataFrame, metric: str) -> go.Figure:
+    """One line per run for ``metric`` (and a dashed one for ``val_<metric>``) from :meth:`RunStore.compare`."""
+    fig = go.Figure()
+    for label, rows in table.groupby("run", sort=False):
+        if metric in rows:
+            fig.add_trace(go.Scatter(x=rows["epoch"], y=rows[metric], mode="lines", name=f"{label} (train)"))
+        if f"val_{metric}" in rows:
+            fig.add_trace(go.Scatter(x=rows["epoch"], y=rows[f"val_{metric}"], mode="lines", line=dict(dash="dash"),
+                                     name=f"{label} (validation)"))
+    fig.update_layout(height=380, font=FONT, xaxis_title="epoch", yaxis_title=metric, title=f"{metric} of the runs compared")
+    return fig
+
+
+def schedule_figure(values: Sequence[float]) -> go.Figure:
+    """The learning rate per epoch (log scale), drawn before training starts."""
+    fig = go.Figure(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines+markers"))
+    fig.update_layout(height=280, font=FONT, xaxis_title="epoch", yaxis_title="learning rate", yaxis_type="log",
+                      margin=dict(t=30, b=40), title="Learning-rate schedule")
+    return fig

@@ -1,0 +1,183 @@
+"""ROC curve and operating points of a binary screening test.
+
+Convention (as scikit-learn's): a photo is called positive ("refer") when its score is
+``>= threshold``. Sensitivity = TP / (TP + FN), specificity = TN / (TN + FP), PPV = TP / (TP + FP),
+NPV = TN / (TN + FN). A ratio whose denominator is 0 is NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from sklearn.metrics import roc_auc_score, roc_curve
+
+
+@dataclass(frozen=True)
+class RocCurve:
+    """fpr, tpr, thresholds: arrays (k,) with thresholds decreasing; n_pos, n_neg: class counts.
+
+    ``thresholds[0]`` is just above the highest score (nobody positive) instead of scikit-learn's
+    ``inf``, so the curve can be sent as JSON.
+    """
+
+    fpr: np.ndarray
+    tpr: np.ndarray
+    thresholds: np.ndarray
+    n_pos: int
+    n_neg: int
+    auc: float
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    threshold: float
+    tp: int
+    fp: int
+    tn: int
+    fn: int
+    sensitivity: float
+    specificity: float
+    ppv: float
+    npv: float
+    accuracy: float
+    prevalence: float  # the prevalence the next two are computed at
+    ppv_at_prevalence: float
+    npv_at_prevalence: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den else float("nan")
+
+
+def _check(scores, labels) -> tuple[np.ndarray, np.ndarray]:
+    scores, labels = np.asarray(scores, dtype=np.float64).ravel(), np.asarray(labels).ravel()
+    if scores.shape != labels.shape:
+        raise ValueError(f"scores and labels should have the same length, got {scores.shape[0]} and {labels.shape[0]}.")
+    if not np.isfinite(scores).all():
+        raise ValueError("scores contain NaN or infinite values")
+    if not set(np.unique(labels).tolist()) <= {0, 1}:
+        raise ValueError(f"labels must be 0 or 1, got values {np.unique(labels)[:5].tolist()}")
+    return scores, labels.astype(np.int64)
+
+
+def roc(scores, labels) -> RocCurve:
+    """The full ROC curve (every distinct score is a vertex) and its AUC.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n,), higher = more likely positive
+    labels : array-like of shape (n,), 0 / 1; both classes must be present
+
+    Raises
+    ------
+    ValueError
+        Lengths differ, NaN scores, labels other than 0 / 1, or only one class present.
+    """
+    scores, labels = _check(scores, labels)
+    n_pos, n_neg = int(labels.sum()), int((1 - labels).sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError(f"the ROC curve needs both classes, got {n_pos} positive and {n_neg} negative")
+    fpr, tpr, thresholds = roc_curve(labels, scores, drop_intermediate=False)
+    thresholds = thresholds.copy()
+    thresholds[0] = np.nextafter(scores.max(), np.inf)
+    return RocCurve(fpr=fpr, tpr=tpr, thresholds=thresholds, n_pos=n_pos, n_neg=n_neg,
+                    auc=float(roc_auc_score(labels, scores)))
+
+
+def ppv_npv_at_prevalence(sensitivity: float, specificity: float, prevalence: float) -> tuple[float, float]:
+    """PPV and NPV of a test with this sensitivity and specificity where the condition has ``prevalence``.
+
+    Bayes: PPV = se p / (se p + (1 - sp)(1 - p)); NPV = sp (1 - p) / (sp (1 - p) + (1 - se) p).
+
+    Examples
+    --------
+    >>> [round(v, 3) for v in ppv_npv_at_prevalence(0.9, 0.8, 0.2)]
+    [0.529, 0.97]
+    """
+    if not 0 <= prevalence <= 1:
+        raise ValueError(f"prevalence must be between 0 and 1, got {prevalence}")
+    p = prevalence
+    ppv = _ratio(sensitivity * p, sensitivity * p + (1 - specificity) * (1 - p))
+    npv = _ratio(specificity * (1 - p), specificity * (1 - p) + (1 - sensitivity) * p)
+    return ppv, npv
+
+
+def operating_point(scores, labels, threshold: float, *, prevalence: float | None = None) -> OperatingPoint:
+    """Every figure of the test at ``threshold``.
+
+    Parameters
+    ----------
+    scores, labels : as for :func:`roc`
+    threshold : float; score >= threshold is positive
+    prevalence : float in [0, 1], optional, keyword-only
+        For PPV / NPV in a population other than the test set; default: the test set's own.
+    """
+    scores, labels = _check(scores, labels)
+    positive = scores >= threshold
+    tp = int(np.count_nonzero(positive & (labels == 1)))
+    fp = int(np.count_nonzero(positive & (labels == 0)))
+    fn = int(np.count_nonzero(~positive & (labels == 1)))
+    tn = int(np.count_nonzero(~positive & (labels == 0)))
+    return _point(float(threshold), tp, fp, tn, fn, prevalence)
+
+
+def _point(threshold, tp, fp, tn, fn, prevalence) -> OperatingPoint:
+    sensitivity, specificity = _ratio(tp, tp + fn), _ratio(tn, tn + fp)
+    own = _ratio(tp + fn, tp + fp + tn + fn)
+    prevalence = own if prevalence is None else float(prevalence)
+    ppv_p, npv_p = ppv_npv_at_prevalence(sensitivity, specificity, prevalence)
+    return OperatingPoint(threshold=threshold, tp=tp, fp=fp, tn=tn, fn=fn, sensitivity=sensitivity, specificity=specificity,
+                          ppv=_ratio(tp, tp + fp), npv=_ratio(tn, tn + fn), accuracy=_ratio(tp + tn, tp + fp + tn + fn),
+                          prevalence=prevalence, ppv_at_prevalence=ppv_p, npv_at_prevalence=npv_p)
+
+
+def point_on_curve(curve: RocCurve, threshold: float, *, prevalence: float | None = None) -> OperatingPoint:
+    """Like :func:`operating_point`, from the curve alone (O(log n)): the vertex of the last threshold >= ``threshold``."""
+    index = vertex_index(curve, threshold)
+    tp = int(round(curve.tpr[index] * curve.n_pos))
+    fp = int(round(curve.fpr[index] * curve.n_neg))
+    return _point(float(threshold), tp, fp, curve.n_neg - fp, curve.n_pos - tp, prevalence)
+
+
+def vertex_index(curve: RocCurve, threshold: float) -> int:
+    """Index of the curve vertex that ``threshold`` lands on (thresholds are decreasing)."""
+    # number of thresholds >= t, minus one; searchsorted needs increasing order
+    count = len(curve.thresholds) - int(np.searchsorted(curve.thresholds[::-1], threshold, side="left"))
+    return max(0, count - 1)
+
+
+def youden_index(curve: RocCurve) -> int:
+    """Vertex maximising Youden's J = sensitivity + specificity - 1 (the first one on ties)."""
+    return int(np.argmax(curve.tpr - curve.fpr))
+
+
+def threshold_for_sensitivity(curve: RocCurve, target: float) -> float:
+    """The highest threshold whose sensitivity reaches ``target`` (rule-out / screening point)."""
+    index = int(np.flatnonzero(curve.tpr >= target)[0])
+    return float(curve.thresholds[index])
+
+
+def threshold_for_specificity(curve: RocCurve, target: float) -> float:
+    """The lowest threshold whose specificity is still at least ``target`` (rule-in point)."""
+    index = int(np.flatnonzero(1 - curve.fpr >= target)[-1])
+    return float(curve.thresholds[index])
+
+
+def curve_payload(curve: RocCurve, *, threshold: float, prevalence: float) -> dict:
+    """What the browser component needs, JSON-ready: the vertices, class counts and the marked points."""
+    j = youden_index(curve)
+    return {
+        "fpr": np.round(curve.fpr, 6).tolist(),
+        "tpr": np.round(curve.tpr, 6).tolist(),
+        "thr": curve.thresholds.astype(float).tolist(),
+        "nPos": curve.n_pos,
+        "nNeg": curve.n_neg,
+        "auc": curve.auc,
+        "youden": j,
+        "threshold": float(threshold),
+        "prevalence": float(prevalence),
+    }

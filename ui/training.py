@@ -1,0 +1,125 @@
+"""The training panel (start, stop, queue, live curves) and the run picker (open, compare, delete)."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from lib import config as paths
+from lib.figures.training import compare_figure, history_figure
+from lib.runs import files
+from lib.runs.describe import config_label, progress_line, run_line
+from lib.runs.store import ACTIVE_STATES, FINAL_STATES, Run, RunStore, request_stop
+from lib.training.config import ConfigError
+from lib.training.executor import LocalProcessExecutor, start_run
+from ui.session import owner_token
+
+POLL_S = 1.0
+
+
+@st.cache_resource
+def _executor() -> LocalProcessExecutor:
+    return LocalProcessExecutor()
+
+
+def run_store() -> RunStore:
+    return RunStore(paths.runs_dir())
+
+
+def _selected_key(task: str) -> str:
+    return f"{task}_selected_run"
+
+
+def _active_run(task: str, owner: str):
+    runs, _ = run_store().list(task=task, viewer=owner)
+    return next((r for r in runs if r.state in ACTIVE_STATES and r.owner == owner), None)
+
+
+def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy")) -> None:
+    """Start a run of ``config``, or follow the user's running one with live curves and a stop button."""
+    owner = owner_token()
+    active = _active_run(task, owner)
+    if active is not None:
+        _live(active.run_id, owner, tuple(metrics))
+        return
+    if config is None:
+        st.button("Start training", type="primary", disabled=True, key=f"{task}_start")
+        return
+    if st.button("Start training", type="primary", key=f"{task}_start"):
+        try:
+            run_dir = start_run(run_store(), {**config, "watch": True}, owner=owner, executor=_executor(),
+                                label=config_label(config))
+        except (ConfigError, OSError) as exc:
+            st.error(f"Could not start the training: {exc}")
+            return
+        st.session_state[_selected_key(task)] = run_dir.name
+        st.rerun()
+
+
+@st.fragment(run_every=POLL_S)
+def _live(run_id: str, owner: str, metrics: tuple) -> None:
+    store = run_store()
+    try:
+        run = store.load(run_id, viewer=owner)
+    except ValueError as exc:
+        st.error(f"Lost track of the run: {exc}")
+        return
+    if run.summary.state in FINAL_STATES:
+        st.rerun()  # the whole page, which now shows the finished run
+    (run.path / files.UI_SEEN).touch()  # a browser is watching: the job must not give up on us
+    stopping = (run.path / files.STOP).exists()
+    fraction, text = progress_line({**run.status, "stop_requested": stopping}, run.progress)
+    st.progress(min(1.0, fraction), text=text)
+    for note in run.status.get("notes", []):
+        st.warning(note)
+    left, right = st.columns([1, 5])
+    if left.button("Stop", key=f"stop_{run_id}", disabled=stopping, help="Stops after the current batch; keeps what was learned"):
+        request_stop(run.path)
+    right.caption(f"Run {run.summary.label} · started {time.strftime('%H:%M:%S', time.localtime(run.status.get('started', run.summary.created)))}")
+    st.plotly_chart(history_figure(run.history, metrics=metrics), key=f"live_{run_id}")
+
+
+def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
+    """Choose a finished run (yours or a shared one), compare several, delete yours; returns the chosen run."""
+    owner = owner_token()
+    store = run_store()
+    runs, problems = store.list(task=task, viewer=owner)
+    finished = [r for r in runs if r.state in ("done", "stopped")]
+    failed = [r for r in runs if r.state == "failed"]
+    if problems:
+        with st.expander(f"{len(problems)} run folder(s) could not be read and are skipped"):
+            for name, reason in problems:
+                st.text(f"{name}: {reason}")
+    if failed:
+        with st.expander(f"{len(failed)} failed run(s)"):
+            for r in failed:
+                st.markdown(f"**{r.label}**: {r.error}")
+    if not finished:
+        st.info("No finished run yet: start one above. (A lecturer can prepare runs with `python -m lib train`.)")
+        return None
+    ids = [r.run_id for r in finished]
+    wanted = st.session_state.get(_selected_key(task))
+    chosen = st.selectbox("Run", ids, index=ids.index(wanted) if wanted in ids else 0,
+                          format_func=lambda i: run_line(next(r for r in finished if r.run_id == i)), key=f"{task}_run_choice")
+    st.session_state[_selected_key(task)] = chosen
+    try:
+        run = store.load(chosen, viewer=owner)
+    except ValueError as exc:
+        st.error(str(exc))
+        return None
+    if run.summary.state == "stopped":
+        st.caption(f"This run was stopped early ({run.status.get('stop_reason')}); its results are from what it had learned by then.")
+    with st.expander("Curves of this run, and comparing runs"):
+        st.plotly_chart(history_figure(run.history, metrics=metrics), key=f"{task}_history")
+        others = st.multiselect("Compare with", [i for i in ids if i != chosen], key=f"{task}_compare",
+                                format_func=lambda i: run_line(next(r for r in finished if r.run_id == i)))
+        if others:
+            table = store.compare([chosen, *others], viewer=owner)
+            st.plotly_chart(compare_figure(table, st.radio("Metric", metrics, horizontal=True, key=f"{task}_cmp_metric")),
+                            key=f"{task}_compare_chart")
+        if run.summary.owner == owner and st.button("Delete this run", key=f"{task}_delete"):
+            store.delete(chosen, owner=owner)
+            st.session_state.pop(_selected_key(task), None)
+            st.rerun()
+    return run
