@@ -1,26 +1,27 @@
-"""DR referral: dataset explorer."""
+"""DR referral, end to end: data, balanced sample, preprocessing, training, ROC and the operating point."""
 
 import streamlit as st
 
-from lib.data.eyepacs import LEVEL_NAMES, LEVELS
-from lib.figures.charts import level_histogram
 from ui.data import data_banner, dataset_report, require
-from ui.dr import thumbnails_by_level
+from ui.dr import data_section, preprocessing_section, preset_selector, training_settings
+from ui.dr_eval import evaluation_section
+from ui.training import run_picker, training_panel
+from ui.shell import ensure_entrypoint
+
+ensure_entrypoint()
 
 st.title("Diabetic retinopathy: refer or not?")
 report = dataset_report("dr")
 data_banner(report)
 require(report)
+preset_selector()
 
-st.subheader("1. How many photos of each level?")
-st.plotly_chart(level_histogram(report.summary["levels"], LEVEL_NAMES))
-st.caption("Levels 2-4 (red) are referred to an ophthalmologist; 0-1 (blue) are not.")
+sample = data_section(report)
+split = preprocessing_section(sample)
+config = training_settings(str(report.path))
+training_panel("dr", config if split is not None else None)
 
-st.subheader("2. What does each level look like?")
-per_level = st.slider("Photos per level", 1, 8, 4)
-for level, images in thumbnails_by_level(report, per_level).items():
-    st.markdown(f"**Level {level}: {LEVEL_NAMES[level]}**")
-    if images:
-        st.image([img for img, _ in images], caption=[cap for _, cap in images], width=220)
-    else:
-        st.caption("no photo of this level in the dataset")
+st.header("Results")
+run = run_picker("dr")
+if run is not None:
+    evaluation_section(run)

@@ -4,6 +4,9 @@ import streamlit as st
 
 from lib import config
 from ui.data import dataset_report
+from ui.shell import ensure_entrypoint
+
+ensure_entrypoint()
 
 st.title("Deep learning in medical imaging")
 st.markdown(

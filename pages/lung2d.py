@@ -5,6 +5,9 @@ import streamlit as st
 from lib.data.lung2d import BadFileError, load_lung2d_pair
 from lib.figures.display import overlay, window
 from ui.data import data_banner, dataset_report, require
+from ui.shell import ensure_entrypoint
+
+ensure_entrypoint()
 
 st.title("Lung segmentation in CT slices")
 report = dataset_report("lung2d")

@@ -5,6 +5,9 @@ import streamlit as st
 from lib.data.lung3d import BadVolumeError
 from lib.figures.display import overlay, plane, window
 from ui.data import data_banner, dataset_report, require, volume
+from ui.shell import ensure_entrypoint
+
+ensure_entrypoint()
 
 st.title("Lung segmentation in CT volumes")
 report = dataset_report("lung3d")

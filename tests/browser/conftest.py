@@ -1,0 +1,101 @@
+"""A real app server and a real headless chromium (Debian's, never a downloaded browser)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from lib.runs.store import RunStore
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "test-output"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: scripts/test.sh should have installed Debian's chromium")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser tests skipped")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def app_data(tmp_path_factory, demo_root):
+    """Data dir (demo data), runs dir, cache dir for the server."""
+    root = tmp_path_factory.mktemp("browser-app")
+    (root / "data").mkdir()
+    (root / "data" / "demo").symlink_to(demo_root)
+    (root / "runs").mkdir()
+    return root
+
+
+@pytest.fixture(scope="session")
+def run_store(app_data) -> RunStore:
+    return RunStore(app_data / "runs")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data):
+    port = _free_port()
+    env = {**os.environ, "DLMI_DATA_DIR": str(app_data / "data"), "DLMI_RUNS_DIR": str(app_data / "runs"),
+           "DLMI_CACHE_DIR": str(app_data / "cache"), "PYTHONPATH": str(ROOT)}
+    log = open(app_data / "server.log", "wb")
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+                               "--server.port", str(port), "--server.address", "127.0.0.1",
+                               "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        server.terminate()
+        pytest.fail(f"the app did not start: {(app_data / 'server.log').read_text()[-2000:]}")
+    yield url
+    server.terminate()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    target = OUTPUT / f"{name}.png"
+    page.screenshot(path=str(target))
+    return target

@@ -1,0 +1,76 @@
+"""Saved runs made by hand (no training), for page and browser tests."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from lib.data import read_eyepacs, read_lung2d, read_lung3d
+from lib.data.lung3d import load_volume
+from lib.preprocess.images import to_uint8_unit
+from lib.preprocess.slices import load_slices
+from lib.preprocess.volumes import prepare_volume
+from lib.runs import files
+from lib.runs.store import SHARED_OWNER, RunStore, update_status
+from lib.training.config import make_config
+
+
+def _finish(store: RunStore, config: dict, metrics: dict, history_metrics: dict, label: str, **predictions) -> Path:
+    run_dir = store.create(config, owner=SHARED_OWNER, label=label)
+    rows = [{"epoch": e + 1, **{k: v * (0.9 ** e) for k, v in history_metrics.items()}, "learning_rate": 1e-3,
+             "partial": False, "time": time.time()} for e in range(3)]
+    files.write_history_atomic(run_dir / files.HISTORY, rows)
+    files.write_json_atomic(run_dir / files.METRICS, metrics)
+    files.write_npz_atomic(run_dir / files.PREDICTIONS, **predictions)
+    update_status(run_dir, state="done", ended=time.time())
+    return run_dir
+
+
+def make_dr_run(store: RunStore, eyepacs: Path, *, seed: int = 0) -> Path:
+    """A finished DR run on the demo photos with noisy but informative scores (AUC about 0.85)."""
+    photos = read_eyepacs(eyepacs).items
+    rng = np.random.default_rng(seed)
+    labels = np.array([int(p.level >= 2) for p in photos])
+    scores = np.clip(0.35 + 0.3 * labels + rng.normal(0, 0.2, len(photos)), 0, 1).round(3)
+    from sklearn.metrics import roc_auc_score
+
+    config = make_config("dr", preset="quick", data=str(eyepacs))
+    return _finish(store, config, {"accuracy": float(np.mean((scores >= 0.5) == labels)), "loss": 0.5,
+                                   "auc": float(roc_auc_score(labels, scores))},
+                   {"loss": 0.7, "accuracy": 0.6, "val_loss": 0.72, "val_accuracy": 0.58}, "tiny DR run",
+                   scores=scores.astype(np.float32), labels=labels, levels=np.array([p.level for p in photos]),
+                   images=np.array([p.image for p in photos]), paths=np.array([str(p.path) for p in photos]))
+
+
+def make_lung2d_run(store: RunStore, lungs: Path) -> Path:
+    """A finished lung 2D run whose 'predictions' are the true masks, eroded or shifted a little."""
+    arrays = load_slices(read_lung2d(lungs).items, size=64)
+    masks = arrays.masks[..., 0]
+    probs = np.roll(masks, shift=np.arange(len(masks)) % 3, axis=2).astype(np.float32) * 0.9 + 0.05
+    config = make_config("lung2d", preset="quick", data=str(lungs), image_size=64)
+    from lib.metrics.segmentation import per_item_scores
+
+    scores = per_item_scores(probs, masks)
+    return _finish(store, config, {"accuracy": 0.97, "mean_iou": float(scores["iou"].mean()),
+                                   "mean_dice": float(scores["dice"].mean())},
+                   {"loss": 0.4, "accuracy": 0.9, "val_loss": 0.45, "val_accuracy": 0.88}, "tiny lung 2D run",
+                   images=to_uint8_unit(arrays.images[..., 0]), masks=masks.astype(np.uint8), probs=to_uint8_unit(probs),
+                   names=np.array(arrays.names))
+
+
+def make_lung3d_run(store: RunStore, lungs: Path, *, fraction: float = 0.3) -> Path:
+    """A finished lung 3D run on the demo test volume, prediction = truth shifted by one slice."""
+    pair = {p.volume_id: p for p in read_lung3d(lungs).items}["0078"]
+    image, mask = prepare_volume(*load_volume(pair, stride=2))
+    truth = mask[..., 0]
+    probs = np.roll(truth, 1, axis=0).astype(np.float32)
+    from lib.metrics.segmentation import dice, iou, per_item_scores
+
+    config = make_config("lung3d", preset="quick", data=str(lungs), stride=2, label_fraction=fraction)
+    return _finish(store, config, {"mean_iou": iou(probs, truth), "dice": dice(probs, truth), "accuracy": 0.98,
+                                   "label_fraction": fraction, "labelled_voxel_fraction": 0.6, "test_volume": "0078"},
+                   {"loss": 0.3, "accuracy": 0.95, "val_loss": 0.35, "val_accuracy": 0.94}, f"tiny lung 3D run {fraction}",
+                   image=image[..., 0].astype(np.float16), mask=truth, probs=to_uint8_unit(probs),
+                   per_slice_iou=per_item_scores(probs, truth)["iou"].astype(np.float32), volume_id=np.array("0078"))

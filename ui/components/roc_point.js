@@ -1,0 +1,164 @@
+// A draggable operating point on a ROC curve. Everything updates in the browser while dragging;
+// the chosen threshold goes back to Python once, when the pointer is released.
+// The maths mirrors lib/metrics/roc.py: vertex i has TP = round(tpr[i] * nPos), FP = round(fpr[i] * nNeg).
+
+const SIZE = 400, PAD = 56, SVGNS = "http://www.w3.org/2000/svg";
+
+const TEMPLATE = `
+<svg viewBox="0 0 ${SIZE + PAD + 20} ${SIZE + PAD + 20}" tabindex="0" role="slider" aria-label="Operating point on the ROC curve">
+  <g class="grids"></g>
+  <line class="chance" x1="${PAD}" y1="${PAD + SIZE}" x2="${PAD + SIZE}" y2="${PAD}"></line>
+  <line class="axis" x1="${PAD}" y1="${PAD + SIZE}" x2="${PAD + SIZE}" y2="${PAD + SIZE}"></line>
+  <line class="axis" x1="${PAD}" y1="${PAD}" x2="${PAD}" y2="${PAD + SIZE}"></line>
+  <text class="label" x="${PAD + SIZE / 2}" y="${PAD + SIZE + 44}" text-anchor="middle">1 - specificity (false positive rate)</text>
+  <text class="label" transform="translate(16 ${PAD + SIZE / 2}) rotate(-90)" text-anchor="middle">sensitivity (true positive rate)</text>
+  <path class="curve"></path>
+  <circle class="youden" r="8"></circle>
+  <text class="youden-label"></text>
+  <circle class="handle" r="11"></circle>
+  <text class="auc" x="${PAD + SIZE - 8}" y="${PAD + SIZE - 14}" text-anchor="end"></text>
+</svg>
+<div class="panel">
+  <div>Threshold <span class="big" data-field="threshold"></span></div>
+  <div class="row">
+    <div>Sensitivity<br><span class="big" data-field="sensitivity"></span></div>
+    <div>Specificity<br><span class="big" data-field="specificity"></span></div>
+  </div>
+  <table class="cm">
+    <tr><th></th><th>refer (truth)</th><th>no refer (truth)</th></tr>
+    <tr><th>referred</th><td class="ok" data-field="tp"></td><td class="bad" data-field="fp"></td></tr>
+    <tr><th>not referred</th><td class="bad" data-field="fn"></td><td class="ok" data-field="tn"></td></tr>
+  </table>
+  <div>PPV <b data-field="ppv"></b> · NPV <b data-field="npv"></b> <span class="muted">(this test set)</span></div>
+  <div>PPV <b data-field="ppv_prev"></b> · NPV <b data-field="npv_prev"></b> <span class="muted">at prevalence <span data-field="prevalence"></span></span></div>
+</div>`;
+
+function pct(value) {
+  return Number.isFinite(value) ? (100 * value).toFixed(1) + "%" : "n/a";
+}
+
+function ratio(num, den) {
+  return den > 0 ? num / den : NaN;
+}
+
+export function figuresAt(d, i) {
+  const tp = Math.round(d.tpr[i] * d.nPos), fp = Math.round(d.fpr[i] * d.nNeg);
+  const fn = d.nPos - tp, tn = d.nNeg - fp;
+  const se = ratio(tp, tp + fn), sp = ratio(tn, tn + fp), p = d.prevalence;
+  return {
+    tp, fp, fn, tn, sensitivity: se, specificity: sp,
+    ppv: ratio(tp, tp + fp), npv: ratio(tn, tn + fn),
+    ppv_prev: ratio(se * p, se * p + (1 - sp) * (1 - p)),
+    npv_prev: ratio(sp * (1 - p), sp * (1 - p) + (1 - se) * p),
+  };
+}
+
+function vertexIndex(d, threshold) {
+  // last vertex whose threshold is >= the given one (thresholds decrease along the curve)
+  let lo = 0, hi = d.thr.length - 1, best = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (d.thr[mid] >= threshold) { best = mid; lo = mid + 1; } else { hi = mid - 1; }
+  }
+  return best;
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  if (!data || !data.fpr) return;
+  let root = parentElement.querySelector(".roc-root");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "roc-root";
+    root.innerHTML = TEMPLATE;
+    parentElement.appendChild(root);
+  }
+  const svg = root.querySelector("svg");
+  const sx = (f) => PAD + f * SIZE, sy = (t) => PAD + (1 - t) * SIZE;
+  const grids = root.querySelector(".grids");
+  grids.innerHTML = "";
+  for (let k = 0; k <= 10; k += 2) {
+    for (const [x1, y1, x2, y2] of [[sx(k / 10), sy(0), sx(k / 10), sy(1)], [sx(0), sy(k / 10), sx(1), sy(k / 10)]]) {
+      const line = document.createElementNS(SVGNS, "line");
+      Object.entries({ x1, y1, x2, y2, class: "grid" }).forEach(([a, v]) => line.setAttribute(a, v));
+      grids.appendChild(line);
+    }
+    const tick = document.createElementNS(SVGNS, "text");
+    tick.setAttribute("x", sx(k / 10)); tick.setAttribute("y", sy(0) + 20); tick.setAttribute("text-anchor", "middle");
+    tick.textContent = (k / 10).toFixed(1);
+    grids.appendChild(tick);
+    const tickY = document.createElementNS(SVGNS, "text");
+    tickY.setAttribute("x", sx(0) - 8); tickY.setAttribute("y", sy(k / 10) + 5); tickY.setAttribute("text-anchor", "end");
+    tickY.textContent = (k / 10).toFixed(1);
+    grids.appendChild(tickY);
+  }
+  const points = data.fpr.map((f, i) => [sx(f), sy(data.tpr[i])]);
+  root.querySelector(".curve").setAttribute("d", "M" + points.map((p) => p[0].toFixed(2) + " " + p[1].toFixed(2)).join(" L"));
+  root.querySelector(".auc").textContent = "AUC " + data.auc.toFixed(3);
+  const yi = data.youden, youden = root.querySelector(".youden"), youdenLabel = root.querySelector(".youden-label");
+  youden.setAttribute("cx", points[yi][0]); youden.setAttribute("cy", points[yi][1]);
+  youdenLabel.setAttribute("x", points[yi][0] + 14); youdenLabel.setAttribute("y", points[yi][1] + 22);
+  youdenLabel.textContent = "Youden's J";
+
+  const handle = root.querySelector(".handle");
+  const field = (name) => root.querySelector(`[data-field="${name}"]`);
+  let current = vertexIndex(data, data.threshold);
+  let shownThreshold = data.threshold;
+
+  function show(i, threshold) {
+    current = i;
+    shownThreshold = threshold;
+    handle.setAttribute("cx", points[i][0]);
+    handle.setAttribute("cy", points[i][1]);
+    const f = figuresAt(data, i);
+    field("threshold").textContent = i === 0 ? "above every score" : threshold.toFixed(3);
+    for (const key of ["sensitivity", "specificity", "ppv", "npv", "ppv_prev", "npv_prev"]) field(key).textContent = pct(f[key]);
+    for (const key of ["tp", "fp", "fn", "tn"]) field(key).textContent = String(f[key]);
+    field("prevalence").textContent = pct(data.prevalence);
+    svg.setAttribute("aria-valuenow", threshold.toFixed(3));
+  }
+
+  function nearest(event) {
+    const pt = svg.createSVGPoint();
+    pt.x = event.clientX; pt.y = event.clientY;
+    const local = pt.matrixTransform(svg.getScreenCTM().inverse());
+    let best = 0, bestD = Infinity;
+    for (let i = 0; i < points.length; i++) {
+      const dx = points[i][0] - local.x, dy = points[i][1] - local.y, dist = dx * dx + dy * dy;
+      if (dist < bestD) { bestD = dist; best = i; }
+    }
+    return best;
+  }
+
+  let dragging = false;
+  svg.onpointerdown = (event) => {
+    dragging = true;
+    handle.classList.add("dragging");
+    svg.setPointerCapture(event.pointerId);
+    const i = nearest(event);
+    show(i, data.thr[i]);
+  };
+  svg.onpointermove = (event) => {
+    if (!dragging) return;
+    const i = nearest(event);
+    if (i !== current) show(i, data.thr[i]);
+  };
+  const release = (event) => {
+    if (!dragging) return;
+    dragging = false;
+    handle.classList.remove("dragging");
+    if (svg.hasPointerCapture(event.pointerId)) svg.releasePointerCapture(event.pointerId);
+    setStateValue("threshold", data.thr[current]);
+  };
+  svg.onpointerup = release;
+  svg.onpointercancel = release;
+  svg.onkeydown = (event) => {
+    const step = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 }[event.key];
+    if (!step) return;
+    event.preventDefault();
+    const i = Math.min(points.length - 1, Math.max(0, current + step));
+    show(i, data.thr[i]);
+    setStateValue("threshold", data.thr[i]);
+  };
+  show(current, data.threshold);
+}

@@ -1,0 +1,117 @@
+"""The DR page's evaluation: test metrics, the ROC with the draggable operating point, the photos behind it."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from lib.metrics.roc import (
+    curve_payload, operating_point, roc, threshold_for_sensitivity, threshold_for_specificity, youden_index,
+)
+from lib.preprocess.fundus import UnreadablePhotoError, load_thumbnail
+from lib.runs.store import Run
+from ui.components.roc_point import roc_operating_point
+
+EYEPACS_REFERABLE = 0.20  # about 20 % of EyePACS training photos are level 2 or worse
+
+
+@st.cache_data(show_spinner=False, max_entries=4096)
+def _thumbnail(path: str) -> np.ndarray | None:
+    try:
+        return load_thumbnail(path, height=160)
+    except (UnreadablePhotoError, OSError):
+        return None
+
+
+def _set_threshold(value: float) -> None:
+    st.session_state["dr_threshold"] = float(value)
+    st.session_state["dr_threshold_input"] = float(value)
+
+
+def _from_input() -> None:
+    st.session_state["dr_threshold"] = float(st.session_state["dr_threshold_input"])
+
+
+def evaluation_section(run: Run) -> None:
+    try:
+        predictions = run.predictions()
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    scores, labels = predictions["scores"].astype(float), predictions["labels"].astype(int)
+    st.header("5. How good is it on the test set?")
+    cols = st.columns(4)
+    cols[0].metric("Test accuracy (threshold 0.5)", f"{run.metrics.get('accuracy', float('nan')):.1%}")
+    cols[1].metric("Test loss", f"{run.metrics.get('loss', float('nan')):.3f}")
+    cols[2].metric("AUC", f"{run.metrics.get('auc', float('nan')):.3f}")
+    cols[3].metric("Test photos", f"{len(labels)} ({labels.sum()} refer)")
+    if len(np.unique(labels)) < 2:
+        st.warning("The test set holds only one class: there is no ROC curve to draw.")
+        return
+    curve = roc(scores, labels)
+    st.markdown("**AUC** = the chance that a random *refer* photo scores higher than a random *no refer* one. "
+                "0.5 is guessing, 1.0 is perfect.")
+
+    st.header("6. Choose the operating point")
+    if st.session_state.get("dr_threshold_run") != run.summary.run_id:
+        st.session_state["dr_threshold_run"] = run.summary.run_id
+        st.session_state.pop("dr_last_drag", None)
+        _set_threshold(curve.thresholds[youden_index(curve)])
+    j = youden_index(curve)
+    screening = threshold_for_sensitivity(curve, 0.95)
+    rule_in = threshold_for_specificity(curve, 0.95)
+    b1, b2, b3 = st.columns(3)
+    b1.button("Snap to Youden's J", on_click=_set_threshold, args=(curve.thresholds[j],), width="stretch", key="dr_youden")
+    b1.caption("Youden's J maximises sensitivity + specificity - 1: the point farthest above the diagonal.")
+    b2.button("Screening: sensitivity ≥ 95 %", on_click=_set_threshold, args=(screening,), width="stretch", key="dr_screening")
+    b2.caption("Rule out: miss almost no one who needs a specialist; accept more false alarms.")
+    b3.button("Rule in: specificity ≥ 95 %", on_click=_set_threshold, args=(rule_in,), width="stretch", key="dr_rule_in")
+    b3.caption("Rule in: refer only when nearly sure, where specialist time is scarce.")
+    prevalence = st.slider("Prevalence of referable DR in the population you screen", 0.01, 0.99, EYEPACS_REFERABLE, 0.01,
+                           key="dr_prevalence", help="About 20 % of EyePACS photos are referable.")
+    st.caption("The balanced test set is 50 % *refer*; in a real clinic far fewer are. PPV falls with prevalence, NPV rises.")
+
+    dragged = roc_operating_point(curve_payload(curve, threshold=st.session_state["dr_threshold"], prevalence=prevalence),
+                                  key="dr_roc")
+    if dragged is not None and dragged != st.session_state.get("dr_last_drag"):
+        st.session_state["dr_last_drag"] = dragged
+        _set_threshold(dragged)
+    st.number_input("Threshold (type, or use the arrow keys)", 0.0, 1.001, step=0.01, format="%.4f",
+                    key="dr_threshold_input", on_change=_from_input)
+    threshold = st.session_state["dr_threshold"]
+    point = operating_point(scores, labels, threshold, prevalence=prevalence)
+    cols = st.columns(4)
+    cols[0].metric("Sensitivity", f"{point.sensitivity:.1%}")
+    cols[1].metric("Specificity", f"{point.specificity:.1%}")
+    cols[2].metric(f"PPV at {prevalence:.0%}", f"{point.ppv_at_prevalence:.1%}")
+    cols[3].metric(f"NPV at {prevalence:.0%}", f"{point.npv_at_prevalence:.1%}")
+
+    st.header("7. The photos behind the numbers")
+    _galleries(predictions, scores, labels, threshold)
+
+
+def _gallery(title: str, predictions: dict, index: np.ndarray, scores: np.ndarray, limit: int = 12) -> None:
+    st.subheader(f"{title} ({len(index)})")
+    if len(index) == 0:
+        st.caption("none at this threshold")
+        return
+    index = index[:limit]
+    images = [_thumbnail(str(predictions["paths"][i])) for i in index]
+    shown = [(img, f"{predictions['images'][i]} · level {predictions['levels'][i]} · score {scores[i]:.2f}")
+             for img, i in zip(images, index) if img is not None]
+    st.image([img for img, _ in shown], caption=[cap for _, cap in shown], width=200)
+
+
+def _galleries(predictions: dict, scores: np.ndarray, labels: np.ndarray, threshold: float) -> None:
+    positive = scores >= threshold
+    false_pos = np.flatnonzero(positive & (labels == 0))
+    false_neg = np.flatnonzero(~positive & (labels == 1))
+    _gallery("False positives: referred, but no referable DR (most confident first)", predictions,
+             false_pos[np.argsort(-scores[false_pos])], scores)
+    _gallery("False negatives: missed referable DR (most confident first)", predictions,
+             false_neg[np.argsort(scores[false_neg])], scores)
+    if st.toggle("Show the correct ones too"):
+        true_pos = np.flatnonzero(positive & (labels == 1))
+        true_neg = np.flatnonzero(~positive & (labels == 0))
+        _gallery("True positives", predictions, true_pos[np.argsort(-scores[true_pos])], scores)
+        _gallery("True negatives", predictions, true_neg[np.argsort(scores[true_neg])], scores)

@@ -1,0 +1,20 @@
+"""Making sure every page runs inside the app's own navigation (app.py), however it is reached."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+
+def ensure_entrypoint() -> None:
+    """Call first in every page script.
+
+    Streamlit starts in its legacy "pages folder" mode whenever a ``pages/`` folder exists, and stays
+    there until some session runs ``st.navigation``. If the first visitor after a restart opens a
+    bookmarked page (``/dr``), that page would run on its own: without app.py's layout, navigation
+    and demo-data check. Here we leave that mode and rerun, so app.py runs and routes to the page.
+    (Streamlit 1.67's ``PagesManager.uses_pages_directory``; pinned in requirements.txt.)
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
