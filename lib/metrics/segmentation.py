@@ -79,3 +79,28 @@ def per_item_scores(y_pred, y_true, *, threshold: float = 0.5, empty_score: floa
         iou_values = np.where(union == 0, empty_score, inter / np.maximum(union, 1))
         dice_values = np.where(total == 0, empty_score, 2 * inter / np.maximum(total, 1))
     return {"iou": iou_values.astype(np.float64), "dice": dice_values.astype(np.float64)}
+
+
+IOU_RANGES = ((0.85, 0.90), (0.90, 0.95), (0.95, 1.0))
+
+
+def examples_in_ranges(scores, ranges=IOU_RANGES) -> dict[tuple[float, float], int | None]:
+    """For each [low, high) range (the last one includes 1.0), the item whose score is nearest the
+    range's middle, or None when no item falls in it.
+
+    Examples
+    --------
+    >>> examples_in_ranges([0.5, 0.86, 0.97, 1.0], ((0.85, 0.9), (0.9, 0.95), (0.95, 1.0)))
+    {(0.85, 0.9): 1, (0.9, 0.95): None, (0.95, 1.0): 2}
+    """
+    scores = np.asarray(scores, dtype=float)
+    picked: dict[tuple[float, float], int | None] = {}
+    for low, high in ranges:
+        inside = (scores >= low) & ((scores < high) if high < 1.0 else (scores <= high))
+        candidates = np.flatnonzero(inside)
+        if candidates.size == 0:
+            picked[(low, high)] = None
+        else:
+            middle = (low + high) / 2
+            picked[(low, high)] = int(candidates[np.argmin(np.abs(scores[candidates] - middle))])
+    return picked

@@ -1,0 +1,30 @@
+"""Figures for segmentation results."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+FONT = dict(size=16)
+
+
+def score_histogram(values: np.ndarray, *, name: str = "IoU", bins: int = 20) -> go.Figure:
+    """Histogram of per-image (or per-slice) scores in [0, 1] with the mean marked."""
+    values = np.asarray(values, dtype=float)
+    fig = go.Figure(go.Histogram(x=values, xbins=dict(start=0.0, end=1.0001, size=1.0 / bins), marker_color="#1f77b4"))
+    if values.size:
+        mean = float(values.mean())
+        fig.add_vline(x=mean, line_dash="dash", line_color="#d62728", annotation_text=f"mean {mean:.3f}",
+                      annotation_position="top left")
+    fig.update_layout(height=320, font=FONT, xaxis_title=name, yaxis_title="test images", xaxis_range=[0, 1.0],
+                      margin=dict(t=30, b=40), bargap=0.05)
+    return fig
+
+
+def per_slice_chart(values: np.ndarray, *, name: str = "IoU") -> go.Figure:
+    """A score per slice along axis 0 (slices without lung in either mask score 1 by the empty rule)."""
+    values = np.asarray(values, dtype=float)
+    fig = go.Figure(go.Scatter(x=np.arange(len(values)), y=values, mode="lines+markers", marker_size=4))
+    fig.update_layout(height=300, font=FONT, xaxis_title="slice (axis 0)", yaxis_title=name, yaxis_range=[0, 1.02],
+                      margin=dict(t=30, b=40))
+    return fig

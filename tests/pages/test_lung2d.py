@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+from lib.metrics.segmentation import per_item_scores
+from lib.runs.store import RunStore
+from tests.helpers.runs import make_lung2d_run
+from tests.pages.conftest import open_page
+
+
+@pytest.fixture
+def lung2d_run(app_env, demo_root):
+    return make_lung2d_run(RunStore(app_env / "runs"), demo_root / "lungs")
+
+
+def test_page_shows_data_augmentation_schedule_and_results(lung2d_run):
+    at = open_page("pages/lung2d.py", timeout=120)
+    headers = [h.value for h in at.header]
+    assert headers[:3] == ["1. CT slices and their lung masks", "2. Augmentation: the same random shift, rotation and zoom for image and mask",
+                           "3. U-Net and training"]
+    assert any("14 training, 5 validation, 5 test" in m.value for m in at.markdown)
+    charts = at.get("plotly_chart")
+    assert any("Learning-rate schedule" in c.proto.spec for c in charts)
+    predictions = np.load(lung2d_run / "predictions.npz")
+    expected = per_item_scores(predictions["probs"] / 255.0, predictions["masks"])
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Mean IoU"] == f"{expected['iou'].mean():.3f}"
+    assert shown["Mean Dice"] == f"{expected['dice'].mean():.3f}"
+    assert at.radio(key="l2_example").options[0].startswith("worst slice")
+
+
+def test_threshold_rescoring_and_example_choice(lung2d_run):
+    at = open_page("pages/lung2d.py", timeout=120)
+    before = next(m.value for m in at.metric if m.label == "Mean IoU")
+    at.slider(key="l2_threshold").set_value(0.95).run()
+    predictions = np.load(lung2d_run / "predictions.npz")
+    expected = per_item_scores(predictions["probs"] / 255.0, predictions["masks"], threshold=0.95)["iou"].mean()
+    assert next(m.value for m in at.metric if m.label == "Mean IoU") == f"{expected:.3f}"
+    for option in at.radio(key="l2_example").options:
+        at.radio(key="l2_example").set_value(option).run()
+        assert not at.exception
+    assert before is not None
+
+
+def test_augmentation_controls_and_preset(app_env):
+    at = open_page("pages/lung2d.py", timeout=120)
+    at.slider(key="l2_rotation").set_value(30.0).run()
+    at.number_input(key="l2_preview_seed").set_value(3).run()
+    assert not at.exception
+    at.radio(key="l2_preset").set_value("Course defaults").run()
+    assert at.select_slider(key="l2_filters").value == 64 and at.number_input(key="l2_epochs").value == 40

@@ -1,0 +1,163 @@
+"""The lung 2D page's sections."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from lib import config as paths
+from lib.data.lung2d import BadFileError, load_lung2d_pair
+from lib.data.report import DatasetReport
+from lib.figures.display import FN_RGB, FP_RGB, TP_RGB, error_overlay, overlay, to_grey_uint8, window
+from lib.figures.segmentation import score_histogram
+from lib.figures.training import schedule_figure
+from lib.metrics.segmentation import IOU_RANGES, examples_in_ranges, per_item_scores
+from lib.preprocess.sampling import split_indices
+from lib.preprocess.slices import load_slices
+from lib.runs.store import Run
+from lib.training.config import PRESETS, ConfigError, make_config
+from lib.training.schedule import schedule_values
+
+PRESET_NAMES = {"Quick CPU demo": "quick", "Course defaults": "course"}
+WIDGETS = ("image_size", "filters", "depth", "dropout", "epochs", "batch_size", "learning_rate", "decay_start",
+           "decay_factor", "shift", "rotation", "zoom", "seed")
+LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+
+
+def _apply_preset() -> None:
+    values = PRESETS["lung2d"][PRESET_NAMES[st.session_state["l2_preset"]]]
+    for name in WIDGETS:
+        st.session_state[f"l2_{name}"] = values[name]
+
+
+def preset_selector() -> None:
+    if "l2_preset" not in st.session_state:
+        st.session_state["l2_preset"] = "Quick CPU demo"
+        _apply_preset()
+    st.radio("Preset", list(PRESET_NAMES), key="l2_preset", on_change=_apply_preset, horizontal=True,
+             help="Course defaults: 64 filters, batch 16, 40 epochs (for a GPU). Quick CPU demo: 16 filters, 30 epochs.")
+
+
+@st.cache_resource(show_spinner="Loading and resizing the slices ...", max_entries=4)
+def _slices(path: str, size: int, _stamp: float):
+    from lib.data.lung2d import read_lung2d
+
+    return load_slices(read_lung2d(path).items, size=size)
+
+
+def data_section(report: DatasetReport) -> None:
+    st.header("1. CT slices and their lung masks")
+    names = [pair.name for pair in report.items]
+    index = st.slider("Slice", 0, len(names) - 1, 0, key="l2_browse")
+    try:
+        image, mask = load_lung2d_pair(report.items[index])
+    except BadFileError as exc:
+        st.error(str(exc))
+        return
+    grey = window(image)
+    cols = st.columns(3)
+    cols[0].image(grey, caption=f"{names[index]} (lung window)", width="stretch")
+    cols[1].image(mask * 255, caption="mask (white = lung)", width="stretch")
+    cols[2].image(overlay(grey, mask), caption="mask over the slice", width="stretch")
+    parts = split_indices(len(names), seed=int(st.session_state["l2_seed"]))
+    sizes = {k: len(v) for k, v in parts.items()}
+    st.markdown(f"**Split** (random, seed {st.session_state['l2_seed']}): {sizes['train']} training, "
+                f"{sizes['val']} validation, {sizes['test']} test slices.")
+
+
+def augmentation_section(report: DatasetReport) -> None:
+    st.header("2. Augmentation: the same random shift, rotation and zoom for image and mask")
+    cols = st.columns(3)
+    cols[0].slider("Shift (fraction of width / height)", 0.0, 0.3, key="l2_shift", step=0.01)
+    cols[1].slider("Rotation (degrees)", 0.0, 45.0, key="l2_rotation", step=1.0)
+    cols[2].slider("Zoom (fraction)", 0.0, 0.3, key="l2_zoom", step=0.01)
+    size = int(st.session_state["l2_image_size"])
+    arrays = _slices(str(report.path), size, report.items[-1].image_path.stat().st_mtime)
+    if len(arrays.names) == 0:
+        st.error("No usable slice to preview.")
+        return
+    from lib.preprocess.augment import AugmentRanges, preview  # TensorFlow: imported only when shown
+
+    pick = np.arange(min(4, len(arrays.names)))
+    ranges = AugmentRanges(shift=st.session_state["l2_shift"], rotation=st.session_state["l2_rotation"],
+                           zoom=st.session_state["l2_zoom"])
+    seed = st.number_input("Preview seed (new random draws)", 0, 10_000, 0, key="l2_preview_seed")
+    images, masks = preview(arrays.images[pick], arrays.masks[pick], ranges, seed=int(seed))
+    shown = [overlay(to_grey_uint8(img[..., 0]), m[..., 0]) for img, m in zip(images, masks)]
+    originals = [overlay(to_grey_uint8(img[..., 0]), m[..., 0]) for img, m in zip(arrays.images[pick], arrays.masks[pick])]
+    st.image(originals, caption=[f"original {i}" for i in pick], width=170)
+    st.image(shown, caption=[f"augmented {i}" for i in pick], width=170)
+    st.caption("The mask (blue) moves with the lungs: both are transformed by the same matrix; the mask with "
+               "nearest-neighbour sampling, so it stays 0 / 1. During training this runs inside the tf.data pipeline.")
+
+
+def training_settings(data_path: str) -> dict | None:
+    st.header("3. U-Net and training")
+    left, right = st.columns(2)
+    left.select_slider("Filters in the first level", [4, 8, 16, 32, 64], key="l2_filters")
+    left.select_slider("Depth (pooling steps)", [1, 2, 3, 4], key="l2_depth")
+    left.slider("Dropout before the last layer", 0.0, 0.9, key="l2_dropout", step=0.05)
+    left.selectbox("Image size", [64, 128, 256], key="l2_image_size")
+    right.select_slider("Learning rate", LEARNING_RATES, key="l2_learning_rate", format_func=lambda v: f"{v:g}")
+    right.number_input("Epochs", 1, 500, key="l2_epochs")
+    right.selectbox("Batch size", [4, 8, 16, 32], key="l2_batch_size")
+    right.number_input("Decay starts at epoch", 0, 500, key="l2_decay_start")
+    right.slider("Decay factor per epoch after that", 0.5, 1.0, key="l2_decay_factor", step=0.005)
+    right.number_input("Seed", 0, 2**31 - 1, key="l2_seed")
+    values = {name: st.session_state[f"l2_{name}"] for name in WIDGETS}
+    st.plotly_chart(schedule_figure(schedule_values(int(values["epochs"]), base=values["learning_rate"],
+                                                    decay_start=int(values["decay_start"]), factor=values["decay_factor"])))
+    try:
+        return make_config("lung2d", preset=PRESET_NAMES[st.session_state["l2_preset"]], data=data_path, **values)
+    except ConfigError as exc:
+        st.error(str(exc))
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _predictions(run_dir: str, _mtime: float) -> dict:
+    with np.load(f"{run_dir}/predictions.npz") as data:
+        return {k: data[k] for k in data.files}
+
+
+def evaluation_section(run: Run) -> None:
+    predictions = _predictions(str(run.path), (run.path / "predictions.npz").stat().st_mtime)
+    probs = predictions["probs"].astype(np.float32) / 255.0
+    masks, images, names = predictions["masks"], predictions["images"], predictions["names"]
+    st.header("4. How well does it segment the test slices?")
+    threshold = st.slider("Threshold on the predicted probability", 0.05, 0.95, 0.5, 0.05, key="l2_threshold")
+    scores = per_item_scores(probs, masks, threshold=threshold)
+    cols = st.columns(4)
+    cols[0].metric("Test pixel accuracy (0.5)", f"{run.metrics.get('accuracy', float('nan')):.1%}")
+    cols[1].metric("Mean IoU", f"{scores['iou'].mean():.3f}")
+    cols[2].metric("Mean Dice", f"{scores['dice'].mean():.3f}")
+    cols[3].metric("Test slices", str(len(names)))
+    st.plotly_chart(score_histogram(scores["iou"]))
+    st.caption("IoU = overlap / union of predicted and true lung. A slice where both masks are empty counts as 1.0.")
+
+    st.header("5. Where is it right, where is it wrong?")
+    picks = examples_in_ranges(scores["iou"], IOU_RANGES)
+    worst = int(np.argmin(scores["iou"]))
+    options = {f"worst slice (IoU {scores['iou'][worst]:.3f})": worst}
+    for (low, high), index in picks.items():
+        label = f"IoU in [{low:.2f}, {high:.2f}{']' if high == 1.0 else ')'}"
+        if index is None:
+            st.caption(f"No test slice has an {label}.")
+        else:
+            options[f"{label}: {names[index]}"] = index
+    choice = st.radio("Example", list(options), horizontal=True, key="l2_example")
+    index = options[choice]
+    grey = to_grey_uint8(images[index].astype(np.float32) / 255.0)
+    predicted = probs[index] >= threshold
+    cols = st.columns(4)
+    cols[0].image(grey, caption=f"{names[index]}", width="stretch")
+    cols[1].image(overlay(grey, masks[index]), caption="ground truth", width="stretch")
+    cols[2].image(overlay(grey, predicted), caption="prediction", width="stretch")
+    cols[3].image(error_overlay(grey, masks[index], predicted), caption=f"errors (IoU {scores['iou'][index]:.3f})", width="stretch")
+    st.markdown(_legend(), unsafe_allow_html=True)
+
+
+def _legend() -> str:
+    swatch = lambda rgb, text: f"<span style='background:rgb{rgb};padding:2px 10px;border-radius:3px;margin-right:6px'>&nbsp;</span>{text}"
+    return ("<div style='font-size:18px'>" + " &nbsp; ".join([swatch(TP_RGB, "true positive (lung found)"),
+            swatch(FP_RGB, "false positive (not lung)"), swatch(FN_RGB, "false negative (lung missed)")]) + "</div>")
