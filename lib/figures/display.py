@@ -88,3 +88,42 @@ def plane(volume: np.ndarray, axis: int, index: int) -> np.ndarray:
     if not 0 <= index < volume.shape[axis]:
         raise IndexError(f"slice {index} is outside 0..{volume.shape[axis] - 1} on axis {axis}")
     return np.take(volume, index, axis=axis)
+
+
+LABELLED_LUNG_RGB = (40, 200, 70)  # green
+UNLABELLED_RGB = (110, 60, 200)  # violet veil over voxels without a label
+
+
+def sparse_overlay(grey: np.ndarray, labels: np.ndarray, *, ignore_label: int = 2, alpha: float = 0.45) -> np.ndarray:
+    """Show sparse labels on a slice: labelled lung green, labelled background as is, unlabelled violet.
+
+    Parameters
+    ----------
+    grey : ndarray (H, W), uint8
+    labels : ndarray (H, W), values in {0, 1, ignore_label}
+    """
+    labels = np.asarray(labels)
+    out = overlay(grey, labels == 1, rgb=LABELLED_LUNG_RGB, alpha=alpha)
+    veil = labels == ignore_label
+    out[veil] = ((1 - alpha) * out[veil] + alpha * np.asarray(UNLABELLED_RGB, np.float32)).astype(np.uint8)
+    return out
+
+
+def projection(volume: np.ndarray, axis: int, *, kind: str = "mean") -> np.ndarray:
+    """Project a (D, H, W[, 1]) volume along ``axis``: "mean" for CT values, "max" for masks."""
+    volume = np.asarray(volume, dtype=np.float32)
+    if volume.ndim == 4:
+        volume = volume[..., 0]
+    if kind not in ("mean", "max"):
+        raise ValueError(f"kind must be 'mean' or 'max', got {kind!r}")
+    return volume.mean(axis=axis) if kind == "mean" else volume.max(axis=axis)
+
+
+def busiest_index(mask: np.ndarray, axis: int) -> int:
+    """The slice across ``axis`` holding the most foreground (the middle one when the mask is empty)."""
+    mask = np.asarray(mask)
+    if mask.ndim == 4:
+        mask = mask[..., 0]
+    other = tuple(a for a in range(3) if a != axis)
+    counts = (mask > 0).sum(axis=other)
+    return int(np.argmax(counts)) if counts.any() else mask.shape[axis] // 2

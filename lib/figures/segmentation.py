@@ -28,3 +28,28 @@ def per_slice_chart(values: np.ndarray, *, name: str = "IoU") -> go.Figure:
     fig.update_layout(height=300, font=FONT, xaxis_title="slice (axis 0)", yaxis_title=name, yaxis_range=[0, 1.02],
                       margin=dict(t=30, b=40))
     return fig
+
+
+def fraction_figure(rows: list[dict]) -> go.Figure:
+    """Test IoU against the fraction of labelled slices, one line per experiment, full labelling dashed.
+
+    Parameters
+    ----------
+    rows : dicts with "experiment" (a name), "fraction" (0..1] and "iou"
+    """
+    fig = go.Figure()
+    experiments: dict[str, list[dict]] = {}
+    for row in rows:
+        experiments.setdefault(str(row["experiment"]), []).append(row)
+    for name, points in experiments.items():
+        points = sorted(points, key=lambda r: r["fraction"])
+        fig.add_trace(go.Scatter(x=[p["fraction"] for p in points], y=[p["iou"] for p in points], mode="lines+markers",
+                                 name=name, marker_size=10))
+        full = [p["iou"] for p in points if p["fraction"] >= 1.0]
+        if full:
+            fig.add_hline(y=full[-1], line_dash="dash", line_color="grey",
+                          annotation_text=f"full labels ({name}): {full[-1]:.3f}", annotation_position="bottom right")
+    fig.update_layout(height=380, font=FONT, xaxis_title="fraction of slices labelled per axis", yaxis_title="test IoU",
+                      xaxis_type="log", yaxis_range=[0, 1.02], margin=dict(t=30, b=40),
+                      title="How close does sparse labelling get to full labelling?")
+    return fig

@@ -140,7 +140,7 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     if task not in FIELDS:
         raise ConfigError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
     fields = FIELDS[task]
-    extra = sorted(set(config) - set(fields) - {"task", "preset", "run_id", "owner", "label", "versions", "watch"})
+    extra = sorted(set(config) - set(fields) - {"task", "preset", "run_id", "owner", "label", "versions", "watch", "experiment"})
     if extra:
         raise ConfigError(f"{task} has no setting(s) {', '.join(extra)}")
     missing = sorted(set(fields) - set(config))

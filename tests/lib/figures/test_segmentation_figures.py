@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from lib.figures.display import LABELLED_LUNG_RGB, UNLABELLED_RGB, busiest_index, projection, sparse_overlay
+from lib.figures.segmentation import fraction_figure, per_slice_chart, score_histogram
+from lib.figures.training import compare_figure, history_figure, schedule_figure
+from lib.figures.volume3d import lungs_3d_figure, surface
+from lib.metrics.segmentation import examples_in_ranges
+
+
+def test_sparse_overlay_colours():
+    out = sparse_overlay(np.zeros((1, 3), np.uint8), np.array([[1, 0, 2]]), alpha=1.0)
+    assert [tuple(p) for p in out[0]] == [LABELLED_LUNG_RGB, (0, 0, 0), UNLABELLED_RGB]
+
+
+def test_projection_and_busiest_slice():
+    volume = np.zeros((4, 5, 6))
+    volume[2, 1:4, 1:4] = 1
+    assert projection(volume, 0, kind="max").shape == (5, 6)
+    assert projection(volume, 1).max() == pytest.approx(3 / 5)
+    assert busiest_index(volume, 0) == 2 and busiest_index(np.zeros((4, 5, 6)), 2) == 3
+    with pytest.raises(ValueError, match="kind"):
+        projection(volume, 0, kind="sum")
+
+
+def test_surface_of_a_cube_and_of_nothing():
+    cube = np.zeros((8, 8, 8), np.uint8)
+    cube[2:6, 2:6, 2:6] = 1
+    vertices, faces = surface(cube, spacing=(2.0, 1.0, 1.0))
+    assert vertices[:, 0].min() == pytest.approx(3.0, abs=1.01) and faces.shape[1] == 3
+    assert surface(np.zeros((4, 4, 4))) is None
+    fig = lungs_3d_figure(cube, np.zeros((8, 8, 8)))
+    assert [t.name for t in fig.data] == ["prediction"]
+
+
+def test_examples_in_ranges_picks_the_middle_and_reports_empty_ranges():
+    picks = examples_in_ranges([0.86, 0.88, 0.99, 0.3])
+    assert picks == {(0.85, 0.9): 1, (0.9, 0.95): None, (0.95, 1.0): 2}
+
+
+def test_charts_carry_their_data():
+    import pandas as pd
+
+    hist = score_histogram(np.array([0.9, 0.95, 1.0]))
+    assert list(hist.data[0].x) == [0.9, 0.95, 1.0] and "mean 0.950" in str(hist.layout.annotations[0].text)
+    assert list(per_slice_chart(np.array([1.0, 0.5])).data[0].y) == [1.0, 0.5]
+    rows = [{"experiment": "a", "fraction": f, "iou": v} for f, v in ((1.0, 0.9), (0.1, 0.8))]
+    fig = fraction_figure(rows)
+    assert list(fig.data[0].x) == [0.1, 1.0] and "full labels (a): 0.900" in str(fig.layout.annotations[0].text)
+    history = pd.DataFrame({"epoch": [1, 2], "loss": [0.5, 0.4], "val_loss": [0.6, 0.5]})
+    fig = history_figure(history, metrics=("loss", "accuracy"))
+    assert [t.name for t in fig.data] == ["train", "validation"]
+    table = history.assign(run="r1")
+    assert len(compare_figure(table, "loss").data) == 2
+    assert schedule_figure([1e-3, 5e-4]).layout.yaxis.type == "log"

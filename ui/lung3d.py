@@ -1,0 +1,187 @@
+"""The lung 3D page's sections."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from lib.data.lung3d import BadVolumeError, load_volume
+from lib.data.report import DatasetReport
+from lib.figures.display import busiest_index, error_overlay, plane, projection, sparse_overlay, to_grey_uint8, window
+from lib.figures.segmentation import fraction_figure, per_slice_chart
+from lib.figures.volume3d import lungs_3d_figure
+from lib.metrics.segmentation import dice, iou, per_item_scores
+from lib.preprocess.volumes import HU_SCALE, labelled_fraction, prepare_volume, sparse_labels
+from lib.runs.describe import config_label
+from lib.runs.store import Run
+from lib.training.config import PRESETS, ConfigError, make_config
+from lib.training.executor import start_run
+from ui.session import owner_token
+from ui.training import _executor, run_store
+
+PRESET_NAMES = {"Quick CPU demo": "quick", "Course defaults": "course"}
+WIDGETS = ("stride", "label_fraction", "filters", "depth", "chunk_depth", "epochs", "steps_per_epoch", "validation_steps",
+           "batch_size", "learning_rate", "seed")
+PLANES = {"axial": 0, "coronal": 1, "sagittal": 2}
+
+
+def _apply_preset() -> None:
+    values = PRESETS["lung3d"][PRESET_NAMES[st.session_state["l3_preset"]]]
+    for name in WIDGETS:
+        st.session_state[f"l3_{name}"] = values[name]
+
+
+def preset_selector() -> None:
+    if "l3_preset" not in st.session_state:
+        st.session_state["l3_preset"] = "Quick CPU demo"
+        _apply_preset()
+    st.radio("Preset", list(PRESET_NAMES), key="l3_preset", on_change=_apply_preset, horizontal=True,
+             help="Course defaults: 64 filters, 64-slice chunks, batch 8, 20 x 20 steps (for a GPU). Quick CPU demo: 8 filters, 32-slice chunks.")
+
+
+@st.cache_resource(show_spinner="Loading the volumes ...", max_entries=4)
+def _volume(_pair, volume_id: str, path: str, stride: int):
+    image, mask = load_volume(_pair, stride=stride)
+    return prepare_volume(image, mask)
+
+
+def roles_section(report: DatasetReport) -> tuple[dict, dict] | None:
+    """Which volume trains, validates, tests; returns (roles, {id: (image, mask)}) or None."""
+    st.header("1. Four CT volumes: two train, one validates, one tests")
+    pairs = {p.volume_id: p for p in report.items}
+    ids = list(pairs)
+    if len(ids) < 3:
+        st.error(f"Need at least 3 volumes (train, validation, test); found {len(ids)}.")
+        return None
+    cols = st.columns(3)
+    default_train = [i for i in ("0002", "0031") if i in ids] or ids[: max(1, len(ids) - 2)]
+    train = cols[0].multiselect("Training volumes", ids, default=default_train, key="l3_train")
+    rest = [i for i in ids if i not in train]
+    if not train or len(rest) < 2:
+        st.error("Choose at least one training volume and leave two for validation and test.")
+        return None
+    val = cols[1].selectbox("Validation volume", rest, index=0, key="l3_val")
+    test_options = [i for i in rest if i != val]
+    test = cols[2].selectbox("Test volume", test_options, index=len(test_options) - 1, key="l3_test")
+    stride = st.select_slider("In-plane downsampling (512 -> 64 at 8)", [1, 2, 4, 8, 16], key="l3_stride")
+    volumes = {}
+    for volume_id in [*train, val, test]:
+        try:
+            volumes[volume_id] = _volume(pairs[volume_id], volume_id, str(pairs[volume_id].image_path), int(stride))
+        except BadVolumeError as exc:
+            st.error(str(exc))
+            return None
+    st.caption(" · ".join(f"IMG_{v}: {volumes[v][0].shape[:3]}" for v in volumes) +
+               f" (slices, rows, columns) after keeping every {stride}th row and column; values are HU / {HU_SCALE:.0f}.")
+    return {"train": train, "val": val, "test": test}, volumes
+
+
+def _slices_in_planes(volume: np.ndarray, labels: np.ndarray, mask: np.ndarray, caption: str) -> None:
+    cols = st.columns(3)
+    for col, (name, axis) in zip(cols, PLANES.items()):
+        index = busiest_index(mask, axis)
+        grey = window(plane(volume, axis, index) * HU_SCALE)
+        col.image(sparse_overlay(grey, plane(labels, axis, index)), caption=f"{caption}: {name} slice {index}", width="stretch")
+
+
+def sparse_section(roles: dict, volumes: dict) -> None:
+    st.header("2. Sparse labels: only some slices along each axis are annotated")
+    fraction = st.slider("Fraction of slices labelled along each axis", 0.01, 1.0, key="l3_label_fraction", step=0.01)
+    first = roles["train"][0]
+    image, mask = volumes[first]
+    labels = sparse_labels(mask, fraction, seed=int(st.session_state["l3_seed"]))
+    _slices_in_planes(image, labels, mask, f"IMG_{first}")
+    st.markdown(f"Green: labelled lung · plain: labelled background · violet: **no label** (ignored by the loss, weight 0). "
+                f"With {fraction:.0%} of the slices per axis, **{labelled_fraction(labels):.1%} of the voxels** carry a label.")
+
+
+def training_settings(data_path: str, roles: dict) -> dict | None:
+    st.header("3. 3D U-Net and training")
+    left, right = st.columns(2)
+    left.select_slider("Filters in the first level", [2, 4, 8, 16, 32, 64], key="l3_filters")
+    left.select_slider("Depth (pooling steps)", [1, 2, 3], key="l3_depth")
+    left.select_slider("Chunk depth (slices per training sample)", [8, 16, 32, 64], key="l3_chunk_depth")
+    left.number_input("Batch size (chunks)", 1, 64, key="l3_batch_size")
+    right.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], key="l3_learning_rate", format_func=lambda v: f"{v:g}")
+    right.number_input("Epochs", 1, 500, key="l3_epochs")
+    right.number_input("Steps per epoch", 1, 1000, key="l3_steps_per_epoch")
+    right.number_input("Validation steps", 1, 1000, key="l3_validation_steps")
+    right.number_input("Seed", 0, 2**31 - 1, key="l3_seed")
+    values = {name: st.session_state[f"l3_{name}"] for name in WIDGETS}
+    try:
+        return make_config("lung3d", preset=PRESET_NAMES[st.session_state["l3_preset"]], data=data_path,
+                           train_volumes=",".join(roles["train"]), val_volume=roles["val"], test_volume=roles["test"], **values)
+    except ConfigError as exc:
+        st.error(str(exc))
+        return None
+
+
+def experiment_section(config: dict | None) -> None:
+    st.header("4. The experiment: IoU against the fraction of labelled slices")
+    fractions = st.multiselect("Fractions to train", [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0], default=[0.05, 0.1, 0.3, 1.0],
+                               key="l3_fractions")
+    owner = owner_token()
+    if st.button("Train one run per fraction (queued)", disabled=config is None or not fractions, key="l3_sweep"):
+        name = time.strftime("experiment %H:%M:%S")
+        for fraction in sorted(fractions):
+            run_config = {**config, "label_fraction": fraction, "experiment": name, "watch": True}
+            start_run(run_store(), run_config, owner=owner, executor=_executor(), label=f"{name} · {config_label(run_config)}")
+        st.success(f"{len(fractions)} runs queued as '{name}'; they train one after another (or side by side on a GPU server).")
+    runs, _ = run_store().list(task="lung3d", viewer=owner)
+    rows, waiting = [], []
+    for summary in runs:
+        config_file = run_store().load(summary.run_id, viewer=owner).config
+        experiment = config_file.get("experiment")
+        if not experiment:
+            continue
+        if summary.state in ("done", "stopped") and "mean_iou" in summary.metrics:
+            rows.append({"experiment": experiment, "fraction": config_file["label_fraction"], "iou": summary.metrics["mean_iou"]})
+        elif summary.state in ("queued", "running"):
+            waiting.append(f"{summary.label}: {summary.state}")
+    if waiting:
+        st.caption("In progress: " + "; ".join(waiting))
+    if rows:
+        st.plotly_chart(fraction_figure(rows))
+    else:
+        st.caption("No finished experiment run yet.")
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _predictions(run_dir: str, _mtime: float) -> dict:
+    with np.load(f"{run_dir}/predictions.npz") as data:
+        return {k: data[k] for k in data.files}
+
+
+def evaluation_section(run: Run) -> None:
+    p = _predictions(str(run.path), (run.path / "predictions.npz").stat().st_mtime)
+    image, truth, probs = p["image"].astype(np.float32), p["mask"], p["probs"].astype(np.float32) / 255.0
+    st.header(f"5. The test volume IMG_{p['volume_id']}: how close to the truth?")
+    threshold = st.slider("Threshold", 0.05, 0.95, 0.5, 0.05, key="l3_threshold")
+    predicted = probs >= threshold
+    cols = st.columns(4)
+    cols[0].metric("Test IoU", f"{iou(probs, truth, threshold=threshold):.3f}")
+    cols[1].metric("Test Dice", f"{dice(probs, truth, threshold=threshold):.3f}")
+    cols[2].metric("Labelled slices per axis", f"{run.config.get('label_fraction', float('nan')):.0%}")
+    cols[3].metric("Voxel accuracy (0.5)", f"{run.metrics.get('accuracy', float('nan')):.1%}")
+    st.plotly_chart(per_slice_chart(per_item_scores(probs, truth, threshold=threshold)["iou"]))
+    st.caption("IoU of each axial slice: low values show where the model fails (often the lung tips at the top and bottom).")
+
+    st.header("6. Views")
+    st.subheader("Projections: input, prediction, ground truth")
+    for name, axis in (("coronal", 1), ("axial", 0)):
+        cols = st.columns(3)
+        cols[0].image(to_grey_uint8(projection(image, axis) * HU_SCALE / 2000 + 0.5), caption=f"input, mean {name} projection", width="stretch")
+        cols[1].image(to_grey_uint8(projection(predicted, axis, kind="max")), caption=f"prediction, {name}", width="stretch")
+        cols[2].image(to_grey_uint8(projection(truth, axis, kind="max")), caption=f"ground truth, {name}", width="stretch")
+    st.subheader("Slices in three planes: green found, orange false alarm, magenta missed")
+    cols = st.columns(3)
+    for col, (name, axis) in zip(cols, PLANES.items()):
+        index = col.slider(f"{name} slice", 0, image.shape[axis] - 1, busiest_index(truth, axis), key=f"l3_view_{name}")
+        grey = window(plane(image, axis, index) * HU_SCALE)
+        col.image(error_overlay(grey, plane(truth, axis, index), plane(predicted, axis, index)), caption=f"{name} {index}",
+                  width="stretch")
+    st.subheader("In 3D: prediction (red) inside the true lungs (blue)")
+    stride = int(run.config.get("stride", 8))
+    st.plotly_chart(lungs_3d_figure(predicted, truth, spacing=(1.0, stride * 0.7, stride * 0.7)), key="l3_mesh")
