@@ -68,7 +68,7 @@ class ProgressReporter(keras.callbacks.Callback):
             return None
 
     def _rate(self) -> float | None:
-        # images/s over the batches timed so far, leaving out each epoch's first (tracing, warm-up)
+        # images/s over the batches timed so far (all but the first, which includes graph tracing)
         if self._timed_seconds <= 0 or self._timed_steps == 0:
             return None
         return self._timed_steps * self.batch_size / self._timed_seconds
@@ -121,7 +121,7 @@ class ProgressReporter(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         self._steps_done += 1
         self._epoch_steps += 1
-        if batch > 0:
+        if self._steps_done > 1:  # the very first batch traces the graph: leave it out of the rate
             self._timed_steps += 1
             self._timed_seconds += time.perf_counter() - self._batch_start
         self._check_stop()

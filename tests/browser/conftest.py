@@ -99,3 +99,10 @@ def screenshot(page, name: str) -> Path:
     target = OUTPUT / f"{name}.png"
     page.screenshot(path=str(target))
     return target
+
+
+def wait_idle(page, timeout: float = 90_000) -> None:
+    """Wait until the app's script has finished running (Streamlit's 'running' indicator is gone)."""
+    page.wait_for_timeout(400)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=timeout)
+    page.wait_for_timeout(200)
