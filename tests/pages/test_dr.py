@@ -53,6 +53,21 @@ def test_a_drag_reported_by_the_component_moves_the_threshold(dr_run):
     assert at.number_input(key="dr_threshold_input").value == pytest.approx(0.42)
 
 
+def test_histogram_and_thumbnails_per_level(app_env, demo_root):
+    from lib.data import read_eyepacs
+
+    at = open_page("pages/dr.py")
+    assert any("largest class" in c.proto.spec for c in at.get("plotly_chart"))
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    levels = read_eyepacs(demo_root / "eyepacs").summary["levels"]
+    strips = [m.value for m in at.markdown if m.value.startswith("**Level ")]
+    assert len(strips) == 5
+    per_level = [len(img.proto.imgs) for img in at.get("image")][: sum(1 for n in levels.values() if n)]
+    assert per_level == [min(4, n) for n in levels.values() if n]
+    at.slider[0].set_value(2).run()
+    assert [len(img.proto.imgs) for img in at.get("image")][0] == 2
+
+
 def test_bad_learning_rate_warns_and_no_run_means_no_results(app_env):
     at = open_page("pages/dr.py")
     assert any("No finished run yet" in i.value for i in at.info)

@@ -41,6 +41,14 @@ def test_threshold_rescoring_and_example_choice(lung2d_run):
     assert before is not None
 
 
+def test_slice_browser(app_env):
+    at = open_page("pages/lung2d.py", timeout=120)
+    at.slider(key="l2_browse").set_value(5).run()
+    assert not at.exception
+    captions = [c for img in at.get("image")[:3] for c in [img.proto.imgs[0].caption]]
+    assert captions[1] == "mask (white = lung)"
+
+
 def test_augmentation_controls_and_preset(app_env):
     at = open_page("pages/lung2d.py", timeout=120)
     at.slider(key="l2_rotation").set_value(30.0).run()
