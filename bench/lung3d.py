@@ -89,9 +89,9 @@ def pipeline_vs_model(data: Path, steps: int) -> None:
     model = build_unet(spatial_dims=3, input_shape=(None,) + images[0].shape[1:], filters=preset["filters"],
                        depth=preset["depth"], dropout=0.0)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="binary_crossentropy", weighted_metrics=["accuracy"])
-    model.fit(dataset, steps_per_epoch=2, epochs=1, verbose=0)  # trace once
+    model.fit(dataset, steps_per_epoch=2, epochs=1, verbose=0, shuffle=False)  # trace once
     start = time.perf_counter()
-    model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+    model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
     consumed = steps * batch / (time.perf_counter() - start)
     print(f"chunks of {depth}x{images[0].shape[1]}x{images[0].shape[2]}, batch {batch}: the pipeline alone produces "
           f"{produced:.0f} chunks/s; the model ({preset['filters']} filters) trains on {consumed:.1f} chunks/s")

@@ -38,6 +38,10 @@ def test_live_curves_and_stop(page, app_url, app_data, run_store):
     later = page.evaluate(CURVE_POINTS)
     assert later > first, "the curves did not grow while the job ran"
     assert "images/s" in page.get_by_text("images/s").first.inner_text()
+    assert "u=" in page.url  # the browser's owner token lives in the URL ...
+    page.reload()  # ... so a reload (a new Streamlit session) finds the running job again
+    page.locator('[data-testid="stProgress"]').filter(has_text="/400 · batch").wait_for(timeout=60_000)
+    page.wait_for_function(f"({CURVE_POINTS})() >= {later}", timeout=60_000)
     page.get_by_role("button", name="Stop").scroll_into_view_if_needed()
     screenshot(page, "training_panel_live")
 
