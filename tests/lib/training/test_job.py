@@ -100,7 +100,7 @@ def test_worker_processes_queue_run_apart_and_survive_sigkill(demo_root, runs_di
 
     _wait(lambda: read_status(doomed).get("state") == "running")
     _wait(lambda: read_status(second).get("queue_position") == 1)  # one slot: the others wait in order
-    assert read_status(first).get("queue_position") == 0
+    _wait(lambda: read_status(first).get("queue_position") == 0)
     progress = doomed / files.PROGRESS
     _wait(lambda: progress.is_file() and files.read_json(progress).get("step", 0) >= 1)
     os.kill(read_status(doomed)["pid"], signal.SIGKILL)
