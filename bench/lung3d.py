@@ -61,7 +61,6 @@ def write_kaggle_sized(folder: Path) -> Path:
 
 def pipeline_vs_model(data: Path, steps: int) -> None:
     import keras
-    import numpy as np
 
     from lib.data.lung3d import load_volume, read_lung3d
     from lib.models.unet import build_unet

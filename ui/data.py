@@ -8,14 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from lib import config
 from lib.data import read_eyepacs, read_lung2d, read_lung3d
-from lib.data.lung3d import VolumePair, load_volume
 from lib.data.report import DatasetReport, is_synthetic
-from lib.preprocess.slices import SliceArrays, load_slices
 
 
 def _mtime(path: Path) -> float:
@@ -60,7 +57,7 @@ def ensure_demo_data() -> None:
 
 
 @st.cache_data(show_spinner="Reading the dataset...", max_entries=8)
-def _report(kind: str, path: str, _stamp: float) -> DatasetReport:
+def _report(kind: str, path: str, stamp: float) -> DatasetReport:
     if kind == "dr":
         return read_eyepacs(path)
     if kind == "lung2d":
@@ -96,13 +93,3 @@ def require(report: DatasetReport) -> None:
     if not report.ok:
         st.info("Add data as the Home page explains, or unset the data variables to use the demo data.")
         st.stop()
-
-
-@st.cache_data(show_spinner="Loading CT slices...", max_entries=4)
-def lung2d_arrays(path: str, size: int, _stamp: float) -> SliceArrays:
-    return load_slices(read_lung2d(path).items, size=size)
-
-
-@st.cache_data(show_spinner="Loading the volume...", max_entries=8)
-def volume(pair: VolumePair, stride: int) -> tuple[np.ndarray, np.ndarray]:
-    return load_volume(pair, stride=stride)

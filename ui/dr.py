@@ -12,35 +12,26 @@ from lib.data.report import DatasetReport
 from lib.figures.charts import class_counts_chart, level_histogram
 from lib.preprocess.fundus import UnreadablePhotoError, load_thumbnail, preprocess_photos
 from lib.preprocess.sampling import balanced_sample, class_counts, referral_labels, split_indices
-from lib.training.config import PRESETS, ConfigError, make_config
+from lib.training.config import ConfigError, make_config
+from ui import presets
 
 CLASS_NAMES = {0: "no refer", 1: "refer"}
-PRESET_NAMES = {"Quick CPU demo": "quick", "Course defaults": "course"}
 LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 WIDGETS = ("backbone", "weights", "freeze_backbone", "image_size", "n_per_class", "epochs", "batch_size", "learning_rate", "seed")
 
 
 @st.cache_data(show_spinner=False, max_entries=4096)
-def _thumbnail(path: str) -> np.ndarray | None:
+def thumbnail(path: str) -> np.ndarray | None:
+    """A 200-pixel-high preview of a photo, or None when it cannot be read (the caller skips it)."""
     try:
         return load_thumbnail(path, height=200)
-    except UnreadablePhotoError:
+    except (UnreadablePhotoError, OSError):
         return None
 
 
-def _apply_preset() -> None:
-    values = PRESETS["dr"][PRESET_NAMES[st.session_state["dr_preset"]]]
-    for name in WIDGETS:
-        st.session_state[f"dr_{name}"] = values[name]
-
-
 def preset_selector() -> None:
-    """The preset radio; choosing one fills every control with its values."""
-    if "dr_preset" not in st.session_state:
-        st.session_state["dr_preset"] = "Quick CPU demo"
-        _apply_preset()
-    st.radio("Preset", list(PRESET_NAMES), key="dr_preset", on_change=_apply_preset, horizontal=True,
-             help="Course defaults: MobileNetV2 at 224 px, 30 epochs (for a GPU). Quick CPU demo: a small CNN at 128 px.")
+    presets.preset_selector("dr", "dr", WIDGETS,
+                            help="Course defaults: MobileNetV2 at 224 px, 30 epochs (for a GPU). Quick CPU demo: a small CNN at 128 px.")
 
 
 def data_section(report: DatasetReport) -> pd.DataFrame:
@@ -57,7 +48,7 @@ def data_section(report: DatasetReport) -> pd.DataFrame:
     for level in LEVELS:
         photos = [p for p in report.items if p.level == level]
         chosen = sorted(rng.permutation(len(photos))[:per_level])
-        shown = [(_thumbnail(str(photos[i].path)), photos[i].image) for i in chosen]
+        shown = [(thumbnail(str(photos[i].path)), photos[i].image) for i in chosen]
         shown = [(img, cap) for img, cap in shown if img is not None]
         st.markdown(f"**Level {level}: {LEVEL_NAMES[level]}**")
         if shown:
@@ -140,7 +131,7 @@ def training_settings(data_path: str) -> dict | None:
     if values["learning_rate"] >= 0.1:
         st.warning("A learning rate of 0.1 is far too large for Adam: expect the loss to jump around and the model to learn nothing.")
     try:
-        return make_config("dr", preset=PRESET_NAMES[st.session_state["dr_preset"]], data=data_path, **values)
+        return make_config("dr", preset=presets.chosen_preset("dr"), data=data_path, **values)
     except ConfigError as exc:
         st.error(str(exc))
         return None

@@ -8,19 +8,12 @@ import streamlit as st
 from lib.metrics.roc import (
     curve_payload, operating_point, roc, threshold_for_sensitivity, threshold_for_specificity, youden_index,
 )
-from lib.preprocess.fundus import UnreadablePhotoError, load_thumbnail
 from lib.runs.store import Run
 from ui.components.roc_point import roc_operating_point
+from ui.dr import thumbnail
+from ui.training import cached_predictions
 
 EYEPACS_REFERABLE = 0.20  # about 20 % of EyePACS training photos are level 2 or worse
-
-
-@st.cache_data(show_spinner=False, max_entries=4096)
-def _thumbnail(path: str) -> np.ndarray | None:
-    try:
-        return load_thumbnail(path, height=160)
-    except (UnreadablePhotoError, OSError):
-        return None
 
 
 def _set_threshold(value: float) -> None:
@@ -34,7 +27,7 @@ def _from_input() -> None:
 
 def evaluation_section(run: Run) -> None:
     try:
-        predictions = run.predictions()
+        predictions = cached_predictions(run)
     except ValueError as exc:
         st.error(str(exc))
         return
@@ -96,7 +89,7 @@ def _gallery(title: str, predictions: dict, index: np.ndarray, scores: np.ndarra
         st.caption("none at this threshold")
         return
     index = index[:limit]
-    images = [_thumbnail(str(predictions["paths"][i])) for i in index]
+    images = [thumbnail(str(predictions["paths"][i])) for i in index]
     shown = [(img, f"{predictions['images'][i]} · level {predictions['levels'][i]} · score {scores[i]:.2f}")
              for img, i in zip(images, index) if img is not None]
     st.image([img for img, _ in shown], caption=[cap for _, cap in shown], width=200)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lib import config as paths
 from lib.data.lung2d import BadFileError, load_lung2d_pair
 from lib.data.report import DatasetReport
 from lib.figures.display import FN_RGB, FP_RGB, TP_RGB, error_overlay, overlay, to_grey_uint8, window
@@ -15,31 +14,23 @@ from lib.metrics.segmentation import IOU_RANGES, examples_in_ranges, per_item_sc
 from lib.preprocess.sampling import split_indices
 from lib.preprocess.slices import load_slices
 from lib.runs.store import Run
-from lib.training.config import PRESETS, ConfigError, make_config
+from lib.training.config import ConfigError, make_config
 from lib.training.schedule import schedule_values
+from ui import presets
+from ui.training import cached_predictions
 
-PRESET_NAMES = {"Quick CPU demo": "quick", "Course defaults": "course"}
 WIDGETS = ("image_size", "filters", "depth", "dropout", "epochs", "batch_size", "learning_rate", "decay_start",
            "decay_factor", "shift", "rotation", "zoom", "seed")
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
 
 
-def _apply_preset() -> None:
-    values = PRESETS["lung2d"][PRESET_NAMES[st.session_state["l2_preset"]]]
-    for name in WIDGETS:
-        st.session_state[f"l2_{name}"] = values[name]
-
-
 def preset_selector() -> None:
-    if "l2_preset" not in st.session_state:
-        st.session_state["l2_preset"] = "Quick CPU demo"
-        _apply_preset()
-    st.radio("Preset", list(PRESET_NAMES), key="l2_preset", on_change=_apply_preset, horizontal=True,
-             help="Course defaults: 64 filters, batch 16, 40 epochs (for a GPU). Quick CPU demo: 16 filters, 30 epochs.")
+    presets.preset_selector("lung2d", "l2", WIDGETS,
+                            help="Course defaults: 64 filters, batch 16, 40 epochs (for a GPU). Quick CPU demo: 16 filters, 30 epochs.")
 
 
 @st.cache_resource(show_spinner="Loading and resizing the slices ...", max_entries=4)
-def _slices(path: str, size: int, _stamp: float):
+def _slices(path: str, size: int, stamp: float):
     from lib.data.lung2d import read_lung2d
 
     return load_slices(read_lung2d(path).items, size=size)
@@ -108,20 +99,14 @@ def training_settings(data_path: str) -> dict | None:
     st.plotly_chart(schedule_figure(schedule_values(int(values["epochs"]), base=values["learning_rate"],
                                                     decay_start=int(values["decay_start"]), factor=values["decay_factor"])))
     try:
-        return make_config("lung2d", preset=PRESET_NAMES[st.session_state["l2_preset"]], data=data_path, **values)
+        return make_config("lung2d", preset=presets.chosen_preset("l2"), data=data_path, **values)
     except ConfigError as exc:
         st.error(str(exc))
         return None
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _predictions(run_dir: str, _mtime: float) -> dict:
-    with np.load(f"{run_dir}/predictions.npz") as data:
-        return {k: data[k] for k in data.files}
-
-
 def evaluation_section(run: Run) -> None:
-    predictions = _predictions(str(run.path), (run.path / "predictions.npz").stat().st_mtime)
+    predictions = cached_predictions(run)
     probs = predictions["probs"].astype(np.float32) / 255.0
     masks, images, names = predictions["masks"], predictions["images"], predictions["names"]
     st.header("4. How well does it segment the test slices?")

@@ -16,29 +16,21 @@ from lib.metrics.segmentation import dice, iou, per_item_scores
 from lib.preprocess.volumes import HU_SCALE, labelled_fraction, prepare_volume, sparse_labels
 from lib.runs.describe import config_label
 from lib.runs.store import Run
-from lib.training.config import PRESETS, ConfigError, make_config
+from lib.training.config import ConfigError, make_config
 from lib.training.executor import start_run
 from ui.session import owner_token
 from ui.training import _executor, run_store
+from ui import presets
+from ui.training import cached_predictions
 
-PRESET_NAMES = {"Quick CPU demo": "quick", "Course defaults": "course"}
 WIDGETS = ("stride", "label_fraction", "filters", "depth", "chunk_depth", "epochs", "steps_per_epoch", "validation_steps",
            "batch_size", "learning_rate", "seed")
 PLANES = {"axial": 0, "coronal": 1, "sagittal": 2}
 
 
-def _apply_preset() -> None:
-    values = PRESETS["lung3d"][PRESET_NAMES[st.session_state["l3_preset"]]]
-    for name in WIDGETS:
-        st.session_state[f"l3_{name}"] = values[name]
-
-
 def preset_selector() -> None:
-    if "l3_preset" not in st.session_state:
-        st.session_state["l3_preset"] = "Quick CPU demo"
-        _apply_preset()
-    st.radio("Preset", list(PRESET_NAMES), key="l3_preset", on_change=_apply_preset, horizontal=True,
-             help="Course defaults: 64 filters, 64-slice chunks, batch 8, 20 x 20 steps (for a GPU). Quick CPU demo: 8 filters, 32-slice chunks.")
+    presets.preset_selector("lung3d", "l3", WIDGETS,
+                            help="Course defaults: 64 filters, 64-slice chunks, batch 8, 20 x 20 steps (for a GPU). Quick CPU demo: 8 filters, 32-slice chunks.")
 
 
 @st.cache_resource(show_spinner="Loading the volumes ...", max_entries=4)
@@ -111,7 +103,7 @@ def training_settings(data_path: str, roles: dict) -> dict | None:
     right.number_input("Seed", 0, 2**31 - 1, key="l3_seed")
     values = {name: st.session_state[f"l3_{name}"] for name in WIDGETS}
     try:
-        return make_config("lung3d", preset=PRESET_NAMES[st.session_state["l3_preset"]], data=data_path,
+        return make_config("lung3d", preset=presets.chosen_preset("l3"), data=data_path,
                            train_volumes=",".join(roles["train"]), val_volume=roles["val"], test_volume=roles["test"], **values)
     except ConfigError as exc:
         st.error(str(exc))
@@ -148,14 +140,8 @@ def experiment_section(config: dict | None) -> None:
         st.caption("No finished experiment run yet.")
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _predictions(run_dir: str, _mtime: float) -> dict:
-    with np.load(f"{run_dir}/predictions.npz") as data:
-        return {k: data[k] for k in data.files}
-
-
 def evaluation_section(run: Run) -> None:
-    p = _predictions(str(run.path), (run.path / "predictions.npz").stat().st_mtime)
+    p = cached_predictions(run)
     image, truth, probs = p["image"].astype(np.float32), p["mask"], p["probs"].astype(np.float32) / 255.0
     st.header(f"5. The test volume IMG_{p['volume_id']}: how close to the truth?")
     threshold = st.slider("Threshold", 0.05, 0.95, 0.5, 0.05, key="l3_threshold")

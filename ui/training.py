@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import streamlit as st
 
 from lib import config as paths
@@ -78,6 +79,20 @@ def _live(run_id: str, owner: str, metrics: tuple) -> None:
         request_stop(run.path)
     right.caption(f"Run {run.summary.label} · started {time.strftime('%H:%M:%S', time.localtime(run.status.get('started', run.summary.created)))}")
     st.plotly_chart(history_figure(run.history, metrics=metrics), key=f"live_{run_id}")
+
+
+@st.cache_data(show_spinner="Loading the test predictions ...", max_entries=6)
+def _predictions(run_dir: str, mtime: float) -> dict:
+    with np.load(f"{run_dir}/{files.PREDICTIONS}", allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+def cached_predictions(run: Run) -> dict:
+    """The run's saved test predictions, read once per server (runs do not change after they end)."""
+    target = run.path / files.PREDICTIONS
+    if not target.is_file():
+        raise ValueError(f"run {run.summary.label} has no saved predictions ({run.summary.state})")
+    return _predictions(str(run.path), target.stat().st_mtime)
 
 
 def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:

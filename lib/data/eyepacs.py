@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.data.report import DatasetReport, is_synthetic
+from lib.data.report import DatasetReport, is_synthetic, missing_folders
 
 LABELS_FILE = "trainLabels.csv"
 IMAGES_DIR = "train"
@@ -96,16 +96,13 @@ def read_eyepacs(root: str | Path, *, check_files: bool = True) -> DatasetReport
     """
     root = Path(root)
     report = DatasetReport(task="dr", path=root, synthetic=is_synthetic(root))
-    if not root.is_dir():
-        report.fatal = f"folder {root} does not exist"
-        return report
     csv_path = root / LABELS_FILE
     images_dir = root / IMAGES_DIR
-    if not csv_path.is_file():
+    if root.is_dir() and not csv_path.is_file():
         report.fatal = f"{LABELS_FILE} not found in {root} (expected Kaggle's layout: {LABELS_FILE} and {IMAGES_DIR}/)"
         return report
-    if not images_dir.is_dir():
-        report.fatal = f"folder {IMAGES_DIR}/ not found in {root}"
+    report.fatal = missing_folders(root, IMAGES_DIR)
+    if report.fatal:
         return report
     try:
         table = pd.read_csv(csv_path, dtype=str, keep_default_na=False)

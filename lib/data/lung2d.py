@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from lib.data.report import DatasetReport, is_synthetic
+from lib.data.report import DatasetReport, is_synthetic, missing_folders
 
 IMAGES_DIR = "2d_images"
 MASKS_DIR = "2d_masks"
@@ -107,14 +107,8 @@ def read_lung2d(root: str | Path, *, check_files: bool = True) -> DatasetReport:
     root = Path(root)
     report = DatasetReport(task="lung2d", path=root, synthetic=is_synthetic(root))
     images_dir, masks_dir = root / IMAGES_DIR, root / MASKS_DIR
-    if not root.is_dir():
-        report.fatal = f"folder {root} does not exist"
-        return report
-    if not images_dir.is_dir():
-        report.fatal = f"folder {IMAGES_DIR}/ not found in {root}"
-        return report
-    if not masks_dir.is_dir():
-        report.fatal = f"folder {MASKS_DIR}/ not found in {root}"
+    report.fatal = missing_folders(root, IMAGES_DIR, MASKS_DIR)
+    if report.fatal:
         return report
     images, masks = _tiff_names(images_dir), _tiff_names(masks_dir)
     shapes: dict[str, int] = {}

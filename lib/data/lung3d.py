@@ -18,7 +18,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-from lib.data.report import DatasetReport, is_synthetic
+from lib.data.report import DatasetReport, is_synthetic, missing_folders
 from lib.preprocess.volumes import downsample_inplane
 
 VOLUMES_DIR = "3d_images"
@@ -131,11 +131,8 @@ def read_lung3d(root: str | Path, *, deep: bool = False) -> DatasetReport:
     root = Path(root)
     report = DatasetReport(task="lung3d", path=root, synthetic=is_synthetic(root))
     folder = root / VOLUMES_DIR
-    if not root.is_dir():
-        report.fatal = f"folder {root} does not exist"
-        return report
-    if not folder.is_dir():
-        report.fatal = f"folder {VOLUMES_DIR}/ not found in {root}"
+    report.fatal = missing_folders(root, VOLUMES_DIR)
+    if report.fatal:
         return report
     images: dict[str, Path] = {}
     masks: dict[str, Path] = {}

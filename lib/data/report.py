@@ -100,6 +100,16 @@ class DatasetReport:
         return "\n".join(lines)
 
 
+def missing_folders(root: Path, *subfolders: str) -> str | None:
+    """None when ``root`` and each of its ``subfolders`` exist, else a sentence naming the first one missing."""
+    if not Path(root).is_dir():
+        return f"folder {root} does not exist"
+    for sub in subfolders:
+        if not (Path(root) / sub).is_dir():
+            return f"folder {sub}/ not found in {root}"
+    return None
+
+
 DEMO_MARKER = "DEMO_DATA.json"
 
 

@@ -94,7 +94,6 @@ def render_slice(chest: Chest, z: float, *, size: int = 512, rng: np.random.Gene
     s = float(size)
     c = (s / 2, s / 2 + 0.02 * s)
     img = np.full((size, size), HU_AIR, np.float32)
-    mask = np.zeros((size, size), np.uint8)
 
     def ell(target, center, axes, value, angle=0.0):
         cv2.ellipse(target, (int(center[0] * 16), int(center[1] * 16)), (max(1, int(axes[0] * 16)), max(1, int(axes[1] * 16))),

@@ -59,7 +59,7 @@ def test_dragging_the_handle_updates_the_figures_to_libs_values(page, app_url, r
         "([el, want]) => Math.abs(parseFloat(el.value) - want) < 1e-4",
         arg=[threshold_box.element_handle(), moved_to], timeout=20_000)
     at_20 = operating_point(scores, labels, moved_to, prevalence=0.2)
-    page.get_by_text(f"PPV at 20%").first.wait_for()
+    page.get_by_text("PPV at 20%").first.wait_for()
     page.wait_for_timeout(500)
     metric_values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     assert _pct(at_20.sensitivity) in metric_values and _pct(at_20.ppv_at_prevalence) in metric_values

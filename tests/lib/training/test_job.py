@@ -6,7 +6,6 @@ import threading
 import time
 
 import keras
-import numpy as np
 import pytest
 
 from lib.runs import files

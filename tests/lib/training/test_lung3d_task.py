@@ -2,7 +2,7 @@ import keras
 import numpy as np
 
 from lib.models.unet import build_unet
-from lib.preprocess.volumes import IGNORE_LABEL, sample_chunks, sparse_labels
+from lib.preprocess.volumes import IGNORE_LABEL, sparse_labels
 from lib.training.tasks.lung3d import chunk_dataset, predict_volume
 
 
