@@ -1,0 +1,85 @@
+"""Short human descriptions of runs and their progress (for run lists and the training panel)."""
+
+from __future__ import annotations
+
+import time
+
+KEY_SETTINGS = {
+    "dr": ("backbone", "weights", "image_size", "learning_rate", "epochs"),
+    "lung2d": ("filters", "depth", "image_size", "learning_rate", "epochs"),
+    "lung3d": ("label_fraction", "filters", "learning_rate", "epochs"),
+}
+HEADLINE = {"dr": "auc", "lung2d": "mean_iou", "lung3d": "mean_iou"}
+
+
+def duration(seconds: float | None) -> str:
+    """'45 s', '3 min 05 s', '1 h 02 min'; an em dash when unknown."""
+    if seconds is None:
+        return "—"
+    seconds = int(round(max(0.0, seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {(seconds % 3600) // 60:02d} min"
+
+
+def config_label(config: dict) -> str:
+    """The settings that tell runs of one task apart, e.g. 'small_cnn · lr 0.001 · 20 epochs'."""
+    parts = []
+    for key in KEY_SETTINGS.get(config.get("task", ""), ()):
+        if key not in config:
+            continue
+        value = config[key]
+        if key == "learning_rate":
+            parts.append(f"lr {value:g}")
+        elif key == "epochs":
+            parts.append(f"{value} epochs")
+        elif key == "label_fraction":
+            parts.append(f"{value:.0%} labelled")
+        elif key in ("filters", "depth", "image_size"):
+            parts.append(f"{key.replace('_', ' ')} {value}")
+        else:
+            parts.append(str(value))
+    return " · ".join(parts)
+
+
+def run_line(summary) -> str:
+    """One line for a run list: label, state, headline metric, when."""
+    metric = HEADLINE.get(summary.task)
+    value = summary.metrics.get(metric) if metric else None
+    shown = f" · {metric} {value:.3f}" if isinstance(value, (int, float)) else ""
+    when = time.strftime("%d %b %H:%M", time.localtime(summary.created)) if summary.created else ""
+    return f"{summary.label} · {summary.state}{shown} · {when}"
+
+
+def progress_line(status: dict, progress: dict) -> tuple[float, str]:
+    """(fraction done in [0, 1], a sentence) for the training panel."""
+    state = status.get("state")
+    if state == "queued":
+        position = status.get("queue_position")
+        if not status.get("pid"):
+            return 0.0, "Starting a worker process ..."
+        if position is None or position == 0:
+            return 0.0, "Waiting for a free training slot (other jobs are using the server) ..."
+        return 0.0, f"Waiting in the queue: {position} job{'s' if position != 1 else ''} ahead of yours"
+    if state == "stopping" or (state == "running" and status.get("stop_requested")):
+        return float(progress.get("fraction") or 0.0), "Stopping after this batch ..."
+    phase = progress.get("phase")
+    if phase and phase != "training":
+        fraction = progress.get("fraction_in_phase")
+        detail = f" {progress['message']}" if progress.get("message") else ""
+        return float(fraction or 0.0), f"{phase.capitalize()}{detail} ..."
+    if not progress:
+        return 0.0, "Preparing ..."
+    metrics = progress.get("metrics") or {}
+    parts = [f"Epoch {progress.get('epoch', 0) + 1}/{progress.get('epochs', '?')}",
+             f"batch {progress.get('step', 0)}/{progress.get('steps', '?')}"]
+    if metrics.get("loss") is not None:
+        parts.append(f"loss {metrics['loss']:.4f}")
+    if progress.get("images_per_s"):
+        parts.append(f"{progress['images_per_s']:.0f} images/s")
+    if progress.get("learning_rate"):
+        parts.append(f"lr {progress['learning_rate']:.2g}")
+    parts.append(f"ETA {duration(progress.get('eta_s'))}")
+    return float(progress.get("fraction") or 0.0), " · ".join(parts)

@@ -1,0 +1,246 @@
+"""Listing, loading, comparing and deleting runs; the status part of the run-folder protocol."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psutil
+
+from lib.runs import files
+from lib.runs.files import read_json, write_json_atomic
+
+ACTIVE_STATES = ("queued", "running", "stopping")
+FINAL_STATES = ("stopped", "done", "failed")
+SHARED_OWNER = "shared"  # runs prepared from the command line: visible to every session, read-only there
+LOST_WORKER = "the worker process ended without reporting (killed from outside, or crashed hard, e.g. out of memory)"
+
+
+def process_identity(pid: int) -> float | None:
+    """Start time of process ``pid`` (identifies it even if the pid is reused), or None if it is gone."""
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return proc.create_time()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+
+
+def read_status(run_dir: Path) -> dict:
+    return read_json(Path(run_dir) / files.STATUS)
+
+
+def update_status(run_dir: Path, **fields: Any) -> dict:
+    """Merge ``fields`` into status.json (atomically) and return the new status."""
+    run_dir = Path(run_dir)
+    try:
+        status = read_status(run_dir)
+    except ValueError:
+        status = {}
+    status.update(fields, updated=time.time())
+    write_json_atomic(run_dir / files.STATUS, status)
+    return status
+
+
+def refresh_status(run_dir: Path, status: dict | None = None) -> dict:
+    """The run's status, after marking it failed if its worker on this host is gone while it is active."""
+    run_dir = Path(run_dir)
+    status = status if status is not None else read_status(run_dir)
+    if status.get("state") in ACTIVE_STATES and status.get("host") == files.host() and status.get("pid"):
+        started = process_identity(int(status["pid"]))
+        if started is None or abs(started - float(status.get("pid_started", started))) > 1.0:
+            status = update_status(run_dir, state="failed", error=LOST_WORKER, ended=time.time())
+    return status
+
+
+def request_stop(run_dir: Path) -> None:
+    """Ask the job to stop; it finishes the current batch, saves what it learned and ends as "stopped"."""
+    (Path(run_dir) / files.STOP).touch()
+
+
+def stop_requested(run_dir: Path) -> bool:
+    return (Path(run_dir) / files.STOP).exists()
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    path: Path
+    task: str
+    state: str
+    owner: str
+    created: float
+    label: str
+    metrics: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class Run:
+    """Everything saved about one run (the model is loaded separately, on demand)."""
+
+    summary: RunSummary
+    config: dict
+    status: dict
+    history: pd.DataFrame
+    metrics: dict
+    progress: dict
+
+    @property
+    def path(self) -> Path:
+        return self.summary.path
+
+    def predictions(self) -> dict[str, np.ndarray]:
+        """The saved test-set predictions; raises ValueError when there are none (yet)."""
+        target = self.path / files.PREDICTIONS
+        if not target.is_file():
+            raise ValueError(f"run {self.summary.run_id} has no saved predictions ({self.summary.state})")
+        with np.load(target, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+
+    def model_path(self) -> Path:
+        return self.path / files.MODEL
+
+
+class RunStore:
+    """The runs under one folder."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def create(self, config: dict, *, owner: str, label: str = "") -> Path:
+        """Make a new run folder holding ``config`` (which must name its ``task``), in state "queued"."""
+        task = config.get("task")
+        if not task:
+            raise ValueError("config must name its task")
+        self.root.mkdir(parents=True, exist_ok=True)
+        run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{task}-{secrets.token_hex(3)}"
+        staging = self.root / f".new-{run_id}"
+        staging.mkdir()
+        write_json_atomic(staging / files.CONFIG, {**config, "run_id": run_id, "owner": owner, "label": label or run_id})
+        write_json_atomic(staging / files.STATUS, {"state": "queued", "submitted": time.time(), "created": time.time()})
+        target = self.root / run_id
+        staging.rename(target)
+        return target
+
+    def path(self, run_id: str) -> Path:
+        if not run_id or "/" in run_id or run_id.startswith("."):
+            raise ValueError(f"not a run id: {run_id!r}")
+        return self.root / run_id
+
+    def _summary(self, run_dir: Path) -> RunSummary:
+        config = read_json(run_dir / files.CONFIG)
+        status = refresh_status(run_dir)
+        metrics = {}
+        if (run_dir / files.METRICS).is_file():
+            metrics = read_json(run_dir / files.METRICS)
+        for key in ("task", "owner"):
+            if key not in config:
+                raise ValueError(f"{files.CONFIG} has no {key!r}")
+        if status.get("state") not in ACTIVE_STATES + FINAL_STATES:
+            raise ValueError(f"{files.STATUS} has an unknown state {status.get('state')!r}")
+        return RunSummary(
+            run_id=run_dir.name, path=run_dir, task=config["task"], state=status["state"], owner=config["owner"],
+            created=float(status.get("created", 0.0)), label=config.get("label", run_dir.name), metrics=metrics,
+            error=status.get("error"),
+        )
+
+    def list(self, *, task: str | None = None, viewer: str | None = None) -> tuple[list[RunSummary], list[tuple[str, str]]]:
+        """Runs, newest first, with the folders that could not be read.
+
+        Parameters
+        ----------
+        task : only runs of this task
+        viewer : an owner token; when given, only that owner's runs and the shared ones are listed
+
+        Returns
+        -------
+        (runs, problems): problems are (folder name, reason) for corrupt run folders, which are skipped.
+        """
+        runs, problems = [], []
+        if not self.root.is_dir():
+            return runs, problems
+        for run_dir in sorted(self.root.iterdir()):
+            if not run_dir.is_dir() or run_dir.name.startswith("."):
+                continue
+            try:
+                summary = self._summary(run_dir)
+            except (ValueError, OSError) as exc:
+                problems.append((run_dir.name, str(exc)))
+                continue
+            if task and summary.task != task:
+                continue
+            if viewer is not None and summary.owner not in (viewer, SHARED_OWNER):
+                continue
+            runs.append(summary)
+        runs.sort(key=lambda r: (r.created, r.run_id), reverse=True)
+        return runs, problems
+
+    def load(self, run_id: str, *, viewer: str | None = None) -> Run:
+        """Load a run; raises ValueError when it is corrupt, missing or not visible to ``viewer``."""
+        run_dir = self.path(run_id)
+        if not run_dir.is_dir():
+            raise ValueError(f"no run {run_id} in {self.root}")
+        summary = self._summary(run_dir)
+        if viewer is not None and summary.owner not in (viewer, SHARED_OWNER):
+            raise ValueError(f"no run {run_id} in {self.root}")  # same answer as missing: nothing leaks
+        progress = {}
+        if (run_dir / files.PROGRESS).is_file():
+            try:
+                progress = read_json(run_dir / files.PROGRESS)
+            except ValueError:
+                progress = {}
+        return Run(summary=summary, config=read_json(run_dir / files.CONFIG), status=read_status(run_dir),
+                   history=files.read_history(run_dir / files.HISTORY), metrics=summary.metrics, progress=progress)
+
+    def delete(self, run_id: str, *, owner: str | None = None) -> None:
+        """Delete a finished run; ``owner`` (when given) must own it. Active runs must be stopped first."""
+        run = self.load(run_id, viewer=owner)
+        if owner is not None and run.summary.owner != owner:
+            raise PermissionError(f"run {run_id} belongs to someone else")
+        if run.summary.state in ACTIVE_STATES:
+            raise ValueError(f"run {run_id} is {run.summary.state}; stop it before deleting it")
+        trash = self.root / f".deleting-{run_id}"
+        run.path.rename(trash)  # disappears from the list at once, even if the removal is slow
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def compare(self, run_ids: list[str], *, viewer: str | None = None) -> pd.DataFrame:
+        """The histories of several runs in one long table with a ``run`` column (label)."""
+        frames = []
+        for run_id in run_ids:
+            run = self.load(run_id, viewer=viewer)
+            if not run.history.empty:
+                frames.append(run.history.assign(run=run.summary.label, run_id=run_id))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def queue_position(self, run_dir: Path, *, starting_grace_s: float = 60.0) -> int | None:
+        """0-based position of a queued run among all live queued runs (oldest first); None if not queued.
+
+        A queued run whose worker has not registered yet counts for ``starting_grace_s`` seconds after
+        its submission (so a job submitted earlier keeps its place while its process starts).
+        """
+        mine = None
+        queued = []
+        for other in self.root.iterdir() if self.root.is_dir() else []:
+            if not other.is_dir() or other.name.startswith("."):
+                continue
+            try:
+                status = refresh_status(other)
+            except (ValueError, OSError):
+                continue
+            starting = time.time() - float(status.get("submitted", 0)) < starting_grace_s
+            if status.get("state") == "queued" and (status.get("pid") or starting):
+                queued.append((float(status.get("submitted", 0)), other.name))
+                if other.name == Path(run_dir).name:
+                    mine = other.name
+        if mine is None:
+            return None
+        queued.sort()
+        return [name for _, name in queued].index(mine)
