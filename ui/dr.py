@@ -98,7 +98,7 @@ def preprocessing_section(sample: pd.DataFrame) -> pd.DataFrame | None:
     cols = st.columns(3)
     for col, name in zip(cols, ("train", "val", "test")):
         counts = class_counts(kept.loc[kept["split"] == name, "label"], (0, 1))
-        col.metric(f"{name} (60/20/20)", f"{sum(counts.values())} photos", f"{counts[1]} refer · {counts[0]} no refer", delta_color="off")
+        col.metric(f"{name} (60/20/20)", f"{sum(counts.values())} photos", f"{counts[1]} refer · {counts[0]} no refer", delta_color="off", delta_arrow="off")
     st.subheader("Sanity check: training photos with their labels")
     shown = np.flatnonzero(kept["split"].to_numpy() == "train")[:12]  # row j of kept is result.images[j]
     grid = kept.iloc[shown]
