@@ -34,7 +34,9 @@ def _selected_key(task: str) -> str:
 
 def _active_run(task: str, owner: str):
     runs, _ = run_store().list(task=task, viewer=owner)
-    return next((r for r in runs if r.state in ACTIVE_STATES and r.owner == owner), None)
+    mine = [r for r in runs if r.state in ACTIVE_STATES and r.owner == owner]
+    # follow the job that is training, not the newest of several queued ones (an experiment queues many)
+    return next((r for r in mine if r.state != "queued"), mine[-1] if mine else None)
 
 
 def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy")) -> None:
