@@ -124,12 +124,11 @@ def experiment_section(config: dict | None) -> None:
     runs, _ = run_store().list(task="lung3d", viewer=owner)
     rows, waiting = [], []
     for summary in runs:
-        config_file = run_store().load(summary.run_id, viewer=owner).config
-        experiment = config_file.get("experiment")
+        experiment = summary.config.get("experiment")
         if not experiment:
             continue
         if summary.state in ("done", "stopped") and "mean_iou" in summary.metrics:
-            rows.append({"experiment": experiment, "fraction": config_file["label_fraction"], "iou": summary.metrics["mean_iou"]})
+            rows.append({"experiment": experiment, "fraction": summary.config["label_fraction"], "iou": summary.metrics["mean_iou"]})
         elif summary.state in ("queued", "running"):
             waiting.append(f"{summary.label}: {summary.state}")
     if waiting:

@@ -80,6 +80,7 @@ class RunSummary:
     label: str
     metrics: dict = field(default_factory=dict)
     error: str | None = None
+    config: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -149,7 +150,7 @@ class RunStore:
         return RunSummary(
             run_id=run_dir.name, path=run_dir, task=config["task"], state=status["state"], owner=config["owner"],
             created=float(status.get("created", 0.0)), label=config.get("label", run_dir.name), metrics=metrics,
-            error=status.get("error"),
+            error=status.get("error"), config=config,
         )
 
     def list(self, *, task: str | None = None, viewer: str | None = None) -> tuple[list[RunSummary], list[tuple[str, str]]]:
@@ -197,7 +198,7 @@ class RunStore:
                 progress = read_json(run_dir / files.PROGRESS)
             except ValueError:
                 progress = {}
-        return Run(summary=summary, config=read_json(run_dir / files.CONFIG), status=read_status(run_dir),
+        return Run(summary=summary, config=summary.config, status=read_status(run_dir),
                    history=files.read_history(run_dir / files.HISTORY), metrics=summary.metrics, progress=progress)
 
     def delete(self, run_id: str, *, owner: str | None = None) -> None:
