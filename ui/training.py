@@ -102,16 +102,17 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
     owner = owner_token()
     store = run_store()
     runs, problems = store.list(task=task, viewer=owner)
-    finished = [r for r in runs if r.state in ("done", "stopped")]
-    failed = [r for r in runs if r.state == "failed"]
+    # a run stopped before it learned anything has no test results to show: list it with the failed ones
+    finished = [r for r in runs if r.state in ("done", "stopped") and r.metrics]
+    failed = [r for r in runs if r.state == "failed" or (r.state == "stopped" and not r.metrics)]
     if problems:
         with st.expander(f"{len(problems)} run folder(s) could not be read and are skipped"):
             for name, reason in problems:
                 st.text(f"{name}: {reason}")
     if failed:
-        with st.expander(f"{len(failed)} failed run(s)"):
+        with st.expander(f"{len(failed)} run(s) without results"):
             for r in failed:
-                st.markdown(f"**{r.label}**: {r.error}")
+                st.markdown(f"**{r.label}**: {r.error or 'stopped before it finished an epoch'}")
     if not finished:
         st.info("No finished run yet: start one above. (A lecturer can prepare runs with `python -m lib train`.)")
         return None

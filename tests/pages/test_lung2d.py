@@ -56,3 +56,18 @@ def test_augmentation_controls_and_preset(app_env):
     assert not at.exception
     at.radio(key="l2_preset").set_value("Course defaults").run()
     assert at.select_slider(key="l2_filters").value == 64 and at.number_input(key="l2_epochs").value == 40
+
+
+def test_runs_without_results_are_listed_apart(app_env, lung2d_run):
+    from lib.runs.store import update_status
+
+    store = RunStore(app_env / "runs")
+    empty = store.create({"task": "lung2d", "label": "x"}, owner="shared", label="stopped early")
+    update_status(empty, state="stopped")
+    failed = store.create({"task": "lung2d"}, owner="shared", label="crashed")
+    update_status(failed, state="failed", error="out of memory (ResourceExhaustedError): try a smaller batch size")
+    at = open_page("pages/lung2d.py", timeout=120)
+    assert len(at.selectbox(key="lung2d_run_choice").options) == 1  # only the run with results
+    texts = " ".join(m.value for m in at.markdown)
+    assert "stopped before it finished an epoch" in texts and "out of memory" in texts
+    assert "Mean IoU" in [m.label for m in at.metric]
