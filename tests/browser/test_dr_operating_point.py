@@ -52,6 +52,12 @@ def test_dragging_the_handle_updates_the_figures_to_libs_values(page, app_url, r
     assert vertex != youden_index(curve)
     assert (sens.inner_text(), spec.inner_text()) == (_pct(expected.sensitivity), _pct(expected.specificity))
     assert (sens.inner_text(), spec.inner_text()) != (_pct(start.sensitivity), _pct(start.specificity))
+    shown = {name: page.locator(f'[data-field="{name}"]').inner_text() for name in ("tp", "fp", "fn", "tn", "ppv", "npv")}
+    assert shown == {"tp": str(expected.tp), "fp": str(expected.fp), "fn": str(expected.fn), "tn": str(expected.tn),
+                     "ppv": _pct(expected.ppv), "npv": _pct(expected.npv)}
+    at_prevalence = operating_point(scores, labels, moved_to, prevalence=0.2)
+    assert page.locator('[data-field="ppv_prev"]').inner_text() == _pct(at_prevalence.ppv_at_prevalence)
+    assert page.locator('[data-field="npv_prev"]').inner_text() == _pct(at_prevalence.npv_at_prevalence)
 
     # On release the threshold went back to Python: the server-side figures follow.
     threshold_box = page.get_by_label("Threshold (type, or use the arrow keys)")
