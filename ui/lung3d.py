@@ -14,10 +14,9 @@ from lib.figures.segmentation import fraction_figure, per_slice_chart
 from lib.figures.volume3d import lungs_3d_figure
 from lib.metrics.segmentation import dice, iou, per_item_scores
 from lib.preprocess.volumes import HU_SCALE, labelled_fraction, prepare_volume, sparse_labels
-from lib.runs.describe import config_label
 from lib.runs.store import Run
 from lib.training.config import ConfigError, make_config
-from lib.training.executor import start_run
+from lib.training.executor import start_fraction_experiment
 from ui.session import owner_token
 from ui.training import _executor, run_store
 from ui import presets
@@ -117,10 +116,12 @@ def experiment_section(config: dict | None) -> None:
     owner = owner_token()
     if st.button("Train one run per fraction (queued)", disabled=config is None or not fractions, key="l3_sweep"):
         name = time.strftime("experiment %H:%M:%S")
-        for fraction in sorted(fractions):
-            run_config = {**config, "label_fraction": fraction, "experiment": name, "watch": True}
-            start_run(run_store(), run_config, owner=owner, executor=_executor(), label=f"{name} · {config_label(run_config)}")
-        st.success(f"{len(fractions)} runs queued as '{name}'; they train one after another (or side by side on a GPU server).")
+        start_fraction_experiment(run_store(), {**config, "watch": True}, fractions, owner=owner, executor=_executor(), name=name)
+        st.session_state["l3_flash"] = (f"{len(fractions)} runs queued as '{name}'; they train one after another "
+                                        "(or side by side on a GPU server). The panel above follows them.")
+        st.rerun()  # so the training panel follows the queued runs at once
+    if "l3_flash" in st.session_state:
+        st.success(st.session_state.pop("l3_flash"))
     runs, _ = run_store().list(task="lung3d", viewer=owner)
     rows, waiting = [], []
     for summary in runs:

@@ -69,8 +69,12 @@ def _live(run_id: str, owner: str, metrics: tuple) -> None:
         st.error(f"Lost track of the run: {exc}")
         return
     if run.summary.state in FINAL_STATES:
-        st.rerun()  # the whole page, which now shows the finished run
-    (run.path / files.UI_SEEN).touch()  # a browser is watching: the job must not give up on us
+        st.rerun()  # the whole page, which now shows the finished run (or follows the next queued one)
+    # A browser is watching: neither this job nor the user's queued ones may give up (lib.training.context.abandoned).
+    runs, _ = store.list(task=run.summary.task, viewer=owner)
+    for other in runs:
+        if other.owner == owner and other.state in ACTIVE_STATES:
+            (other.path / files.UI_SEEN).touch()
     stopping = (run.path / files.STOP).exists()
     fraction, text = progress_line({**run.status, "stop_requested": stopping}, run.progress)
     st.progress(min(1.0, fraction), text=text)

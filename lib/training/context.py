@@ -26,6 +26,22 @@ def _abandon_after_s() -> float:
         return ABANDON_AFTER_S_DEFAULT
 
 
+def abandoned(run_dir: Path, config: dict, *, since: float) -> str | None:
+    """For a run started from a page (``watch`` in its config): why to give up when no browser has looked
+    at it for longer than DLMI_ABANDON_AFTER_S (the page touches ``ui_seen`` while it shows the run or
+    keeps it queued); ``since`` is when this job began, for runs no page has looked at yet. Else None."""
+    if not config.get("watch"):
+        return None
+    try:
+        last = (Path(run_dir) / files.UI_SEEN).stat().st_mtime
+    except OSError:
+        last = since
+    idle, limit = time.time() - last, _abandon_after_s()
+    if idle > limit:
+        return f"no browser has watched this run for {idle / 60:.0f} minutes (limit {limit / 60:.0f})"
+    return None
+
+
 @dataclass
 class TaskContext:
     run_dir: Path
@@ -34,6 +50,7 @@ class TaskContext:
     parent_pid: int | None = None  # set when a server started us: if it goes away, we stop
     notes: list[str] = field(default_factory=list)
     stop_reason: str | None = None
+    started: float = field(default_factory=time.time)
 
     @property
     def cache_dir(self) -> Path:
@@ -45,16 +62,7 @@ class TaskContext:
             return "stopped on request"
         if self.parent_pid is not None and os.getppid() != self.parent_pid:
             return "the app that started this job has exited"
-        if self.config.get("watch"):
-            seen = self.run_dir / files.UI_SEEN
-            try:
-                idle = time.time() - seen.stat().st_mtime
-            except OSError:
-                idle = 0.0
-            limit = _abandon_after_s()
-            if idle > limit:
-                return f"no browser has watched this run for {idle / 60:.0f} minutes (limit {limit / 60:.0f})"
-        return None
+        return abandoned(self.run_dir, self.config, since=self.started)
 
     def phase(self, name: str, *, fraction: float | None = None, message: str = "") -> None:
         """Report a phase outside the epochs (reading data, preprocessing, evaluating)."""

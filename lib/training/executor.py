@@ -52,6 +52,21 @@ class LocalProcessExecutor:
         threading.Thread(target=child.wait, daemon=True, name=f"reap-{run_dir.name}").start()
 
 
+def start_fraction_experiment(store: RunStore, config: dict, fractions, *, owner: str, executor: Executor,
+                              name: str) -> list[Path]:
+    """Queue one lung3d run per label fraction, all else equal, tagged as experiment ``name``."""
+    from lib.runs.describe import config_label
+
+    if config.get("task") != "lung3d":
+        raise ValueError(f"a label-fraction experiment needs a lung3d config, got {config.get('task')!r}")
+    run_dirs = []
+    for fraction in sorted(set(float(f) for f in fractions)):
+        run_config = {**config, "label_fraction": fraction, "experiment": name}
+        run_dirs.append(start_run(store, run_config, owner=owner, executor=executor,
+                                  label=f"{name} · {config_label(run_config)}"))
+    return run_dirs
+
+
 def start_run(store: RunStore, config: dict, *, owner: str, executor: Executor, label: str = "") -> Path:
     """Validate ``config``, create its run folder and hand it to ``executor``; returns the run folder."""
     checked = validate_config(config)

@@ -19,7 +19,7 @@ from lib.runs.files import read_json, write_json_atomic
 from lib.runs.store import RunStore, process_identity, read_status, stop_requested, update_status
 from lib.training import slots
 from lib.training.config import validate_config
-from lib.training.context import TaskContext
+from lib.training.context import TaskContext, abandoned
 
 
 def _versions() -> dict:
@@ -51,12 +51,19 @@ def _explain(exc: BaseException) -> str:
     return f"{name}: {exc}"
 
 
-def wait_for_slot(run_dir: Path, store: RunStore, *, max_jobs: int, poll_s: float):
-    """Block until this run may start (first in the queue and a slot free); None if stopped meanwhile."""
+def wait_for_slot(run_dir: Path, store: RunStore, *, max_jobs: int, poll_s: float, config: dict):
+    """Block until this run may start (first in the queue and a slot free).
+
+    Returns the slot, or a sentence saying why the run gave up waiting (a stop request, or nobody watching).
+    """
     last_position = -1
+    since = time.time()
     while True:
         if stop_requested(run_dir):
-            return None
+            return "stopped before it started"
+        reason = abandoned(run_dir, config, since=since)
+        if reason:
+            return reason
         position = store.queue_position(run_dir)
         if position in (0, None):
             slot = slots.try_acquire(store.root, max_jobs)
@@ -74,9 +81,10 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
     run_dir = Path(run_dir)
     store = RunStore(run_dir.parent)
     update_status(run_dir, state="queued", pid=os.getpid(), pid_started=process_identity(os.getpid()), host=files.host())
-    slot = wait_for_slot(run_dir, store, max_jobs=max_jobs or slots.max_jobs_from_env(), poll_s=poll_s)
-    if slot is None:
-        return update_status(run_dir, state="stopped", stop_reason="stopped before it started", ended=time.time())
+    slot = wait_for_slot(run_dir, store, max_jobs=max_jobs or slots.max_jobs_from_env(), poll_s=poll_s,
+                         config=read_json(run_dir / files.CONFIG))
+    if isinstance(slot, str):
+        return update_status(run_dir, state="stopped", stop_reason=slot, ended=time.time())
     update_status(run_dir, state="running", started=time.time(), slot=slot.index, queue_position=None)
     try:
         config = validate_config(read_json(run_dir / files.CONFIG))

@@ -54,3 +54,10 @@ def test_experiment_plot_uses_finished_runs(lung3d_runs, app_env):
     at = open_page("pages/lung3d.py", timeout=120)
     spec = next(c.proto.spec for c in at.get("plotly_chart") if "sparse labelling get to full" in c.proto.spec)
     assert "exp A" in spec and "full labels" in spec
+
+
+
+def test_the_experiment_button_is_offered(app_env):
+    at = open_page("pages/lung3d.py", timeout=120)
+    assert not at.button(key="l3_sweep").disabled
+    assert at.multiselect(key="l3_fractions").value == [0.05, 0.1, 0.3, 1.0]

@@ -111,3 +111,17 @@ def test_worker_processes_queue_run_apart_and_survive_sigkill(demo_root, runs_di
     assert (a.summary.state, b.summary.state) == ("done", "done"), (a.status, b.status)
     assert list(a.history["epoch"]) == [1, 2] and list(b.history["epoch"]) == [1]
     assert a.status["started"] < b.status["started"]
+
+
+def test_watched_runs_give_up_when_no_browser_looks(demo_root, runs_dir, monkeypatch):
+    monkeypatch.setenv("DLMI_ABANDON_AFTER_S", "0.5")
+    store = RunStore(runs_dir)
+    queued = store.create({**tiny_config("lung2d", demo_root), "watch": True}, owner="alice")
+    blocker = slots.try_acquire(runs_dir, 1)  # the only slot is busy: the run waits in the queue
+    try:
+        status = run_job(queued, echo=lambda _: None, poll_s=0.05, max_jobs=1)
+    finally:
+        blocker.release()
+    assert status["state"] == "stopped" and "no browser has watched" in status["stop_reason"]
+    headless = store.create(tiny_config("lung2d", demo_root), owner="shared")  # CLI runs are not watched
+    assert run_job(headless, echo=lambda _: None, poll_s=0.05)["state"] == "done"
