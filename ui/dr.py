@@ -73,15 +73,25 @@ def data_section(report: DatasetReport) -> pd.DataFrame:
     return sample
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _preprocessed(paths: tuple[str, ...], size: int, cache_dir: str):
+    # Shared by every session and kept in memory (not copied per call), so moving a slider elsewhere on
+    # the page does not reload thousands of cached photos from disk each time. The progress bar lives
+    # inside: Streamlit replays a cached function's elements, and this one ends empty.
+    bar = st.progress(0.0, text=f"Preprocessing {len(paths)} photos to {size}x{size} ...")
+    result = preprocess_photos(list(paths), size=size, cache_dir=cache_dir,
+                               progress=lambda d, t: bar.progress(d / t, text=f"Preprocessing photos: {d}/{t}")
+                               if d % 20 == 0 or d == t else None)
+    bar.empty()
+    return result
+
+
 def preprocessing_section(sample: pd.DataFrame) -> pd.DataFrame | None:
     """Preprocess the sample (cached on disk), split it, and show a grid of training photos."""
     size = int(st.session_state["dr_image_size"])
     seed = int(st.session_state["dr_seed"])
     st.header("3. Preprocessing and split")
-    bar = st.progress(0.0, text=f"Preprocessing {len(sample)} photos to {size}x{size} ...")
-    result = preprocess_photos(sample["path"].tolist(), size=size, cache_dir=paths.cache_dir(),
-                               progress=lambda d, t: bar.progress(d / t, text=f"Preprocessing photos: {d}/{t}") if d % 20 == 0 or d == t else None)
-    bar.empty()
+    result = _preprocessed(tuple(sample["path"]), size, str(paths.cache_dir()))
     st.caption(f"{len(result.kept)} photos resized to {size}x{size} (Lanczos) and min-max scaled to [0, 1]; "
                f"{result.cache_hits} came straight from the cache.")
     for problem in result.problems:
