@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
+from pathlib import Path
+
 import streamlit as st
 
 from lib import config as paths
 from lib.figures.training import compare_figure, history_figure
 from lib.runs import files
 from lib.runs.describe import config_label, progress_line, run_line
-from lib.runs.store import ACTIVE_STATES, FINAL_STATES, Run, RunStore, request_stop
+from lib.runs.store import ACTIVE_STATES, FINAL_STATES, Run, RunStore, load_predictions, request_stop
 from lib.training.config import ConfigError
 from lib.training.executor import LocalProcessExecutor, start_run
 from ui.session import owner_token
@@ -88,17 +89,16 @@ def _live(run_id: str, owner: str, metrics: tuple) -> None:
 
 
 @st.cache_data(show_spinner="Loading the test predictions ...", max_entries=6)
-def _predictions(run_dir: str, mtime: float) -> dict:
-    with np.load(f"{run_dir}/{files.PREDICTIONS}", allow_pickle=False) as data:
-        return {k: data[k] for k in data.files}
+def _predictions(path: str, mtime: float) -> dict:
+    return load_predictions(Path(path))
 
 
 def cached_predictions(run: Run) -> dict:
     """The run's saved test predictions, read once per server (runs do not change after they end)."""
     target = run.path / files.PREDICTIONS
     if not target.is_file():
-        raise ValueError(f"run {run.summary.label} has no saved predictions ({run.summary.state})")
-    return _predictions(str(run.path), target.stat().st_mtime)
+        return run.predictions()  # raises the ValueError that says the run has none
+    return _predictions(str(target), target.stat().st_mtime)
 
 
 def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:

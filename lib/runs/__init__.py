@@ -3,7 +3,7 @@
 A run folder holds::
 
     config.json      the full configuration (task, data, every hyperparameter, seed, versions, owner)
-    status.json      state (queued, running, stopping, stopped, done, failed), worker pid, error, times
+    status.json      state (queued, running, stopped, done, failed), worker pid, error, times
     progress.json    the latest batch / epoch progress (loss, metrics, learning rate, images/s, ETA)
     history.csv      one row per finished epoch
     STOP             present when a stop was requested

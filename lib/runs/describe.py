@@ -63,7 +63,7 @@ def progress_line(status: dict, progress: dict) -> tuple[float, str]:
         if position is None or position == 0:
             return 0.0, "Waiting for a free training slot (other jobs are using the server) ..."
         return 0.0, f"Waiting in the queue: {position} job{'s' if position != 1 else ''} ahead of yours"
-    if state == "stopping" or (state == "running" and status.get("stop_requested")):
+    if state == "running" and status.get("stop_requested"):
         return float(progress.get("fraction") or 0.0), "Stopping after this batch ..."
     phase = progress.get("phase")
     if phase and phase != "training":

@@ -16,7 +16,7 @@ import psutil
 from lib.runs import files
 from lib.runs.files import read_json, write_json_atomic
 
-ACTIVE_STATES = ("queued", "running", "stopping")
+ACTIVE_STATES = ("queued", "running")
 FINAL_STATES = ("stopped", "done", "failed")
 SHARED_OWNER = "shared"  # runs prepared from the command line: visible to every session, read-only there
 LOST_WORKER = "the worker process ended without reporting (killed from outside, or crashed hard, e.g. out of memory)"
@@ -60,6 +60,12 @@ def refresh_status(run_dir: Path, status: dict | None = None) -> dict:
     return status
 
 
+def load_predictions(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a run's predictions.npz (no pickled objects)."""
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
 def request_stop(run_dir: Path) -> None:
     """Ask the job to stop; it finishes the current batch, saves what it learned and ends as "stopped"."""
     (Path(run_dir) / files.STOP).touch()
@@ -81,6 +87,7 @@ class RunSummary:
     metrics: dict = field(default_factory=dict)
     error: str | None = None
     config: dict = field(default_factory=dict)
+    status: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -102,9 +109,8 @@ class Run:
         """The saved test-set predictions; raises ValueError when there are none (yet)."""
         target = self.path / files.PREDICTIONS
         if not target.is_file():
-            raise ValueError(f"run {self.summary.run_id} has no saved predictions ({self.summary.state})")
-        with np.load(target, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
+            raise ValueError(f"run {self.summary.label} has no saved predictions ({self.summary.state})")
+        return load_predictions(target)
 
     def model_path(self) -> Path:
         return self.path / files.MODEL
@@ -150,7 +156,7 @@ class RunStore:
         return RunSummary(
             run_id=run_dir.name, path=run_dir, task=config["task"], state=status["state"], owner=config["owner"],
             created=float(status.get("created", 0.0)), label=config.get("label", run_dir.name), metrics=metrics,
-            error=status.get("error"), config=config,
+            error=status.get("error"), config=config, status=status,
         )
 
     def list(self, *, task: str | None = None, viewer: str | None = None) -> tuple[list[RunSummary], list[tuple[str, str]]]:
@@ -198,7 +204,7 @@ class RunStore:
                 progress = read_json(run_dir / files.PROGRESS)
             except ValueError:
                 progress = {}
-        return Run(summary=summary, config=summary.config, status=read_status(run_dir),
+        return Run(summary=summary, config=summary.config, status=summary.status,
                    history=files.read_history(run_dir / files.HISTORY), metrics=summary.metrics, progress=progress)
 
     def delete(self, run_id: str, *, owner: str | None = None) -> None:

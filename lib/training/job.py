@@ -81,15 +81,15 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
     run_dir = Path(run_dir)
     store = RunStore(run_dir.parent)
     update_status(run_dir, state="queued", pid=os.getpid(), pid_started=process_identity(os.getpid()), host=files.host())
-    slot = wait_for_slot(run_dir, store, max_jobs=max_jobs or slots.max_jobs_from_env(), poll_s=poll_s,
-                         config=read_json(run_dir / files.CONFIG))
+    saved = read_json(run_dir / files.CONFIG)
+    slot = wait_for_slot(run_dir, store, max_jobs=max_jobs or slots.max_jobs_from_env(), poll_s=poll_s, config=saved)
     if isinstance(slot, str):
         return update_status(run_dir, state="stopped", stop_reason=slot, ended=time.time())
     update_status(run_dir, state="running", started=time.time(), slot=slot.index, queue_position=None)
     try:
-        config = validate_config(read_json(run_dir / files.CONFIG))
+        config = validate_config(saved)
         setup_tensorflow(config["seed"])
-        write_json_atomic(run_dir / files.CONFIG, {**read_json(run_dir / files.CONFIG), "versions": _versions()})
+        write_json_atomic(run_dir / files.CONFIG, {**saved, "versions": _versions()})
         from lib.training.tasks import get_task
 
         ctx = TaskContext(run_dir=run_dir, config=config, echo=echo, parent_pid=parent_pid)
