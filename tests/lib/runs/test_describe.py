@@ -1,0 +1,30 @@
+from lib.runs.describe import config_label, duration, progress_line, run_line
+from lib.runs.store import RunSummary
+
+
+def test_duration():
+    assert [duration(None), duration(45.4), duration(185), duration(3725)] == ["—", "45 s", "3 min 05 s", "1 h 02 min"]
+
+
+def test_config_label_names_what_tells_runs_apart():
+    config = {"task": "lung3d", "label_fraction": 0.05, "filters": 8, "learning_rate": 0.003, "epochs": 25, "seed": 1}
+    assert config_label(config) == "5% labelled · filters 8 · lr 0.003 · 25 epochs"
+
+
+def test_run_line_shows_the_headline_metric():
+    summary = RunSummary("r", None, "dr", "done", "shared", 0.0, "small cnn", metrics={"auc": 0.8567})
+    assert run_line(summary) == "small cnn · done · auc 0.857 · "
+
+
+def test_progress_line_for_each_stage():
+    assert progress_line({"state": "queued"}, {})[1] == "Starting a worker process ..."
+    assert "2 jobs ahead" in progress_line({"state": "queued", "pid": 1, "queue_position": 2}, {})[1]
+    assert "free training slot" in progress_line({"state": "queued", "pid": 1, "queue_position": 0}, {})[1]
+    assert progress_line({"state": "running"}, {"phase": "preprocessing photos", "fraction_in_phase": 0.5,
+                                                "message": "20/40"}) == (0.5, "Preprocessing photos 20/40 ...")
+    training = {"phase": "training", "epoch": 2, "epochs": 10, "step": 3, "steps": 9, "fraction": 0.25,
+                "metrics": {"loss": 0.51234}, "images_per_s": 120.4, "learning_rate": 0.001, "eta_s": 75}
+    fraction, text = progress_line({"state": "running"}, training)
+    assert fraction == 0.25
+    assert text == "Epoch 3/10 · batch 3/9 · loss 0.5123 · 120 images/s · lr 0.001 · ETA 1 min 15 s"
+    assert progress_line({"state": "running", "stop_requested": True}, training)[1] == "Stopping after this batch ..."
