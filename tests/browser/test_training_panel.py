@@ -42,10 +42,12 @@ def test_live_curves_and_stop(page, app_url, app_data, run_store):
     page.reload()  # ... so a reload (a new Streamlit session) finds the running job again
     page.locator('[data-testid="stProgress"]').filter(has_text="/400 · batch").wait_for(timeout=60_000)
     page.wait_for_function(f"({CURVE_POINTS})() >= {later}", timeout=60_000)
-    page.get_by_role("button", name="Stop").scroll_into_view_if_needed()
+    # the panel's Stop, not Streamlit's own header button that stops a running script
+    stop = page.get_by_test_id("stButton").get_by_role("button", name="Stop")
+    stop.scroll_into_view_if_needed()
     screenshot(page, "training_panel_live")
 
-    page.get_by_role("button", name="Stop").click()
+    stop.click()
     page.get_by_text("This run was stopped early").wait_for(timeout=120_000)
     runs, _ = RunStore(app_data / "runs").list(task="lung2d")
     stopped = [r for r in runs if r.state == "stopped"]
