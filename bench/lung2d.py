@@ -28,8 +28,8 @@ from lib.metrics.segmentation import per_item_scores  # noqa: E402
 from lib.models.unet import build_unet  # noqa: E402
 from lib.preprocess.augment import AugmentRanges  # noqa: E402
 from lib.preprocess.slices import load_slices  # noqa: E402
-from lib.training.config import PRESETS  # noqa: E402
-from lib.training.tasks.lung2d import make_dataset  # noqa: E402
+from lib import tasks  # noqa: E402
+from lib.tasks.lung2d import make_dataset  # noqa: E402
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="folder with 2d_images/ and 2d_masks/ (default: fresh demo data)")
     parser.add_argument("--epochs", type=int, default=3)
     args = parser.parse_args()
-    preset = PRESETS["lung2d"]["quick"]
+    preset = tasks.get("lung2d").presets["quick"]
     with tempfile.TemporaryDirectory() as tmp:
         data = args.data
         if data is None:

@@ -65,10 +65,10 @@ def pipeline_vs_model(data: Path, steps: int) -> None:
     from lib.data.lung3d import load_volume, read_lung3d
     from lib.models.unet import build_unet
     from lib.preprocess.volumes import prepare_volume, sparse_labels
-    from lib.training.config import PRESETS
-    from lib.training.tasks.lung3d import chunk_dataset
+    from lib import tasks
+    from lib.tasks.lung3d import chunk_dataset
 
-    preset = PRESETS["lung3d"]["quick"]
+    preset = tasks.get("lung3d").presets["quick"]
     pairs = {p.volume_id: p for p in read_lung3d(data).items}
     images, labels = [], []
     for i, volume_id in enumerate(preset["train_volumes"].split(",")):

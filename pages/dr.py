@@ -16,10 +16,10 @@ data_banner(report)
 require(report)
 preset_selector()
 
-sample = data_section(report)
-split = preprocessing_section(sample)
+data_section(report)
+prepared = preprocessing_section(report)
 config = training_settings(str(report.path))
-training_panel("dr", config if split is not None else None)
+training_panel("dr", config if prepared is not None else None)
 
 st.header("Results")
 run = run_picker("dr")

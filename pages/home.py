@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from lib import config
+from lib import paths, tasks
+from lib.data.datasets import DATASETS
 from ui.data import dataset_report
 from ui.shell import ensure_entrypoint
 
@@ -22,10 +23,11 @@ Three tasks, each run end to end in the browser:
 
 st.subheader("Data found")
 rows = []
-for kind, label in (("dr", "DR photos (EyePACS)"), ("lung2d", "Lung CT slices"), ("lung3d", "Lung CT volumes")):
-    report = dataset_report(kind)
+for task in tasks.all_tasks():
+    report = dataset_report(task.name)
     rows.append({
-        "dataset": label,
+        "task": task.title,
+        "dataset": report.name,
         "source": "synthetic demo" if report.synthetic else "real",
         "usable items": report.n_items,
         "skipped files": len(report.problems),
@@ -37,13 +39,15 @@ if any(r["source"] == "synthetic demo" for r in rows):
     st.warning("Some tasks run on **synthetic demo data**: generated images, not real patients.", icon=":material/science:")
 
 with st.expander("How to add the real Kaggle data"):
+    folders = "\n".join(f"   - `{paths.data_dir() / d.key}` for {d.title}, or point the app at it with `{d.env}=/path`"
+                        for d in DATASETS.values())
     st.markdown(
         f"""
 1. Get the data with the kaggle CLI (credentials in `KAGGLE_USERNAME` / `KAGGLE_KEY`):
-   `python -m lib download dr` and `python -m lib download lung`, or copy folders you already have.
-2. Put them at `{config.data_dir() / 'eyepacs'}` (holding `trainLabels.csv` and `train/`) and
-   `{config.data_dir() / 'lungs'}` (holding `2d_images/`, `2d_masks/`, `3d_images/`),
-   or point the app at them: `DLMI_DR_DATA=/path/to/eyepacs DLMI_LUNG_DATA=/path/to/lungs streamlit run app.py`.
-3. Check a folder first: `python -m lib inspect dr /path/to/eyepacs`.
+   `python -m lib download {' / '.join(DATASETS)}`, or copy folders you already have.
+2. Put them in the Kaggle layouts (EyePACS: `trainLabels.csv` and `train/`; lungs: `2d_images/`, `2d_masks/`,
+   `3d_images/`) at
+{folders}
+3. Check a folder first: `python -m lib inspect {tasks.names()[0]} /path/to/folder`.
 """
     )

@@ -15,12 +15,11 @@ data_banner(report)
 require(report)
 preset_selector()
 
-chosen = roles_section(report)
-if chosen is None:
+prepared = roles_section(report)
+if prepared is None:
     st.stop()
-roles, volumes = chosen
-sparse_section(roles, volumes)
-config = training_settings(str(report.path), roles)
+sparse_section(prepared)
+config = training_settings(str(report.path), prepared)
 training_panel("lung3d", config)
 experiment_section(config)
 

@@ -28,3 +28,10 @@ def eyepacs_copy(demo_root, tmp_path) -> Path:
 def lungs_copy(demo_root, tmp_path) -> Path:
     """A writable copy of the small lung demo folder."""
     return Path(shutil.copytree(demo_root / "lungs", tmp_path / "lungs"))
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch):
+    """A runs folder for one test, with its own preprocessing cache."""
+    monkeypatch.setenv("DLMI_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "runs"

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import config
-from lib.data import read_eyepacs, read_lung2d, read_lung3d
+from lib import paths, tasks
 from lib.data.report import DatasetReport, is_synthetic
 
 
@@ -26,13 +25,15 @@ _PROGRESS_LINE = re.compile(r"^\[\s*([\d.]+)%\] (.*)$")
 
 
 @st.cache_resource(show_spinner=False)
-def _generate_demo(out: str, small: bool) -> None:
+def _generate_demo(out: str, small: bool, keys: tuple[str, ...]) -> None:
     # A child process (the CLI), not a pool forked or spawned from the server: Streamlit runs page
     # scripts as __main__, which multiprocessing's spawn would re-run in every worker.
     bar = st.progress(0.0, text="Generating the synthetic demo datasets (first start only, under a minute)...")
     command = [sys.executable, "-m", "lib", "demo", "--out", out] + (["--small"] if small else [])
+    if len(keys) == 1:
+        command.append(keys[0])  # only the one that is missing
     other: list[str] = []
-    with subprocess.Popen(command, cwd=config.PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+    with subprocess.Popen(command, cwd=paths.PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
         for line in proc.stdout:
             match = _PROGRESS_LINE.match(line.strip())
             if match:
@@ -44,32 +45,29 @@ def _generate_demo(out: str, small: bool) -> None:
         raise OSError(f"`{' '.join(command)}` failed: {' '.join(other[-5:])}")
 
 
-def ensure_demo_data() -> None:
-    """Generate the demo datasets once per server when a task has no other data to show."""
-    locations = [config.locate(kind) for kind in config.TASK_FOLDERS]
-    missing = [loc for loc in locations if loc.is_demo and not is_synthetic(loc.path)]
+def ensure_demo_data(task_names: list[str] | None = None) -> None:
+    """Generate the demo datasets of these tasks (default: all) once per server, where a task has no other data."""
+    datasets = {tasks.get(name).dataset.key: tasks.get(name).dataset for name in (task_names or tasks.names())}
+    missing = tuple(key for key, dataset in datasets.items()
+                    if (loc := paths.locate(dataset)).is_demo and not is_synthetic(loc.path))
     if missing:
         small = os.environ.get("DLMI_DEMO_SIZE", "") == "small"
         try:
-            _generate_demo(str(config.demo_dir()), small)
+            _generate_demo(str(paths.demo_dir()), small, missing)
         except OSError as exc:
-            st.error(f"Could not write the demo data to {config.demo_dir()}: {exc}")
+            st.error(f"Could not write the demo data to {paths.demo_dir()}: {exc}")
 
 
 @st.cache_data(show_spinner="Reading the dataset...", max_entries=8)
-def _report(kind: str, path: str, stamp: float) -> DatasetReport:
-    if kind == "dr":
-        return read_eyepacs(path)
-    if kind == "lung2d":
-        return read_lung2d(path)
-    return read_lung3d(path)
+def _report(task_name: str, path: str, stamp: float) -> DatasetReport:
+    return tasks.get(task_name).read(path)
 
 
-def dataset_report(kind: str) -> DatasetReport:
-    """The validated dataset for "dr", "lung2d" or "lung3d" (cached until the folder changes)."""
-    location = config.locate("dr" if kind == "dr" else "lung")
-    sub = {"dr": "train", "lung2d": "2d_images", "lung3d": "3d_images"}[kind]
-    return _report(kind, str(location.path), _mtime(location.path / sub))
+def dataset_report(task_name: str) -> DatasetReport:
+    """The validated dataset of a task (cached until its data folder changes)."""
+    task = tasks.get(task_name)
+    location = paths.locate(task.dataset)
+    return _report(task.name, str(location.path), _mtime(location.path / task.data_folder))
 
 
 def data_banner(report: DatasetReport) -> None:

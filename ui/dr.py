@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from lib import config as paths
-from lib.data.eyepacs import LEVEL_NAMES, LEVELS, as_frame
+from lib import paths
+from lib.data.eyepacs import LEVEL_NAMES, LEVELS, UnreadablePhotoError, load_thumbnail
 from lib.data.report import DatasetReport
 from lib.figures.charts import class_counts_chart, level_histogram
-from lib.preprocess.fundus import UnreadablePhotoError, load_thumbnail, preprocess_photos
-from lib.preprocess.sampling import balanced_sample, class_counts, referral_labels, split_indices
+from lib.tasks import dr as task
+from lib.tasks.base import DataError
 from lib.training.config import ConfigError, make_config
 from ui import presets
 
-CLASS_NAMES = {0: "no refer", 1: "refer"}
+TASK = task.TASK
+CLASS_NAMES = task.CLASS_NAMES
 LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 WIDGETS = ("backbone", "weights", "freeze_backbone", "image_size", "n_per_class", "epochs", "batch_size", "learning_rate", "seed")
 
@@ -30,15 +30,12 @@ def thumbnail(path: str) -> np.ndarray | None:
 
 
 def preset_selector() -> None:
-    presets.preset_selector("dr", "dr", WIDGETS,
+    presets.preset_selector(TASK.name, "dr", WIDGETS,
                             help="Course defaults: MobileNetV2 at 224 px, 30 epochs (for a GPU). Quick CPU demo: a small CNN at 128 px.")
 
 
-def data_section(report: DatasetReport) -> pd.DataFrame:
-    """Steps 1-6: histogram, thumbnails, binary labels, balanced sample, split, preprocessing, sanity grid.
-
-    Returns the sampled photos with ``label`` and ``split`` columns.
-    """
+def data_section(report: DatasetReport) -> None:
+    """Steps 1-2: histogram, thumbnails per level, binary labels and the balanced sample."""
     st.header("1. The data")
     st.plotly_chart(level_histogram(report.summary["levels"], LEVEL_NAMES))
     st.caption("Levels 2-4 (red) are referred to an ophthalmologist; 0-1 (blue) are not. "
@@ -57,63 +54,60 @@ def data_section(report: DatasetReport) -> pd.DataFrame:
             st.caption("no photo of this level in the dataset")
 
     st.header("2. Refer or not: balanced sampling")
-    frame = as_frame(report.items)
-    labels = referral_labels(frame["level"].to_numpy())
-    before = class_counts(labels, (0, 1))
     st.number_input("Photos per class (N)", 1, 100000, key="dr_n_per_class",
                     help="The course takes 2,000 of each class; a class with fewer photos gives all it has.")
-    n_per_class = int(st.session_state["dr_n_per_class"])
-    seed = int(st.session_state["dr_seed"])
-    picked = balanced_sample(labels, n_per_class, seed=seed)
-    sample = frame.iloc[picked].reset_index(drop=True).assign(label=labels[picked])
-    after = class_counts(sample["label"], (0, 1))
-    st.plotly_chart(class_counts_chart({CLASS_NAMES[k]: v for k, v in before.items()}, {CLASS_NAMES[k]: v for k, v in after.items()}))
-    if min(after.values()) < n_per_class:
-        st.info(f"Only {min(after.values())} photos in the smaller class: the sample takes all of them.")
-    return sample
+    chosen = task.sample(report, _data_settings(str(report.path)))
+    before = {CLASS_NAMES[k]: v for k, v in chosen.before.items()}
+    st.plotly_chart(class_counts_chart(before, {CLASS_NAMES[k]: v for k, v in chosen.after.items()}))
+    if chosen.capped:
+        st.info(f"Only {min(chosen.after.values())} photos in the smaller class: the sample takes all of them.")
+
+
+def _data_settings(data_path: str) -> dict:
+    """The settings the data steps depend on, as the job will see them."""
+    return {"data": data_path, "n_per_class": int(st.session_state["dr_n_per_class"]),
+            "seed": int(st.session_state["dr_seed"]), "image_size": int(st.session_state["dr_image_size"])}
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _preprocessed(paths: tuple[str, ...], size: int, cache_dir: str):
+def _prepared(data: str, n_per_class: int, seed: int, image_size: int, cache_dir: str, stamp: tuple, _report: DatasetReport):
     # Shared by every session and kept in memory (not copied per call), so moving a slider elsewhere on
     # the page does not reload thousands of cached photos from disk each time. The progress bar lives
     # inside: Streamlit replays a cached function's elements, and this one ends empty.
-    bar = st.progress(0.0, text=f"Preprocessing {len(paths)} photos to {size}x{size} ...")
-    result = preprocess_photos(list(paths), size=size, cache_dir=cache_dir,
-                               progress=lambda d, t: bar.progress(d / t, text=f"Preprocessing photos: {d}/{t}")
-                               if d % 20 == 0 or d == t else None)
-    bar.empty()
-    return result
+    config = {"data": data, "n_per_class": n_per_class, "seed": seed, "image_size": image_size}
+    bar = st.progress(0.0, text=f"Preprocessing the sample to {image_size}x{image_size} ...")
+    try:
+        return task.prepare(config, report=_report, cache_dir=cache_dir,
+                            progress=lambda d, t: bar.progress(d / t, text=f"Preprocessing photos: {d}/{t}")
+                            if d % 20 == 0 or d == t else None)
+    finally:
+        bar.empty()
 
 
-def preprocessing_section(sample: pd.DataFrame) -> pd.DataFrame | None:
-    """Preprocess the sample (cached on disk), split it, and show a grid of training photos."""
-    size = int(st.session_state["dr_image_size"])
-    seed = int(st.session_state["dr_seed"])
+def preprocessing_section(report: DatasetReport) -> "task.Prepared | None":
+    """Preprocess the sample (cached on disk), split it, and show a grid of training photos: exactly what the job
+    will train on (both call ``lib.tasks.dr.prepare``)."""
+    settings = _data_settings(str(report.path))
+    size = settings["image_size"]
     st.header("3. Preprocessing and split")
-    result = _preprocessed(tuple(sample["path"]), size, str(paths.cache_dir()))
-    st.caption(f"{len(result.kept)} photos resized to {size}x{size} (Lanczos) and min-max scaled to [0, 1]; "
-               f"{result.cache_hits} came straight from the cache.")
-    for problem in result.problems:
-        st.warning(f"Skipped: {problem.message}")
-    kept = sample.iloc[result.kept].reset_index(drop=True)
-    if np.bincount(kept["label"], minlength=2).min() < 3:
-        st.error("Too few photos of one class to split into train / validation / test (at least 3 each).")
+    try:
+        data = _prepared(**settings, cache_dir=str(paths.cache_dir()), stamp=(report.n_items, len(report.problems)), _report=report)
+    except DataError as exc:
+        st.error(str(exc))
         return None
-    parts = split_indices(len(kept), seed=seed, stratify=kept["label"].to_numpy())
-    split = np.empty(len(kept), dtype=object)
-    for name, index in parts.items():
-        split[index] = name
-    kept = kept.assign(split=split)
+    st.caption(f"{len(data.frame)} photos resized to {size}x{size} (Lanczos) and min-max scaled to [0, 1]; "
+               f"{data.cache_hits} came straight from the cache.")
+    for problem in data.problems:
+        st.warning(f"Skipped: {problem.message}")
     cols = st.columns(3)
-    for col, name in zip(cols, ("train", "val", "test")):
-        counts = class_counts(kept.loc[kept["split"] == name, "label"], (0, 1))
+    for col, name in zip(cols, task.SPLITS):
+        counts = data.counts(name)
         col.metric(f"{name} (60/20/20)", f"{sum(counts.values())} photos", f"{counts[1]} refer · {counts[0]} no refer", delta_color="off", delta_arrow="off")
     st.subheader("Sanity check: training photos with their labels")
-    shown = np.flatnonzero(kept["split"].to_numpy() == "train")[:12]  # row j of kept is result.images[j]
-    grid = kept.iloc[shown]
-    st.image(list(result.images[shown]), caption=[f"{CLASS_NAMES[l]} (level {lv})" for l, lv in zip(grid["label"], grid["level"])], width=150)
-    return kept
+    shown = data.indices("train")[:12]
+    grid = data.frame.iloc[shown]
+    st.image(list(data.images[shown]), caption=[f"{CLASS_NAMES[l]} (level {lv})" for l, lv in zip(grid["label"], grid["level"])], width=150)
+    return data
 
 
 def training_settings(data_path: str) -> dict | None:
@@ -141,7 +135,7 @@ def training_settings(data_path: str) -> dict | None:
     if values["learning_rate"] >= 0.1:
         st.warning("A learning rate of 0.1 is far too large for Adam: expect the loss to jump around and the model to learn nothing.")
     try:
-        return make_config("dr", preset=presets.chosen_preset("dr"), data=data_path, **values)
+        return make_config(TASK.name, preset=presets.chosen_preset("dr"), data=data_path, **values)
     except ConfigError as exc:
         st.error(str(exc))
         return None

@@ -11,13 +11,16 @@ from lib.figures.display import FN_RGB, FP_RGB, TP_RGB, error_overlay, overlay, 
 from lib.figures.segmentation import score_histogram
 from lib.figures.training import schedule_figure
 from lib.metrics.segmentation import IOU_RANGES, examples_in_ranges, per_item_scores
-from lib.preprocess.sampling import split_indices
-from lib.preprocess.slices import load_slices
+from lib.preprocess.images import from_uint8_unit
 from lib.runs.store import Run
+from lib.tasks import lung2d as task
+from lib.tasks.base import DataError
 from lib.training.config import ConfigError, make_config
 from lib.training.schedule import schedule_values
 from ui import presets
 from ui.training import cached_predictions
+
+TASK = task.TASK
 
 WIDGETS = ("image_size", "filters", "depth", "dropout", "epochs", "batch_size", "learning_rate", "decay_start",
            "decay_factor", "shift", "rotation", "zoom", "seed")
@@ -25,15 +28,23 @@ LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
 
 
 def preset_selector() -> None:
-    presets.preset_selector("lung2d", "l2", WIDGETS,
+    presets.preset_selector(TASK.name, "l2", WIDGETS,
                             help="Course defaults: 64 filters, batch 16, 40 epochs (for a GPU). Quick CPU demo: 16 filters, 30 epochs.")
 
 
 @st.cache_resource(show_spinner="Loading and resizing the slices ...", max_entries=4)
-def _slices(path: str, size: int, stamp: float):
-    from lib.data.lung2d import read_lung2d
+def _prepared(data: str, image_size: int, seed: int, stamp: tuple, _report: DatasetReport) -> task.Prepared:
+    return task.prepare({"data": data, "image_size": image_size, "seed": seed}, report=_report)
 
-    return load_slices(read_lung2d(path).items, size=size)
+
+def prepared(report: DatasetReport) -> task.Prepared | None:
+    """The loaded slices and their split, exactly as the job will get them (both call ``lib.tasks.lung2d.prepare``)."""
+    try:
+        return _prepared(str(report.path), int(st.session_state["l2_image_size"]), int(st.session_state["l2_seed"]),
+                         (report.n_items, len(report.problems)), report)
+    except DataError as exc:
+        st.error(str(exc))
+        return None
 
 
 def data_section(report: DatasetReport) -> None:
@@ -50,10 +61,14 @@ def data_section(report: DatasetReport) -> None:
     cols[0].image(grey, caption=f"{names[index]} (lung window)", width="stretch")
     cols[1].image(mask * 255, caption="mask (white = lung)", width="stretch")
     cols[2].image(overlay(grey, mask), caption="mask over the slice", width="stretch")
-    parts = split_indices(len(names), seed=int(st.session_state["l2_seed"]))
-    sizes = {k: len(v) for k, v in parts.items()}
+    data = prepared(report)
+    if data is None:
+        return
+    sizes = {k: len(v) for k, v in data.parts.items()}
+    skipped = len(report.items) - len(data.arrays.names)
     st.markdown(f"**Split** (random, seed {st.session_state['l2_seed']}): {sizes['train']} training, "
-                f"{sizes['val']} validation, {sizes['test']} test slices.")
+                f"{sizes['val']} validation, {sizes['test']} test slices"
+                + (f" ({skipped} slice(s) could not be loaded and are left out)." if skipped else "."))
 
 
 def augmentation_section(report: DatasetReport) -> None:
@@ -62,11 +77,10 @@ def augmentation_section(report: DatasetReport) -> None:
     cols[0].slider("Shift (fraction of width / height)", 0.0, 0.3, key="l2_shift", step=0.01)
     cols[1].slider("Rotation (degrees)", 0.0, 45.0, key="l2_rotation", step=1.0)
     cols[2].slider("Zoom (fraction)", 0.0, 0.3, key="l2_zoom", step=0.01)
-    size = int(st.session_state["l2_image_size"])
-    arrays = _slices(str(report.path), size, report.items[-1].image_path.stat().st_mtime)
-    if len(arrays.names) == 0:
-        st.error("No usable slice to preview.")
+    data = prepared(report)
+    if data is None:
         return
+    arrays = data.arrays
     from lib.preprocess.augment import AugmentRanges, preview  # TensorFlow: imported only when shown
 
     pick = np.arange(min(4, len(arrays.names)))
@@ -99,7 +113,7 @@ def training_settings(data_path: str) -> dict | None:
     st.plotly_chart(schedule_figure(schedule_values(int(values["epochs"]), base=values["learning_rate"],
                                                     decay_start=int(values["decay_start"]), factor=values["decay_factor"])))
     try:
-        return make_config("lung2d", preset=presets.chosen_preset("l2"), data=data_path, **values)
+        return make_config(TASK.name, preset=presets.chosen_preset("l2"), data=data_path, **values)
     except ConfigError as exc:
         st.error(str(exc))
         return None
@@ -107,7 +121,7 @@ def training_settings(data_path: str) -> dict | None:
 
 def evaluation_section(run: Run) -> None:
     predictions = cached_predictions(run)
-    probs = predictions["probs"].astype(np.float32) / 255.0
+    probs = from_uint8_unit(predictions["probs"])
     masks, images, names = predictions["masks"], predictions["images"], predictions["names"]
     st.header("4. How well does it segment the test slices?")
     threshold = st.slider("Threshold on the predicted probability", 0.05, 0.95, 0.5, 0.05, key="l2_threshold")
@@ -132,7 +146,7 @@ def evaluation_section(run: Run) -> None:
             options[f"{label}: {names[index]}"] = index
     choice = st.radio("Example", list(options), horizontal=True, key="l2_example")
     index = options[choice]
-    grey = to_grey_uint8(images[index].astype(np.float32) / 255.0)
+    grey = to_grey_uint8(from_uint8_unit(images[index]))
     predicted = probs[index] >= threshold
     cols = st.columns(4)
     cols[0].image(grey, caption=f"{names[index]}", width="stretch")

@@ -7,14 +7,16 @@ import time
 import numpy as np
 import streamlit as st
 
-from lib.data.lung3d import BadVolumeError, load_volume
 from lib.data.report import DatasetReport
 from lib.figures.display import busiest_index, error_overlay, plane, projection, sparse_overlay, to_grey_uint8, window
 from lib.figures.segmentation import fraction_figure, per_slice_chart
 from lib.figures.volume3d import lungs_3d_figure
 from lib.metrics.segmentation import dice, iou, per_item_scores
-from lib.preprocess.volumes import HU_SCALE, labelled_fraction, prepare_volume, sparse_labels
+from lib.preprocess.images import from_uint8_unit
+from lib.preprocess.volumes import HU_SCALE, labelled_fraction
 from lib.runs.store import Run
+from lib.tasks import lung3d as task
+from lib.tasks.base import DataError
 from lib.training.config import ConfigError, make_config
 from lib.training.executor import start_fraction_experiment
 from ui.session import owner_token
@@ -25,21 +27,26 @@ from ui.training import cached_predictions
 WIDGETS = ("stride", "label_fraction", "filters", "depth", "chunk_depth", "epochs", "steps_per_epoch", "validation_steps",
            "batch_size", "learning_rate", "seed")
 PLANES = {"axial": 0, "coronal": 1, "sagittal": 2}
+TASK = task.TASK
 
 
 def preset_selector() -> None:
-    presets.preset_selector("lung3d", "l3", WIDGETS,
+    presets.preset_selector(TASK.name, "l3", WIDGETS,
                             help="Course defaults: 64 filters, 64-slice chunks, batch 8, 20 x 20 steps (for a GPU). Quick CPU demo: 8 filters, 32-slice chunks.")
 
 
 @st.cache_resource(show_spinner="Loading the volumes ...", max_entries=4)
 def _volume(_pair, volume_id: str, path: str, stride: int):
-    image, mask = load_volume(_pair, stride=stride)
-    return prepare_volume(image, mask)
+    return task.load_prepared(_pair, stride)
 
 
-def roles_section(report: DatasetReport) -> tuple[dict, dict] | None:
-    """Which volume trains, validates, tests; returns (roles, {id: (image, mask)}) or None."""
+def _cached_load(pair, stride: int):
+    return _volume(pair, pair.volume_id, str(pair.image_path), int(stride))
+
+
+def roles_section(report: DatasetReport) -> task.Prepared | None:
+    """Which volume trains, validates, tests; returns the volumes as the job will get them (both call
+    ``lib.tasks.lung3d.prepare``), or None after saying what is wrong."""
     st.header("1. Four CT volumes: two train, one validates, one tests")
     pairs = {p.volume_id: p for p in report.items}
     ids = list(pairs)
@@ -57,16 +64,17 @@ def roles_section(report: DatasetReport) -> tuple[dict, dict] | None:
     test_options = [i for i in rest if i != val]
     test = cols[2].selectbox("Test volume", test_options, index=len(test_options) - 1, key="l3_test")
     stride = st.select_slider("In-plane downsampling (512 -> 64 at 8)", [1, 2, 4, 8, 16], key="l3_stride")
-    volumes = {}
-    for volume_id in [*train, val, test]:
-        try:
-            volumes[volume_id] = _volume(pairs[volume_id], volume_id, str(pairs[volume_id].image_path), int(stride))
-        except BadVolumeError as exc:
-            st.error(str(exc))
-            return None
-    st.caption(" · ".join(f"IMG_{v}: {volumes[v][0].shape[:3]}" for v in volumes) +
+    settings = {name: st.session_state[f"l3_{name}"] for name in ("label_fraction", "depth", "seed")}
+    config = {"data": str(report.path), "train_volumes": ",".join(train), "val_volume": val, "test_volume": test,
+              "stride": int(stride), **settings}
+    try:
+        data = task.prepare(config, report=report, load=_cached_load)
+    except DataError as exc:
+        st.error(str(exc))
+        return None
+    st.caption(" · ".join(f"IMG_{v}: {image.shape[:3]}" for v, (image, _) in data.volumes.items()) +
                f" (slices, rows, columns) after keeping every {stride}th row and column; values are HU / {HU_SCALE:.0f}.")
-    return {"train": train, "val": val, "test": test}, volumes
+    return data
 
 
 def _slices_in_planes(volume: np.ndarray, labels: np.ndarray, mask: np.ndarray, caption: str) -> None:
@@ -77,18 +85,18 @@ def _slices_in_planes(volume: np.ndarray, labels: np.ndarray, mask: np.ndarray, 
         col.image(sparse_overlay(grey, plane(labels, axis, index)), caption=f"{caption}: {name} slice {index}", width="stretch")
 
 
-def sparse_section(roles: dict, volumes: dict) -> None:
+def sparse_section(data: task.Prepared) -> None:
     st.header("2. Sparse labels: only some slices along each axis are annotated")
     fraction = st.slider("Fraction of slices labelled along each axis", 0.01, 1.0, key="l3_label_fraction", step=0.01)
-    first = roles["train"][0]
-    image, mask = volumes[first]
-    labels = sparse_labels(mask, fraction, seed=int(st.session_state["l3_seed"]))
+    first = data.roles["train"][0]
+    image, mask = data.volumes[first]
+    labels = data.train_labels[0]  # what the job trains the first volume with
     _slices_in_planes(image, labels, mask, f"IMG_{first}")
     st.markdown(f"Green: labelled lung · plain: labelled background · violet: **no label** (ignored by the loss, weight 0). "
                 f"With {fraction:.0%} of the slices per axis, **{labelled_fraction(labels):.1%} of the voxels** carry a label.")
 
 
-def training_settings(data_path: str, roles: dict) -> dict | None:
+def training_settings(data_path: str, data: task.Prepared) -> dict | None:
     st.header("3. 3D U-Net and training")
     left, right = st.columns(2)
     left.select_slider("Filters in the first level", [2, 4, 8, 16, 32, 64], key="l3_filters")
@@ -102,8 +110,9 @@ def training_settings(data_path: str, roles: dict) -> dict | None:
     right.number_input("Seed", 0, 2**31 - 1, key="l3_seed")
     values = {name: st.session_state[f"l3_{name}"] for name in WIDGETS}
     try:
-        return make_config("lung3d", preset=presets.chosen_preset("l3"), data=data_path,
-                           train_volumes=",".join(roles["train"]), val_volume=roles["val"], test_volume=roles["test"], **values)
+        return make_config(TASK.name, preset=presets.chosen_preset("l3"), data=data_path,
+                           train_volumes=",".join(data.roles["train"]), val_volume=data.roles["val"][0],
+                           test_volume=data.roles["test"][0], **values)
     except ConfigError as exc:
         st.error(str(exc))
         return None
@@ -122,7 +131,7 @@ def experiment_section(config: dict | None) -> None:
         st.rerun()  # so the training panel follows the queued runs at once
     if "l3_flash" in st.session_state:
         st.success(st.session_state.pop("l3_flash"))
-    runs, _ = run_store().list(task="lung3d", viewer=owner)
+    runs, _ = run_store().list(task=TASK.name, viewer=owner)
     rows, waiting = [], []
     for summary in runs:
         experiment = summary.config.get("experiment")
@@ -142,7 +151,7 @@ def experiment_section(config: dict | None) -> None:
 
 def evaluation_section(run: Run) -> None:
     p = cached_predictions(run)
-    image, truth, probs = p["image"].astype(np.float32), p["mask"], p["probs"].astype(np.float32) / 255.0
+    image, truth, probs = p["image"].astype(np.float32), p["mask"], from_uint8_unit(p["probs"])
     st.header(f"5. The test volume IMG_{p['volume_id']}: how close to the truth?")
     threshold = st.slider("Threshold", 0.05, 0.95, 0.5, 0.05, key="l3_threshold")
     predicted = probs >= threshold

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.training.config import PRESETS
+from lib import tasks
 
 PRESET_NAMES = {"Quick CPU demo": "quick", "Course defaults": "course"}
 
 
 def _apply(task: str, prefix: str, widgets: tuple[str, ...]) -> None:
-    values = PRESETS[task][PRESET_NAMES[st.session_state[f"{prefix}_preset"]]]
+    values = tasks.get(task).presets[PRESET_NAMES[st.session_state[f"{prefix}_preset"]]]
     for name in widgets:
         st.session_state[f"{prefix}_{name}"] = values[name]
 

@@ -8,11 +8,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import config as paths
+from lib import paths
 from lib.figures.training import compare_figure, history_figure
 from lib.runs import files
 from lib.runs.describe import config_label, progress_line, run_line
-from lib.runs.store import ACTIVE_STATES, FINAL_STATES, Run, RunStore, load_predictions, request_stop
+from lib.runs.protocol import (
+    ACTIVE_STATES, FINAL_STATES, followed_run, partition_runs, request_stop, stop_requested, touch_heartbeat,
+)
+from lib.runs.store import Run, RunStore, load_predictions
 from lib.training.config import ConfigError
 from lib.training.executor import LocalProcessExecutor, start_run
 from ui.session import owner_token
@@ -35,9 +38,7 @@ def _selected_key(task: str) -> str:
 
 def _active_run(task: str, owner: str):
     runs, _ = run_store().list(task=task, viewer=owner)
-    mine = [r for r in runs if r.state in ACTIVE_STATES and r.owner == owner]
-    # follow the job that is training, not the newest of several queued ones (an experiment queues many)
-    return next((r for r in mine if r.state != "queued"), mine[-1] if mine else None)
+    return followed_run(runs, owner)
 
 
 def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy")) -> None:
@@ -73,10 +74,8 @@ def _live(run_id: str, owner: str, metrics: tuple) -> None:
         st.rerun()  # the whole page, which now shows the finished run (or follows the next queued one)
     # A browser is watching: neither this job nor the user's queued ones may give up (lib.training.context.abandoned).
     runs, _ = store.list(task=run.summary.task, viewer=owner)
-    for other in runs:
-        if other.owner == owner and other.state in ACTIVE_STATES:
-            (other.path / files.UI_SEEN).touch()
-    stopping = (run.path / files.STOP).exists()
+    touch_heartbeat(r.path for r in runs if r.owner == owner and r.state in ACTIVE_STATES)
+    stopping = stop_requested(run.path)
     fraction, text = progress_line({**run.status, "stop_requested": stopping}, run.progress)
     st.progress(min(1.0, fraction), text=text)
     for note in run.status.get("notes", []):
@@ -106,9 +105,8 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
     owner = owner_token()
     store = run_store()
     runs, problems = store.list(task=task, viewer=owner)
-    # a run stopped before it learned anything has no test results to show: list it with the failed ones
-    finished = [r for r in runs if r.state in ("done", "stopped") and r.metrics]
-    failed = [r for r in runs if r.state == "failed" or (r.state == "stopped" and not r.metrics)]
+    # a run stopped before it learned anything has no test results to show: it is listed with the failed ones
+    finished, failed = partition_runs(runs)
     if problems:
         with st.expander(f"{len(problems)} run folder(s) could not be read and are skipped"):
             for name, reason in problems:

@@ -8,10 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Callable, Mapping
 
-SOURCES = {
-    "dr": ("competitions", "download", "-c", "diabetic-retinopathy-detection"),
-    "lung": ("datasets", "download", "-d", "kmader/finding-lungs-in-ct-data", "--unzip"),
-}
+from lib.data.datasets import Dataset
 
 NO_CREDENTIALS = (
     "Kaggle credentials not found. Either set KAGGLE_USERNAME and KAGGLE_KEY in the environment, or put "
@@ -19,13 +16,6 @@ NO_CREDENTIALS = (
     "For the DR data you must also accept the competition's rules on its Kaggle page once."
 )
 NO_CLI = "The kaggle command is not installed: run `pip install kaggle` in this environment first."
-
-AFTER_DR = (
-    "EyePACS comes as a multi-part archive. In {out}: `unzip trainLabels.csv.zip`, then "
-    "`cat train.zip.* > train.zip && unzip train.zip` (about 35 GB; a partial unzip is fine, the app uses "
-    "the photos it finds). Then point the app at it: DLMI_DR_DATA={out}"
-)
-AFTER_LUNG = "Done. Point the app at it: DLMI_LUNG_DATA={out}"
 
 
 def has_credentials(env: Mapping[str, str] = os.environ, home: Path | None = None) -> bool:
@@ -39,17 +29,15 @@ def has_credentials(env: Mapping[str, str] = os.environ, home: Path | None = Non
     return any(p.is_file() for p in candidates)
 
 
-def download_command(task: str, out: str | Path) -> list[str]:
-    """The kaggle CLI call that fetches ``task`` ("dr" or "lung") into ``out``."""
-    if task not in SOURCES:
-        raise ValueError(f"task must be one of {sorted(SOURCES)}, got {task!r}")
-    return ["kaggle", *SOURCES[task], "-p", str(out)]
+def download_command(dataset: Dataset, out: str | Path) -> list[str]:
+    """The kaggle CLI call that fetches ``dataset`` into ``out``."""
+    return ["kaggle", *dataset.kaggle, "-p", str(out)]
 
 
-def download(task: str, out: str | Path, *, env: Mapping[str, str] = os.environ, home: Path | None = None,
+def download(dataset: Dataset, out: str | Path, *, env: Mapping[str, str] = os.environ, home: Path | None = None,
              run: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> tuple[int, str]:
     """Run the download; returns (exit code, message for a person). Never raises for a missing setup."""
-    command = download_command(task, out)
+    command = download_command(dataset, out)
     if not has_credentials(env, home):
         return 2, NO_CREDENTIALS
     if shutil.which("kaggle", path=env.get("PATH")) is None:
@@ -58,4 +46,4 @@ def download(task: str, out: str | Path, *, env: Mapping[str, str] = os.environ,
     completed = run(command, check=False)
     if completed.returncode != 0:
         return completed.returncode, f"`{' '.join(command)}` failed with exit code {completed.returncode} (see its output above)"
-    return 0, (AFTER_DR if task == "dr" else AFTER_LUNG).format(out=out)
+    return 0, dataset.after_download.format(out=out)

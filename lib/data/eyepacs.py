@@ -16,10 +16,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pandas as pd
+from PIL import Image
 
 from lib.data.report import DatasetReport, is_synthetic, missing_folders
 
+NAME = "EyePACS fundus photos"
 LABELS_FILE = "trainLabels.csv"
 IMAGES_DIR = "train"
 IMAGE_EXTENSIONS = (".jpeg", ".jpg")
@@ -95,7 +99,7 @@ def read_eyepacs(root: str | Path, *, check_files: bool = True) -> DatasetReport
         Never raises for bad content; a missing folder or CSV sets ``fatal``.
     """
     root = Path(root)
-    report = DatasetReport(task="dr", path=root, synthetic=is_synthetic(root))
+    report = DatasetReport(name=NAME, path=root, synthetic=is_synthetic(root))
     csv_path = root / LABELS_FILE
     images_dir = root / IMAGES_DIR
     if root.is_dir() and not csv_path.is_file():
@@ -183,3 +187,59 @@ def as_frame(photos: list[FundusPhoto]) -> pd.DataFrame:
             "eye": [p.eye for p in photos],
         }
     )
+
+
+class UnreadablePhotoError(ValueError):
+    """A photo that cannot be decoded; the message names it."""
+
+
+_REDUCED_FLAGS = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4), (2, cv2.IMREAD_REDUCED_COLOR_2))
+
+
+def decode_photo(path: str | Path, *, min_side: int = 0) -> np.ndarray:
+    """Decode a photo as RGB, at the smallest libjpeg scale (1/8, 1/4, 1/2, 1) whose shorter side is still
+    at least ``min_side`` pixels (0: full size). Decoding at reduced scale happens in the DCT domain,
+    which is far cheaper than decoding every pixel of a 3000-pixel photo meant for 224.
+
+    Returns
+    -------
+    ndarray (H, W, 3), uint8, RGB.
+
+    Raises
+    ------
+    UnreadablePhotoError
+        Naming the file when it cannot be opened or decoded.
+    """
+    path = Path(path)
+    try:
+        with Image.open(path) as probe:  # reads the header only
+            width, height = probe.size
+    except Exception as exc:
+        raise UnreadablePhotoError(f"{path.name} cannot be opened as an image ({type(exc).__name__}: {exc})") from exc
+    flag = cv2.IMREAD_COLOR
+    for factor, reduced_flag in _REDUCED_FLAGS:
+        if min_side and min(width, height) // factor >= min_side:
+            flag = reduced_flag
+            break
+    bgr = cv2.imread(str(path), flag)
+    if bgr is None:
+        raise UnreadablePhotoError(f"{path.name} cannot be decoded as JPEG")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def load_thumbnail(path: str | Path, *, height: int = 160) -> np.ndarray:
+    """A small RGB preview of a photo, aspect ratio kept.
+
+    Returns
+    -------
+    ndarray (height, round(height * aspect), 3), uint8.
+
+    Raises
+    ------
+    UnreadablePhotoError
+        Naming the file when it cannot be decoded.
+    """
+    rgb = decode_photo(path, min_side=height)
+    h, w = rgb.shape[:2]
+    width = max(1, round(w * height / h))
+    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)

@@ -16,6 +16,7 @@ import tifffile
 
 from lib.data.report import DatasetReport, is_synthetic, missing_folders
 
+NAME = "lung CT slices"
 IMAGES_DIR = "2d_images"
 MASKS_DIR = "2d_masks"
 TIFF_EXTENSIONS = (".tif", ".tiff")
@@ -105,7 +106,7 @@ def read_lung2d(root: str | Path, *, check_files: bool = True) -> DatasetReport:
         ``bad_file`` (unreadable, wrong shape, NaN, bad mask values). ``summary`` holds the shapes seen.
     """
     root = Path(root)
-    report = DatasetReport(task="lung2d", path=root, synthetic=is_synthetic(root))
+    report = DatasetReport(name=NAME, path=root, synthetic=is_synthetic(root))
     images_dir, masks_dir = root / IMAGES_DIR, root / MASKS_DIR
     report.fatal = missing_folders(root, IMAGES_DIR, MASKS_DIR)
     if report.fatal:

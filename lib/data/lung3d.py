@@ -19,8 +19,8 @@ import nibabel as nib
 import numpy as np
 
 from lib.data.report import DatasetReport, is_synthetic, missing_folders
-from lib.preprocess.volumes import downsample_inplane
 
+NAME = "lung CT volumes"
 VOLUMES_DIR = "3d_images"
 _IMAGE_RE = re.compile(r"^IMG_(\d+)\.nii(\.gz)?$")
 _MASK_RE = re.compile(r"^MASK_(\d+)\.nii(\.gz)?$")
@@ -64,7 +64,8 @@ def _read_strided(path: Path, stride: int) -> np.ndarray:
         bad = int(np.count_nonzero(~np.isfinite(raw)))
         if bad:
             raise BadVolumeError(f"{path.name} has {bad} NaN or infinite voxels")
-    strided = downsample_inplane(raw, stride)
+    # in-plane step only: slices (axis 0) are kept whole
+    strided = np.ascontiguousarray(raw[:, ::stride, ::stride]) if raw.ndim == 3 else raw
     del raw
     slope, inter = image.dataobj.slope, image.dataobj.inter
     out = strided.astype(np.float32)
@@ -129,7 +130,7 @@ def read_lung3d(root: str | Path, *, deep: bool = False) -> DatasetReport:
         ``missing_image``, ``bad_file``. ``summary`` lists each volume's shape.
     """
     root = Path(root)
-    report = DatasetReport(task="lung3d", path=root, synthetic=is_synthetic(root))
+    report = DatasetReport(name=NAME, path=root, synthetic=is_synthetic(root))
     folder = root / VOLUMES_DIR
     report.fatal = missing_folders(root, VOLUMES_DIR)
     if report.fatal:

@@ -39,7 +39,7 @@ class DatasetReport:
     were skipped and why. ``fatal`` is set when nothing can be used at all (no folder, no CSV...).
     """
 
-    task: str
+    name: str  # what the folder holds, for people: "EyePACS fundus photos"
     path: Path
     items: list[Any] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -65,7 +65,7 @@ class DatasetReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "task": self.task,
+            "dataset": self.name,
             "path": str(self.path),
             "ok": self.ok,
             "n_items": self.n_items,
@@ -78,7 +78,7 @@ class DatasetReport:
 
     def format_text(self, max_per_kind: int = 5) -> str:
         """A human summary; problems of one kind beyond ``max_per_kind`` are counted, not listed."""
-        lines = [f"{self.task} dataset at {self.path}"]
+        lines = [f"{self.name} at {self.path}"]
         if self.synthetic:
             lines.append("  synthetic demo data (generated, not real patients)")
         if self.fatal:

@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import cv2
 import nibabel as nib
@@ -96,7 +96,7 @@ def _write_eyepacs(folder: Path, size: DemoSize, seed: int, pool, progress: Prog
     jobs = [(str(train), seed, i, name, level, eye, size.photo_height) for i, (name, (_, eye, level)) in enumerate(zip(names, photos))]
     for done, _ in enumerate(pool.map(_photo_job, jobs, chunksize=8), start=1):
         if done % 25 == 0 or done == len(jobs):
-            progress(0.7 * done / len(jobs), f"fundus photos {done}/{len(jobs)}")
+            progress(done / len(jobs), f"fundus photos {done}/{len(jobs)}")
     _write_marker(folder, seed, size)
 
 
@@ -116,20 +116,25 @@ def _write_lungs(folder: Path, size: DemoSize, seed: int, pool, progress: Progre
         tifffile.imwrite(images / name, image)
         tifffile.imwrite(masks / name, mask)
         if (i + 1) % 20 == 0:
-            progress(0.7 + 0.15 * (i + 1) / size.n_slices_2d, f"CT slices {i + 1}/{size.n_slices_2d}")
+            progress(0.5 * (i + 1) / size.n_slices_2d, f"CT slices {i + 1}/{size.n_slices_2d}")
     for done, _ in enumerate(pending, start=1):
-        progress(0.85 + 0.15 * done / len(jobs), f"CT volumes {done}/{len(jobs)}")
+        progress(0.5 + 0.5 * done / len(jobs), f"CT volumes {done}/{len(jobs)}")
     _write_marker(folder, seed, size)
 
 
+# What each demo dataset costs to write, relative to the others (for one progress bar over several).
+_WRITERS = {"eyepacs": (_write_eyepacs, 0.7), "lungs": (_write_lungs, 0.3)}
+DATASET_KEYS = tuple(_WRITERS)
+
+
 def write_demo(out: str | Path, *, small: bool = False, seed: int = 0, workers: int | None = None,
-               progress: Progress | None = None) -> dict[str, Path]:
-    """Generate both demo datasets under ``out`` (deterministic for a given seed and size).
+               progress: Progress | None = None, datasets: Sequence[str] | None = None) -> dict[str, Path]:
+    """Generate demo datasets under ``out`` (deterministic for a given seed and size).
 
     Parameters
     ----------
     out : path
-        Receives ``eyepacs/`` and ``lungs/``. Existing *demo* folders there are replaced; a folder
+        Receives ``eyepacs/`` and / or ``lungs/``. Existing *demo* folders there are replaced; a folder
         without the demo marker (real data) is never touched: ``FileExistsError`` is raised.
     small : bool, keyword-only
         A few dozen tiny photos and slices, for tests.
@@ -137,15 +142,20 @@ def write_demo(out: str | Path, *, small: bool = False, seed: int = 0, workers: 
     workers : int, keyword-only
         Worker processes (default: the number of CPU cores, at most 4).
     progress : callable(fraction, message), keyword-only
+    datasets : the dataset keys to write ("eyepacs", "lungs"), keyword-only; default both
 
     Returns
     -------
-    dict with the paths of ``"dr"`` and ``"lung"`` datasets.
+    {dataset key: its folder}
     """
     out = Path(out)
     size = SMALL_SIZE if small else DEFAULT_SIZE
     progress = progress or _noop
-    targets = {"dr": out / "eyepacs", "lung": out / "lungs"}
+    keys = list(DATASET_KEYS) if datasets is None else list(dict.fromkeys(datasets))
+    unknown = [k for k in keys if k not in _WRITERS]
+    if unknown or not keys:
+        raise ValueError(f"datasets must be among {', '.join(DATASET_KEYS)}, got {keys}")
+    targets = {key: out / key for key in keys}
     for target in targets.values():
         if target.exists() and not (target / DEMO_MARKER).is_file():
             raise FileExistsError(f"{target} exists and is not demo data; refusing to overwrite it")
@@ -153,16 +163,24 @@ def write_demo(out: str | Path, *, small: bool = False, seed: int = 0, workers: 
     staging = out / f".demo-staging-{os.getpid()}-{time.time_ns()}"
     staging.mkdir()
     workers = workers or min(4, os.cpu_count() or 1)
+    total = sum(_WRITERS[k][1] for k in keys)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            progress(0.0, "drawing fundus photos")
-            _write_eyepacs(staging / "eyepacs", size, seed, pool, progress)
-            _write_lungs(staging / "lungs", size, seed, pool, progress)
+            done = 0.0
+            for key in keys:
+                writer, weight = _WRITERS[key]
+                offset = done
+
+                def scaled(fraction: float, message: str, offset=offset, weight=weight) -> None:
+                    progress((offset + weight * fraction) / total, message)
+
+                scaled(0.0, f"drawing the {key} demo data")
+                writer(staging / key, size, seed, pool, scaled)
+                done += weight
         for key, target in targets.items():
-            fresh = staging / target.name
+            fresh = staging / key
             if target.exists():
-                old = staging / f"old-{target.name}"
-                target.rename(old)
+                target.rename(staging / f"old-{key}")
             fresh.rename(target)
         progress(1.0, "demo data ready")
     finally:

@@ -24,37 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-import cv2
 import numpy as np
-from PIL import Image
 
+from lib.atomic import save_npy_atomic
+from lib.data.eyepacs import UnreadablePhotoError, decode_photo
 from lib.data.report import Problem
 from lib.preprocess.images import minmax, resize_image, to_uint8_unit
 
 CACHE_VERSION = 1
-_REDUCED_FLAGS = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4), (2, cv2.IMREAD_REDUCED_COLOR_2))
-
-
-class UnreadablePhotoError(ValueError):
-    """A photo that cannot be decoded; the message names it."""
-
-
-def _decode_reduced(path: Path, size: int) -> np.ndarray:
-    """Decode ``path`` as RGB uint8 at the smallest libjpeg scale whose shorter side is still >= size."""
-    try:
-        with Image.open(path) as probe:  # reads the header only
-            width, height = probe.size
-    except Exception as exc:
-        raise UnreadablePhotoError(f"{path.name} cannot be opened as an image ({type(exc).__name__}: {exc})") from exc
-    flag = cv2.IMREAD_COLOR
-    for factor, reduced_flag in _REDUCED_FLAGS:
-        if min(width, height) // factor >= size:
-            flag = reduced_flag
-            break
-    bgr = cv2.imread(str(path), flag)
-    if bgr is None:
-        raise UnreadablePhotoError(f"{path.name} cannot be decoded as JPEG")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def preprocess_photo(path: str | Path, *, size: int = 224) -> np.ndarray:
@@ -69,7 +46,7 @@ def preprocess_photo(path: str | Path, *, size: int = 224) -> np.ndarray:
     UnreadablePhotoError
         Naming the file when it cannot be decoded.
     """
-    rgb = _decode_reduced(Path(path), size)
+    rgb = decode_photo(Path(path), min_side=size)
     return minmax(resize_image(rgb.astype(np.float32), size))
 
 
@@ -95,13 +72,6 @@ class PreprocessResult:
     kept: np.ndarray
     problems: list[Problem] = field(default_factory=list)
     cache_hits: int = 0
-
-
-def _atomic_save(target: Path, array: np.ndarray) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{id(array)}.tmp")
-    with open(tmp, "wb") as f:
-        np.save(f, array)
-    os.replace(tmp, target)
 
 
 def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, cache_dir: str | Path | None = None,
@@ -150,7 +120,7 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, cache_dir
         except (UnreadablePhotoError, OSError) as exc:
             return None, Problem(str(path), "corrupt_jpeg", str(exc)), False
         if target is not None:
-            _atomic_save(target, image)
+            save_npy_atomic(target, image)
         return image, None, False
 
     out = np.empty((len(paths), size, size, 3), np.uint8)
@@ -169,21 +139,3 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, cache_dir
                 progress(i + 1, len(paths))
     kept = np.flatnonzero(ok)
     return PreprocessResult(images=out[kept] if not ok.all() else out, kept=kept, problems=problems, cache_hits=hits)
-
-
-def load_thumbnail(path: str | Path, *, height: int = 160) -> np.ndarray:
-    """A small RGB preview of a photo, aspect ratio kept.
-
-    Returns
-    -------
-    ndarray (height, round(height * aspect), 3), uint8.
-
-    Raises
-    ------
-    UnreadablePhotoError
-        Naming the file when it cannot be decoded.
-    """
-    rgb = _decode_reduced(Path(path), height)
-    h, w = rgb.shape[:2]
-    width = max(1, round(w * height / h))
-    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 
-KEY_SETTINGS = {
-    "dr": ("backbone", "weights", "image_size", "learning_rate", "epochs"),
-    "lung2d": ("filters", "depth", "image_size", "learning_rate", "epochs"),
-    "lung3d": ("label_fraction", "filters", "learning_rate", "epochs"),
-}
-HEADLINE = {"dr": "auc", "lung2d": "mean_iou", "lung3d": "mean_iou"}
+from lib import tasks
+
+
+def _task(name):
+    try:
+        return tasks.get(name)
+    except KeyError:
+        return None
 
 
 def duration(seconds: float | None) -> str:
@@ -27,7 +29,8 @@ def duration(seconds: float | None) -> str:
 def config_label(config: dict) -> str:
     """The settings that tell runs of one task apart, e.g. 'small_cnn · lr 0.001 · 20 epochs'."""
     parts = []
-    for key in KEY_SETTINGS.get(config.get("task", ""), ()):
+    task = _task(config.get("task"))
+    for key in task.label_settings if task else ():
         if key not in config:
             continue
         value = config[key]
@@ -46,7 +49,8 @@ def config_label(config: dict) -> str:
 
 def run_line(summary) -> str:
     """One line for a run list: label, state, headline metric, when."""
-    metric = HEADLINE.get(summary.task)
+    task = _task(summary.task)
+    metric = task.headline if task else None
     value = summary.metrics.get(metric) if metric else None
     shown = f" · {metric} {value:.3f}" if isinstance(value, (int, float)) else ""
     when = time.strftime("%d %b %H:%M", time.localtime(summary.created)) if summary.created else ""

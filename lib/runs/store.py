@@ -1,4 +1,4 @@
-"""Listing, loading, comparing and deleting runs; the status part of the run-folder protocol."""
+"""Listing, loading, comparing and deleting runs (the status, stop and heartbeat files: :mod:`lib.runs.protocol`)."""
 
 from __future__ import annotations
 
@@ -11,68 +11,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import psutil
 
 from lib.runs import files
 from lib.runs.files import read_json, write_json_atomic
+from lib.runs.protocol import ACTIVE_STATES, FINAL_STATES, refresh_status
 
-ACTIVE_STATES = ("queued", "running")
-FINAL_STATES = ("stopped", "done", "failed")
 SHARED_OWNER = "shared"  # runs prepared from the command line: visible to every session, read-only there
-LOST_WORKER = "the worker process ended without reporting (killed from outside, or crashed hard, e.g. out of memory)"
-
-
-def process_identity(pid: int) -> float | None:
-    """Start time of process ``pid`` (identifies it even if the pid is reused), or None if it is gone."""
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return None
-        return proc.create_time()
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return None
-
-
-def read_status(run_dir: Path) -> dict:
-    return read_json(Path(run_dir) / files.STATUS)
-
-
-def update_status(run_dir: Path, **fields: Any) -> dict:
-    """Merge ``fields`` into status.json (atomically) and return the new status."""
-    run_dir = Path(run_dir)
-    try:
-        status = read_status(run_dir)
-    except ValueError:
-        status = {}
-    status.update(fields, updated=time.time())
-    write_json_atomic(run_dir / files.STATUS, status)
-    return status
-
-
-def refresh_status(run_dir: Path, status: dict | None = None) -> dict:
-    """The run's status, after marking it failed if its worker on this host is gone while it is active."""
-    run_dir = Path(run_dir)
-    status = status if status is not None else read_status(run_dir)
-    if status.get("state") in ACTIVE_STATES and status.get("host") == files.host() and status.get("pid"):
-        started = process_identity(int(status["pid"]))
-        if started is None or abs(started - float(status.get("pid_started", started))) > 1.0:
-            status = update_status(run_dir, state="failed", error=LOST_WORKER, ended=time.time())
-    return status
 
 
 def load_predictions(path: Path) -> dict[str, np.ndarray]:
     """The arrays of a run's predictions.npz (no pickled objects)."""
     with np.load(path, allow_pickle=False) as data:
         return {k: data[k] for k in data.files}
-
-
-def request_stop(run_dir: Path) -> None:
-    """Ask the job to stop; it finishes the current batch, saves what it learned and ends as "stopped"."""
-    (Path(run_dir) / files.STOP).touch()
-
-
-def stop_requested(run_dir: Path) -> bool:
-    return (Path(run_dir) / files.STOP).exists()
 
 
 @dataclass

@@ -1,100 +1,31 @@
-"""Training configurations: the fields of each task, their valid ranges, and the presets.
+"""Training configurations: a plain dict per run (saved as config.json), built from a task's preset.
 
-A configuration is a plain dict (it is saved as config.json). :func:`make_config` builds one from a
-preset plus overrides and :func:`validate_config` checks every field, raising :class:`ConfigError`
-that names the field and the value it got.
+The settings, ranges and presets of each task live in its module (``lib/tasks/<name>.py``);
+:func:`make_config` builds a configuration from a preset plus overrides and :func:`validate_config`
+checks every field, raising :class:`ConfigError` that names the field and the value it got.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
-TASKS = ("dr", "lung2d", "lung3d")
+from lib import tasks
+from lib.tasks.base import Field
+
+# Keys a saved configuration may carry besides the task's settings.
+BOOKKEEPING = ("task", "preset", "run_id", "owner", "label", "versions", "watch", "experiment")
 
 
 class ConfigError(ValueError):
     """A configuration field with a wrong type or value; the message names both."""
 
 
-@dataclass(frozen=True)
-class Field:
-    kind: type  # int, float, bool, str
-    low: float | None = None
-    high: float | None = None
-    choices: tuple | None = None
-    help: str = ""
-
-
-COMMON = {
-    "data": Field(str, help="dataset folder in Kaggle's layout"),
-    "seed": Field(int, 0, 2**31 - 1),
-    "epochs": Field(int, 1, 1000),
-    "batch_size": Field(int, 1, 1024),
-    "learning_rate": Field(float, 1e-7, 1.0),
-}
-
-FIELDS: dict[str, dict[str, Field]] = {
-    "dr": {
-        **COMMON,
-        "backbone": Field(str, choices=("mobilenetv2", "small_cnn")),
-        "weights": Field(str, help='"imagenet", "none" or a path to a weights file'),
-        "freeze_backbone": Field(bool),
-        "image_size": Field(int, 32, 512),
-        "n_per_class": Field(int, 1, 100000),
-    },
-    "lung2d": {
-        **COMMON,
-        "image_size": Field(int, 16, 512),
-        "filters": Field(int, 1, 256),
-        "depth": Field(int, 1, 5),
-        "dropout": Field(float, 0.0, 0.95),
-        "decay_start": Field(int, 0, 1000),
-        "decay_factor": Field(float, 0.01, 1.0),
-        "shift": Field(float, 0.0, 0.5),
-        "rotation": Field(float, 0.0, 180.0),
-        "zoom": Field(float, 0.0, 0.9),
-    },
-    "lung3d": {
-        **COMMON,
-        "stride": Field(int, 1, 32),
-        "label_fraction": Field(float, 0.001, 1.0),
-        "filters": Field(int, 1, 256),
-        "depth": Field(int, 1, 4),
-        "chunk_depth": Field(int, 4, 512),
-        "steps_per_epoch": Field(int, 1, 10000),
-        "validation_steps": Field(int, 1, 10000),
-        "train_volumes": Field(str, help="comma-separated volume ids, e.g. 0002,0031"),
-        "val_volume": Field(str),
-        "test_volume": Field(str),
-    },
-}
-
-PRESETS: dict[str, dict[str, dict[str, Any]]] = {
-    "dr": {
-        "course": dict(backbone="mobilenetv2", weights="imagenet", freeze_backbone=False, image_size=224,
-                       n_per_class=2000, epochs=30, batch_size=10, learning_rate=1e-4, seed=0),
-        "quick": dict(backbone="small_cnn", weights="none", freeze_backbone=False, image_size=128,
-                      n_per_class=200, epochs=20, batch_size=16, learning_rate=1e-3, seed=0),
-    },
-    "lung2d": {
-        "course": dict(image_size=128, filters=64, depth=2, dropout=0.5, epochs=40, batch_size=16,
-                       learning_rate=1e-3, decay_start=20, decay_factor=round(math.exp(-0.1), 4),
-                       shift=0.1, rotation=10.0, zoom=0.1, seed=0),
-        "quick": dict(image_size=128, filters=16, depth=2, dropout=0.5, epochs=30, batch_size=16,
-                      learning_rate=1e-3, decay_start=20, decay_factor=round(math.exp(-0.1), 4),
-                      shift=0.1, rotation=10.0, zoom=0.1, seed=0),
-    },
-    "lung3d": {
-        "course": dict(stride=8, label_fraction=0.3, filters=64, depth=2, chunk_depth=64, epochs=20,
-                       steps_per_epoch=20, validation_steps=20, batch_size=8, learning_rate=1e-3,
-                       train_volumes="0002,0031", val_volume="0059", test_volume="0078", seed=0),
-        "quick": dict(stride=8, label_fraction=0.3, filters=8, depth=2, chunk_depth=32, epochs=25,
-                      steps_per_epoch=16, validation_steps=4, batch_size=4, learning_rate=3e-3,
-                      train_volumes="0002,0031", val_volume="0059", test_volume="0078", seed=0),
-    },
-}
+def _task(name: Any):
+    try:
+        return tasks.get(name)
+    except (KeyError, TypeError):
+        raise ConfigError(f"task must be one of {', '.join(tasks.names())}, got {name!r}") from None
 
 
 def _coerce(task: str, name: str, value: Any, spec: Field) -> Any:
@@ -136,33 +67,38 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     ConfigError
         Unknown task, a missing or unknown field, or a value of the wrong type or out of range.
     """
-    task = config.get("task")
-    if task not in FIELDS:
-        raise ConfigError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
-    fields = FIELDS[task]
-    extra = sorted(set(config) - set(fields) - {"task", "preset", "run_id", "owner", "label", "versions", "watch", "experiment"})
+    if not isinstance(config, dict):
+        raise ConfigError(f"a configuration must be a mapping of settings, got {type(config).__name__}")
+    task = _task(config.get("task"))
+    fields = task.fields
+    extra = sorted(set(config) - set(fields) - set(BOOKKEEPING))
     if extra:
-        raise ConfigError(f"{task} has no setting(s) {', '.join(extra)}")
+        raise ConfigError(f"{task.name} has no setting(s) {', '.join(extra)}")
     missing = sorted(set(fields) - set(config))
     if missing:
-        raise ConfigError(f"{task} needs the setting(s) {', '.join(missing)}")
+        raise ConfigError(f"{task.name} needs the setting(s) {', '.join(missing)}")
     out = dict(config)
     for name, spec in fields.items():
-        out[name] = _coerce(task, name, config[name], spec)
-    if task == "lung3d":
-        ids = [v.strip() for v in out["train_volumes"].split(",") if v.strip()]
-        roles = ids + [out["val_volume"], out["test_volume"]]
-        if len(set(roles)) != len(roles):
-            raise ConfigError(f"lung3d volumes must differ between train, validation and test, got {roles}")
+        out[name] = _coerce(task.name, name, config[name], spec)
+    if task.check is not None:
+        try:
+            task.check(out)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
     return out
 
 
 def make_config(task: str, *, preset: str = "quick", data: str, **overrides: Any) -> dict[str, Any]:
-    """A validated configuration: the preset's values, then ``overrides`` (None values are ignored)."""
-    if task not in PRESETS:
-        raise ConfigError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
-    if preset not in PRESETS[task]:
-        raise ConfigError(f"preset must be one of {', '.join(PRESETS[task])}, got {preset!r}")
-    config = {"task": task, "preset": preset, "data": str(data), **PRESETS[task][preset]}
+    """A validated configuration: the preset's values, then ``overrides`` (None values are ignored).
+
+    ``task``, ``preset`` and ``data`` cannot be overridden through ``overrides``.
+    """
+    spec = _task(task)
+    if preset not in spec.presets:
+        raise ConfigError(f"preset must be one of {', '.join(spec.presets)}, got {preset!r}")
+    fixed = sorted({"task", "preset"} & set(overrides))
+    if fixed:
+        raise ConfigError(f"{', '.join(fixed)} cannot be set as a setting; choose the task and preset themselves")
+    config = {"task": spec.name, "preset": preset, "data": str(data), **spec.presets[preset]}
     config.update({k: v for k, v in overrides.items() if v is not None})
     return validate_config(config)

@@ -8,15 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from lib import config as paths
+from lib import paths
+from lib.atomic import atomic_path
 from lib.runs import files
-from lib.runs.store import stop_requested, update_status
+from lib.runs.protocol import last_heartbeat, stop_requested, update_status
+from lib.tasks.base import DataError  # noqa: F401  (raised by the tasks; the job reports it)
 
 ABANDON_AFTER_S_DEFAULT = 900.0
-
-
-class DataError(ValueError):
-    """The dataset cannot be used for this training; the message says what is wrong and where."""
 
 
 def _abandon_after_s() -> float:
@@ -28,14 +26,11 @@ def _abandon_after_s() -> float:
 
 def abandoned(run_dir: Path, config: dict, *, since: float) -> str | None:
     """For a run started from a page (``watch`` in its config): why to give up when no browser has looked
-    at it for longer than DLMI_ABANDON_AFTER_S (the page touches ``ui_seen`` while it shows the run or
+    at it for longer than DLMI_ABANDON_AFTER_S (the page touches the heartbeat while it shows the run or
     keeps it queued); ``since`` is when this job began, for runs no page has looked at yet. Else None."""
     if not config.get("watch"):
         return None
-    try:
-        last = (Path(run_dir) / files.UI_SEEN).stat().st_mtime
-    except OSError:
-        last = since
+    last = last_heartbeat(run_dir) or since
     idle, limit = time.time() - last, _abandon_after_s()
     if idle > limit:
         return f"no browser has watched this run for {idle / 60:.0f} minutes (limit {limit / 60:.0f})"
@@ -89,10 +84,12 @@ class TaskContext:
                                 should_stop=check, echo=self.echo)
 
     def save_model(self, model) -> None:
-        target = self.run_dir / files.MODEL
-        tmp = self.run_dir / f".tmp-{os.getpid()}-{files.MODEL}"
-        model.save(tmp)
-        os.replace(tmp, target)
+        with atomic_path(self.run_dir / files.MODEL) as tmp:
+            model.save(tmp)
+
+    def save_split(self, ids: dict[str, list[str]]) -> None:
+        """Record which items (photo ids, slice names, volume ids) went into each split."""
+        files.write_json_atomic(self.run_dir / files.SPLIT, {name: [str(i) for i in items] for name, items in ids.items()})
 
     def save_predictions(self, **arrays) -> None:
         files.write_npz_atomic(self.run_dir / files.PREDICTIONS, **arrays)

@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from lib import config as paths
+from lib import paths
 from lib.runs import files
-from lib.runs.store import RunStore, update_status
+from lib.runs.protocol import update_status
+from lib.runs.store import RunStore
 from lib.training.config import validate_config
 
 
@@ -54,11 +55,11 @@ class LocalProcessExecutor:
 
 def start_fraction_experiment(store: RunStore, config: dict, fractions, *, owner: str, executor: Executor,
                               name: str) -> list[Path]:
-    """Queue one lung3d run per label fraction, all else equal, tagged as experiment ``name``."""
+    """Queue one run per label fraction, all else equal, tagged as experiment ``name``."""
     from lib.runs.describe import config_label
 
-    if config.get("task") != "lung3d":
-        raise ValueError(f"a label-fraction experiment needs a lung3d config, got {config.get('task')!r}")
+    if "label_fraction" not in config:
+        raise ValueError(f"a label-fraction experiment needs a task with a label_fraction setting, got {config.get('task')!r}")
     run_dirs = []
     for fraction in sorted(set(float(f) for f in fractions)):
         run_config = {**config, "label_fraction": fraction, "experiment": name}

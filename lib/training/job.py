@@ -16,7 +16,8 @@ from typing import Callable
 
 from lib.runs import files
 from lib.runs.files import read_json, write_json_atomic
-from lib.runs.store import RunStore, process_identity, read_status, stop_requested, update_status
+from lib.runs.protocol import process_identity, read_status, stop_requested, update_status
+from lib.runs.store import RunStore
 from lib.training import slots
 from lib.training.config import validate_config
 from lib.training.context import TaskContext, abandoned
@@ -90,10 +91,10 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
         config = validate_config(saved)
         setup_tensorflow(config["seed"])
         write_json_atomic(run_dir / files.CONFIG, {**saved, "versions": _versions()})
-        from lib.training.tasks import get_task
+        from lib import tasks
 
         ctx = TaskContext(run_dir=run_dir, config=config, echo=echo, parent_pid=parent_pid)
-        metrics = get_task(config["task"])(ctx)
+        metrics = tasks.get(config["task"]).train(ctx)
         write_json_atomic(run_dir / files.METRICS, metrics)
         final = "stopped" if ctx.stop_reason else "done"
         status = update_status(run_dir, state=final, stop_reason=ctx.stop_reason, ended=time.time())

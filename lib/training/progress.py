@@ -36,7 +36,6 @@ class ProgressReporter(keras.callbacks.Callback):
     should_stop : callable returning None, or a sentence saying why training must stop now
     interval_s : minimum seconds between two progress writes within an epoch
     echo : callable receiving one line per finished epoch (the command line prints them)
-    phase_offset : epochs already done before this fit (for multi-stage training)
     """
 
     def __init__(self, run_dir: Path, *, epochs: int, steps_per_epoch: int, batch_size: int,

@@ -13,7 +13,8 @@ from lib.preprocess.images import to_uint8_unit
 from lib.preprocess.slices import load_slices
 from lib.preprocess.volumes import prepare_volume
 from lib.runs import files
-from lib.runs.store import SHARED_OWNER, RunStore, update_status
+from lib.runs.protocol import update_status
+from lib.runs.store import SHARED_OWNER, RunStore
 from lib.training.config import make_config
 
 

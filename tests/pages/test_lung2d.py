@@ -59,7 +59,7 @@ def test_augmentation_controls_and_preset(app_env):
 
 
 def test_runs_without_results_are_listed_apart(app_env, lung2d_run):
-    from lib.runs.store import update_status
+    from lib.runs.protocol import update_status
 
     store = RunStore(app_env / "runs")
     empty = store.create({"task": "lung2d", "label": "x"}, owner="shared", label="stopped early")

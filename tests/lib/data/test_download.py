@@ -1,16 +1,17 @@
 import subprocess
 
+from lib.data.datasets import EYEPACS, LUNGS
 from lib.data.download import NO_CLI, NO_CREDENTIALS, download, download_command, has_credentials
 
 
 def test_commands_are_kaggles():
-    assert download_command("dr", "/d") == ["kaggle", "competitions", "download", "-c", "diabetic-retinopathy-detection", "-p", "/d"]
-    assert download_command("lung", "/l") == ["kaggle", "datasets", "download", "-d", "kmader/finding-lungs-in-ct-data", "--unzip", "-p", "/l"]
+    assert download_command(EYEPACS, "/d") == ["kaggle", "competitions", "download", "-c", "diabetic-retinopathy-detection", "-p", "/d"]
+    assert download_command(LUNGS, "/l") == ["kaggle", "datasets", "download", "-d", "kmader/finding-lungs-in-ct-data", "--unzip", "-p", "/l"]
 
 
 def test_without_credentials_says_what_to_set(tmp_path):
     calls = []
-    code, message = download("lung", tmp_path, env={}, home=tmp_path, run=lambda *a, **k: calls.append(a))
+    code, message = download(LUNGS, tmp_path, env={}, home=tmp_path, run=lambda *a, **k: calls.append(a))
     assert code == 2 and message == NO_CREDENTIALS
     assert "KAGGLE_USERNAME" in message and "KAGGLE_KEY" in message
     assert calls == []
@@ -35,8 +36,8 @@ def test_runs_the_cli_when_set_up(tmp_path):
         seen.append(command)
         return subprocess.CompletedProcess(command, 0)
 
-    code, message = download("lung", tmp_path / "out", env=env, run=run)
+    code, message = download(LUNGS, tmp_path / "out", env=env, run=run)
     assert code == 0 and "DLMI_LUNG_DATA" in message
-    assert seen == [download_command("lung", tmp_path / "out")]
-    code, message = download("dr", tmp_path / "out", env={**env, "PATH": str(tmp_path / "empty")}, run=run)
+    assert seen == [download_command(LUNGS, tmp_path / "out")]
+    code, message = download(EYEPACS, tmp_path / "out", env={**env, "PATH": str(tmp_path / "empty")}, run=run)
     assert (code, message) == (2, NO_CLI)

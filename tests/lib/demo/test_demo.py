@@ -67,11 +67,11 @@ def test_lungs_change_shape_along_the_volume():
 
 def test_write_demo_is_deterministic_and_read_by_the_real_readers(tmp_path):
     a, b = write_demo(tmp_path / "a", small=True, seed=7), write_demo(tmp_path / "b", small=True, seed=7)
-    assert (a["dr"] / "trainLabels.csv").read_text() == (b["dr"] / "trainLabels.csv").read_text()
-    photo = sorted((a["dr"] / "train").iterdir())[3].name
-    assert (a["dr"] / "train" / photo).read_bytes() == (b["dr"] / "train" / photo).read_bytes()
-    assert read_eyepacs(a["dr"]).ok and read_lung2d(a["lung"]).ok
-    lung3d = read_lung3d(a["lung"], deep=True)
+    assert (a["eyepacs"] / "trainLabels.csv").read_text() == (b["eyepacs"] / "trainLabels.csv").read_text()
+    photo = sorted((a["eyepacs"] / "train").iterdir())[3].name
+    assert (a["eyepacs"] / "train" / photo).read_bytes() == (b["eyepacs"] / "train" / photo).read_bytes()
+    assert read_eyepacs(a["eyepacs"]).ok and read_lung2d(a["lungs"]).ok
+    lung3d = read_lung3d(a["lungs"], deep=True)
     assert lung3d.ok and lung3d.n_items == 4
     image, _ = load_volume(lung3d.items[0])
     assert image.min() <= -1000 and image.max() > 300

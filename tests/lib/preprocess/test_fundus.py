@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from lib.demo.fundus import render_fundus
-from lib.preprocess.fundus import cache_key, load_thumbnail, preprocess_photo, preprocess_photos
+from lib.data.eyepacs import load_thumbnail
+from lib.preprocess.fundus import cache_key, preprocess_photo, preprocess_photos
 from lib.preprocess.images import minmax
 
 

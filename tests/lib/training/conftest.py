@@ -1,5 +1,3 @@
-import pytest
-
 from lib.training.config import make_config
 
 
@@ -16,8 +14,3 @@ def tiny_config(task: str, demo_root, **overrides) -> dict:
     base.update(overrides)
     return make_config(task, preset="quick", **base)
 
-
-@pytest.fixture
-def runs_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("DLMI_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "runs"

@@ -1,12 +1,13 @@
 import pytest
 
-from lib.training.config import PRESETS, ConfigError, make_config, validate_config
+from lib import tasks
+from lib.training.config import ConfigError, make_config, validate_config
 from lib.training.schedule import schedule_values, step_then_exponential
 
 
 def test_presets_are_valid_and_course_matches_the_spec():
-    for task, presets in PRESETS.items():
-        for name in presets:
+    for task in tasks.names():
+        for name in tasks.get(task).presets:
             make_config(task, preset=name, data="/d")
     dr = make_config("dr", preset="course", data="/d")
     assert (dr["backbone"], dr["batch_size"], dr["epochs"], dr["n_per_class"], dr["image_size"]) == ("mobilenetv2", 10, 30, 2000, 224)

@@ -11,7 +11,7 @@ def test_abandoned_only_for_watched_runs_after_the_limit(tmp_path, monkeypatch):
     assert abandoned(tmp_path, {"watch": False}, since=now - 3600) is None  # command-line runs never give up
     assert abandoned(tmp_path, {"watch": True}, since=now) is None  # just started, nobody looked yet: fine
     assert "60 minutes" in abandoned(tmp_path, {"watch": True}, since=now - 3600)
-    seen = tmp_path / files.UI_SEEN
+    seen = tmp_path / files.HEARTBEAT
     seen.touch()
     assert abandoned(tmp_path, {"watch": True}, since=now - 3600) is None  # a page looked just now
     os.utime(seen, (now - 120, now - 120))

@@ -23,7 +23,7 @@ def test_one_run_per_fraction_all_else_equal(tmp_path):
     assert [c["label_fraction"] for c in configs] == [0.05, 0.1, 0.3, 1.0]
     assert {c["experiment"] for c in configs} == {"exp 1"} and {c["epochs"] for c in configs} == {3}
     assert all(store.load(d.name).summary.owner == "alice" for d in run_dirs)
-    with pytest.raises(ValueError, match="lung3d"):
+    with pytest.raises(ValueError, match="label_fraction"):
         start_fraction_experiment(store, make_config("dr", data="/d"), [0.1], owner="a", executor=executor, name="x")
 
 

@@ -9,7 +9,8 @@ import keras
 import pytest
 
 from lib.runs import files
-from lib.runs.store import LOST_WORKER, RunStore, read_status, request_stop
+from lib.runs.protocol import LOST_WORKER, read_status, request_stop
+from lib.runs.store import RunStore
 from lib.training import slots
 from lib.training.executor import LocalProcessExecutor, start_run
 from lib.training.job import run_job
@@ -67,12 +68,14 @@ def test_stop_mid_epoch_keeps_a_valid_loadable_run(demo_root, runs_dir):
 
 
 def test_a_job_that_raises_fails_with_its_reason(demo_root, runs_dir, monkeypatch):
-    import lib.training.tasks as tasks
+    import dataclasses
+
+    import lib.tasks
 
     def out_of_memory(ctx):
         raise MemoryError("simulated: could not allocate 12 GiB")
 
-    monkeypatch.setattr(tasks, "get_task", lambda name: out_of_memory)
+    monkeypatch.setitem(lib.tasks._TASKS, "lung2d", dataclasses.replace(lib.tasks.get("lung2d"), train=out_of_memory))
     store = RunStore(runs_dir)
     run_dir = store.create(tiny_config("lung2d", demo_root), owner="alice")
     status = run_job(run_dir, echo=lambda _: None, poll_s=0.05)

@@ -3,7 +3,7 @@ import numpy as np
 
 from lib.models.unet import build_unet
 from lib.preprocess.volumes import IGNORE_LABEL, sparse_labels
-from lib.training.tasks.lung3d import chunk_dataset, predict_volume
+from lib.tasks.lung3d import chunk_dataset, predict_volume
 
 
 def test_weighted_loss_ignores_unlabelled_voxels():

@@ -1,4 +1,4 @@
-"""Where the data, the preprocessing cache and the saved runs live.
+"""Where things live: the data, the demo data, the preprocessing cache and the saved runs.
 
 Environment variables override the defaults:
 
@@ -12,7 +12,8 @@ DLMI_CACHE_DIR     preprocessing cache                            ``DATA_DIR/cac
 DLMI_RUNS_DIR      saved training runs                            ``<project>/runs``
 =================  =============================================  ==================================
 
-Without real data the demo datasets under ``DATA_DIR/demo/`` are used (generated on first use).
+The per-dataset variables are named by each dataset (``lib.data.datasets``). Without real data the
+demo datasets under ``DATA_DIR/demo/`` are used (generated when first needed).
 """
 
 from __future__ import annotations
@@ -20,18 +21,21 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Protocol
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TASK_FOLDERS = {"dr": "eyepacs", "lung": "lungs"}
-TASK_ENV = {"dr": "DLMI_DR_DATA", "lung": "DLMI_LUNG_DATA"}
+
+
+class NamedDataset(Protocol):
+    key: str  # its folder name under the data dir and the demo dir, e.g. "eyepacs"
+    env: str  # the environment variable pointing at a real copy
 
 
 @dataclass(frozen=True)
 class DataLocation:
     """Where one dataset is read from and why: ``source`` is "env", "real" or "demo"."""
 
-    kind: str  # "dr" or "lung"
+    dataset: str  # the dataset's key
     path: Path
     source: str
 
@@ -56,14 +60,12 @@ def runs_dir(env: Mapping[str, str] = os.environ) -> Path:
     return Path(env.get("DLMI_RUNS_DIR") or PROJECT_ROOT / "runs")
 
 
-def locate(kind: str, env: Mapping[str, str] = os.environ) -> DataLocation:
-    """Find the dataset of ``kind`` ("dr" or "lung"): the environment variable, then a real folder
-    under the data dir, then the demo data (which may not have been generated yet)."""
-    if kind not in TASK_FOLDERS:
-        raise ValueError(f"kind must be one of {sorted(TASK_FOLDERS)}, got {kind!r}")
-    if env.get(TASK_ENV[kind]):
-        return DataLocation(kind, Path(env[TASK_ENV[kind]]), "env")
-    real = data_dir(env) / TASK_FOLDERS[kind]
+def locate(dataset: NamedDataset, env: Mapping[str, str] = os.environ) -> DataLocation:
+    """Find ``dataset``: its environment variable, then a real folder under the data dir, then the
+    demo data (which may not have been generated yet)."""
+    if env.get(dataset.env):
+        return DataLocation(dataset.key, Path(env[dataset.env]), "env")
+    real = data_dir(env) / dataset.key
     if real.exists():
-        return DataLocation(kind, real, "real")
-    return DataLocation(kind, demo_dir(env) / TASK_FOLDERS[kind], "demo")
+        return DataLocation(dataset.key, real, "real")
+    return DataLocation(dataset.key, demo_dir(env) / dataset.key, "demo")

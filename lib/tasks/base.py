@@ -1,0 +1,76 @@
+"""What every task module declares: its dataset, its settings and presets, and how it prepares and trains.
+
+A task module (``lib/tasks/<name>.py``) ends with ``TASK = Task(...)``; the registry
+(:mod:`lib.tasks`) lists them, and nothing outside a task module branches on a task's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from lib.data.datasets import Dataset
+from lib.data.report import DatasetReport
+
+
+class DataError(ValueError):
+    """The dataset cannot be used for this training; the message says what is wrong and where."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting of a task: its type, valid range or choices, and a help text."""
+
+    kind: type  # int, float, bool, str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple | None = None
+    help: str = ""
+
+
+COMMON_FIELDS = {
+    "data": Field(str, help="dataset folder in Kaggle's layout"),
+    "seed": Field(int, 0, 2**31 - 1),
+    "epochs": Field(int, 1, 1000),
+    "batch_size": Field(int, 1, 1024),
+    "learning_rate": Field(float, 1e-7, 1.0),
+}
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything specific to one task.
+
+    Attributes
+    ----------
+    name : the task's id in configs, run folders and the command line
+    title : its name for people
+    dataset : the dataset it reads (where it lives, how Kaggle ships it)
+    data_folder : the sub-folder of the dataset whose changes make a cached report stale
+    read : ``read(path) -> DatasetReport``, the reader the pages and the job use
+    inspect : ``inspect(path) -> DatasetReport``, the thorough check of ``python -m lib inspect``
+    fields : its settings (``data``, ``seed``, ... and its own)
+    presets : {preset name: {setting: value}}
+    headline : the test metric that sums a run up in run lists
+    label_settings : the settings that tell two runs of this task apart, in order
+    prepare : ``prepare(config, *, report=None, ...)``: the data steps before the model, shared by the
+        page that shows them and the job that trains on them
+    train : ``train(ctx) -> metrics``, run inside a job
+    check : optional ``check(config)`` raising ``ValueError`` for combinations of settings that do not fit
+    """
+
+    name: str
+    title: str
+    dataset: Dataset
+    data_folder: str
+    read: Callable[[str | Path], DatasetReport]
+    inspect: Callable[[str | Path], DatasetReport]
+    fields: Mapping[str, Field]
+    presets: Mapping[str, Mapping[str, Any]]
+    headline: str
+    label_settings: tuple[str, ...]
+    prepare: Callable[..., Any]
+    train: Callable[..., dict]
+    check: Callable[[dict], None] | None = None
+    metrics_shown: tuple[str, ...] = field(default=("loss", "accuracy"))

@@ -1,0 +1,230 @@
+"""DR referral: refer / don't refer a diabetic patient from a colour fundus photograph.
+
+The data steps (:func:`prepare`): EyePACS levels to binary referral labels, a balanced sample of N
+per class (seeded), preprocessing of every sampled photo (cached on disk), a stratified, seeded
+60 / 20 / 20 split. The page shows exactly what the job trains on, because both call ``prepare``.
+Training (:func:`train`): a MobileNetV2 or small-CNN classifier, then the test set's scores for the ROC.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+import pandas as pd
+
+from lib.data.datasets import EYEPACS
+from lib.data.eyepacs import as_frame, read_eyepacs
+from lib.data.report import DatasetReport, Problem
+from lib.preprocess.fundus import preprocess_photos
+from lib.preprocess.images import from_uint8_unit
+from lib.preprocess.sampling import balanced_sample, class_counts, referral_labels, split_indices
+from lib.tasks.base import COMMON_FIELDS, DataError, Field, Task
+
+if TYPE_CHECKING:
+    from lib.training.context import TaskContext
+
+CLASS_NAMES = {0: "no refer", 1: "refer"}
+SPLITS = ("train", "val", "test")
+MIN_PER_CLASS = 3  # one photo of each class in each of train / validation / test
+
+FIELDS = {
+    **COMMON_FIELDS,
+    "backbone": Field(str, choices=("mobilenetv2", "small_cnn")),
+    "weights": Field(str, help='"imagenet", "none" or a path to a weights file'),
+    "freeze_backbone": Field(bool),
+    "image_size": Field(int, 32, 512),
+    "n_per_class": Field(int, 1, 100000),
+}
+
+PRESETS = {
+    "course": dict(backbone="mobilenetv2", weights="imagenet", freeze_backbone=False, image_size=224,
+                   n_per_class=2000, epochs=30, batch_size=10, learning_rate=1e-4, seed=0),
+    "quick": dict(backbone="small_cnn", weights="none", freeze_backbone=False, image_size=128,
+                  n_per_class=200, epochs=20, batch_size=16, learning_rate=1e-3, seed=0),
+}
+
+
+@dataclass
+class Sample:
+    """The balanced sample: ``frame`` has one row per sampled photo (image, level, path, patient, eye, label);
+    ``before`` / ``after`` count each class in the whole dataset and in the sample."""
+
+    frame: pd.DataFrame
+    before: dict[int, int]
+    after: dict[int, int]
+    n_per_class: int
+
+    @property
+    def capped(self) -> bool:
+        """True when the smaller class had fewer photos than asked for."""
+        return min(self.after.values()) < self.n_per_class
+
+
+def sample(report: DatasetReport, config: dict) -> Sample:
+    """Referral labels and the seeded balanced sample of ``config["n_per_class"]`` photos per class."""
+    frame = as_frame(report.items)
+    labels = referral_labels(frame["level"].to_numpy())
+    picked = balanced_sample(labels, config["n_per_class"], seed=config["seed"])
+    chosen = frame.iloc[picked].reset_index(drop=True).assign(label=labels[picked])
+    return Sample(frame=chosen, before=class_counts(labels, (0, 1)), after=class_counts(chosen["label"], (0, 1)),
+                  n_per_class=int(config["n_per_class"]))
+
+
+@dataclass
+class Prepared:
+    """What training sees.
+
+    frame : the photos that were read, one row each, with ``label`` and ``split`` ("train", "val", "test")
+    images : ndarray (len(frame), size, size, 3), uint8 (0..255 for 0..1), row i belongs to frame row i
+    problems : the sampled photos that could not be read
+    cache_hits : photos that came from the preprocessing cache
+    """
+
+    sample: Sample
+    frame: pd.DataFrame
+    images: np.ndarray
+    problems: list[Problem] = field(default_factory=list)
+    cache_hits: int = 0
+
+    def indices(self, split: str) -> np.ndarray:
+        """Rows of ``frame`` / ``images`` in ``split``, ascending."""
+        return np.flatnonzero(self.frame["split"].to_numpy() == split)
+
+    def ids(self, split: str) -> list[str]:
+        """The photo ids (e.g. "10_left") in ``split``."""
+        return self.frame["image"].to_numpy()[self.indices(split)].tolist()
+
+    def counts(self, split: str) -> dict[int, int]:
+        return class_counts(self.frame["label"].to_numpy()[self.indices(split)], (0, 1))
+
+
+def prepare(config: dict, *, report: DatasetReport | None = None, cache_dir: str | Path | None = None,
+            progress: Callable[[int, int], None] | None = None) -> Prepared:
+    """Sample, preprocess (cached) and split the photos of ``config``.
+
+    Raises
+    ------
+    DataError
+        The dataset is unusable, or too few photos of a class could be read to split them.
+    """
+    report = report if report is not None else read_eyepacs(config["data"])
+    if not report.ok:
+        raise DataError(f"DR dataset at {config['data']}: {report.fatal}")
+    chosen = sample(report, config)
+    result = preprocess_photos(chosen.frame["path"].tolist(), size=config["image_size"], cache_dir=cache_dir,
+                               progress=progress)
+    kept = chosen.frame.iloc[result.kept].reset_index(drop=True)
+    counts = np.bincount(kept["label"].to_numpy(), minlength=2)
+    if counts.min() < MIN_PER_CLASS:
+        raise DataError(f"need at least {MIN_PER_CLASS} readable photos of each class to split them into train, "
+                        f"validation and test; got {counts[0]} no refer and {counts[1]} refer")
+    parts = split_indices(len(kept), seed=config["seed"], stratify=kept["label"].to_numpy())
+    split = np.empty(len(kept), dtype=object)
+    for name, index in parts.items():
+        split[index] = name
+    return Prepared(sample=chosen, frame=kept.assign(split=split), images=result.images, problems=result.problems,
+                    cache_hits=result.cache_hits)
+
+
+def binary_cross_entropy(scores: np.ndarray, labels: np.ndarray, eps: float = 1e-7) -> float:
+    """Mean binary cross-entropy of probabilities ``scores`` against 0 / 1 ``labels``.
+
+    Examples
+    --------
+    >>> round(binary_cross_entropy(np.array([0.5, 0.5]), np.array([0, 1])), 4)
+    0.6931
+    """
+    p = np.clip(scores.astype(np.float64), eps, 1 - eps)
+    return float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
+
+
+def _dataset(images: np.ndarray, labels: np.ndarray, batch: int, *, shuffle: bool, seed: int):
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.float32)))
+    if shuffle:
+        ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch).map(lambda x, y: (tf.cast(x, tf.float32) / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def predict_scores(model, images: np.ndarray, *, batch: int = 64) -> np.ndarray:
+    """Scores (n,) float32 for uint8 photos (n, s, s, 3), converted to [0, 1] one batch at a time (bounded memory)."""
+    parts = [np.asarray(model.predict_on_batch(from_uint8_unit(images[i:i + batch]))).reshape(-1)
+             for i in range(0, len(images), batch)]
+    return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
+
+
+def train(ctx: "TaskContext") -> dict:
+    import keras
+
+    from lib.models.classifier import build_dr_classifier
+
+    c = ctx.config
+    ctx.phase("reading the dataset")
+
+    def preprocessing(done, total):
+        if done % 25 == 0 or done == total:
+            ctx.phase("preprocessing photos", fraction=done / total, message=f"{done}/{total}")
+
+    data = prepare(c, cache_dir=ctx.cache_dir, progress=preprocessing)
+    for problem in data.problems[:5]:
+        ctx.note(f"skipped {problem.message}")
+    ctx.save_split({split: data.ids(split) for split in ("train", "val", "test")})
+    labels, images = data.frame["label"].to_numpy(), data.images
+    train_idx, val_idx, test_idx = (data.indices(s) for s in SPLITS)
+
+    model, weights = build_dr_classifier(backbone=c["backbone"], image_size=c["image_size"], weights=c["weights"],
+                                         freeze_backbone=c["freeze_backbone"])
+    if weights.message:
+        ctx.note(weights.message)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    batch = c["batch_size"]
+    reporter = ctx.reporter(epochs=c["epochs"], steps_per_epoch=math.ceil(len(train_idx) / batch), batch_size=batch)
+    model.fit(_dataset(images[train_idx], labels[train_idx], batch, shuffle=True, seed=c["seed"]),
+              validation_data=_dataset(images[val_idx], labels[val_idx], batch, shuffle=False, seed=0),
+              epochs=c["epochs"], callbacks=[reporter], verbose=0, shuffle=False)
+    ctx.save_model(model)
+
+    ctx.phase("evaluating on the test set")
+    scores = predict_scores(model, images[test_idx])
+    y = labels[test_idx]
+    test = data.frame.iloc[test_idx]
+    ctx.save_predictions(
+        scores=scores.astype(np.float32), labels=y.astype(np.int64), levels=test["level"].to_numpy().astype(np.int64),
+        images=test["image"].to_numpy().astype(str), paths=test["path"].to_numpy().astype(str),
+    )
+    from sklearn.metrics import roc_auc_score
+
+    return {
+        "accuracy": float(np.mean((scores >= 0.5) == y)),
+        "auc": float(roc_auc_score(y, scores)) if len(np.unique(y)) == 2 else float("nan"),
+        "loss": binary_cross_entropy(scores, y),
+        "n_train": int(len(train_idx)), "n_val": int(len(val_idx)), "n_test": int(len(test_idx)),
+        "weights_used": weights.used,
+    }
+
+
+def _inspect(path):
+    return read_eyepacs(path)
+
+
+TASK = Task(
+    name="dr",
+    title="DR referral",
+    dataset=EYEPACS,
+    data_folder="train",
+    read=read_eyepacs,
+    inspect=_inspect,
+    fields=FIELDS,
+    presets=PRESETS,
+    headline="auc",
+    label_settings=("backbone", "weights", "image_size", "learning_rate", "epochs"),
+    prepare=prepare,
+    train=train,
+)

@@ -1,0 +1,162 @@
+"""Lung 2D: segment the lungs in single CT slices with a U-Net.
+
+The data steps (:func:`prepare`): read every slice and its mask, resize (image Lanczos, mask nearest
+neighbour), min-max the image, then a seeded random 60 / 20 / 20 split over the slices that loaded.
+Training (:func:`train`): augmentation in the input pipeline, the U-Net, the learning-rate schedule,
+then the test slices' predicted masks for IoU.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from lib.data.datasets import LUNGS
+from lib.data.lung2d import read_lung2d
+from lib.data.report import DatasetReport
+from lib.metrics.segmentation import per_item_scores
+from lib.preprocess.images import to_uint8_unit
+from lib.preprocess.sampling import split_indices
+from lib.preprocess.slices import SliceArrays, load_slices
+from lib.tasks.base import COMMON_FIELDS, DataError, Field, Task
+
+if TYPE_CHECKING:
+    from lib.training.context import TaskContext
+
+SPLITS = ("train", "val", "test")
+
+FIELDS = {
+    **COMMON_FIELDS,
+    "image_size": Field(int, 16, 512),
+    "filters": Field(int, 1, 256),
+    "depth": Field(int, 1, 5),
+    "dropout": Field(float, 0.0, 0.95),
+    "decay_start": Field(int, 0, 1000),
+    "decay_factor": Field(float, 0.01, 1.0),
+    "shift": Field(float, 0.0, 0.5),
+    "rotation": Field(float, 0.0, 180.0),
+    "zoom": Field(float, 0.0, 0.9),
+}
+
+PRESETS = {
+    "course": dict(image_size=128, filters=64, depth=2, dropout=0.5, epochs=40, batch_size=16,
+                   learning_rate=1e-3, decay_start=20, decay_factor=round(math.exp(-0.1), 4),
+                   shift=0.1, rotation=10.0, zoom=0.1, seed=0),
+    "quick": dict(image_size=128, filters=16, depth=2, dropout=0.5, epochs=30, batch_size=16,
+                  learning_rate=1e-3, decay_start=20, decay_factor=round(math.exp(-0.1), 4),
+                  shift=0.1, rotation=10.0, zoom=0.1, seed=0),
+}
+
+
+def check(config: dict) -> None:
+    if config["image_size"] % 2 ** config["depth"]:
+        raise ValueError(f"lung2d.image_size {config['image_size']} must be divisible by 2**depth = {2 ** config['depth']}")
+
+
+@dataclass
+class Prepared:
+    """The slices that loaded (``arrays``, in file order) and the split: ``parts[name]`` indexes ``arrays``."""
+
+    arrays: SliceArrays
+    parts: dict[str, np.ndarray]
+
+    def ids(self, split: str) -> list[str]:
+        """The slice file names in ``split``."""
+        return [self.arrays.names[i] for i in self.parts[split]]
+
+
+def prepare(config: dict, *, report: DatasetReport | None = None,
+            progress: Callable[[int, int], None] | None = None) -> Prepared:
+    """Load and preprocess every usable slice of ``config``'s dataset, and split them.
+
+    Raises
+    ------
+    DataError
+        The dataset is unusable, or fewer than 3 slices loaded.
+    """
+    report = report if report is not None else read_lung2d(config["data"])
+    if not report.ok:
+        raise DataError(f"lung 2D dataset at {config['data']}: {report.fatal}")
+    arrays = load_slices(report.items, size=config["image_size"], progress=progress)
+    if len(arrays.names) < 3:
+        raise DataError(f"need at least 3 usable slices to split them into train, validation and test, got {len(arrays.names)}")
+    return Prepared(arrays=arrays, parts=split_indices(len(arrays.names), seed=config["seed"]))
+
+
+def make_dataset(images: np.ndarray, masks: np.ndarray, batch: int, *, ranges, seed: int, shuffle: bool):
+    """Batches of (image float32 (B, S, S, 1), mask float32 (B, S, S, 1)), augmented per batch on the fly."""
+    import tensorflow as tf
+
+    from lib.preprocess.augment import augment_pair
+
+    ds = tf.data.Dataset.from_tensor_slices((images.astype(np.float32), masks.astype(np.float32)))
+    if shuffle:
+        ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch)
+    if ranges is not None and ranges.active:
+        ds = ds.map(lambda x, y: augment_pair(x, y, ranges), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def train(ctx: "TaskContext") -> dict:
+    import keras
+
+    from lib.models.unet import build_unet
+    from lib.preprocess.augment import AugmentRanges
+    from lib.training.schedule import step_then_exponential
+
+    c = ctx.config
+    ctx.phase("reading the dataset")
+    data = prepare(c, progress=lambda d, t: ctx.phase("loading slices", fraction=d / t, message=f"{d}/{t}")
+                   if d % 20 == 0 else None)
+    x, y = data.arrays.images, data.arrays.masks
+    ctx.save_split({split: data.ids(split) for split in ("train", "val", "test")})
+    ranges = AugmentRanges(shift=c["shift"], rotation=c["rotation"], zoom=c["zoom"])
+
+    model = build_unet(spatial_dims=2, input_shape=(c["image_size"], c["image_size"], 1), filters=c["filters"],
+                       depth=c["depth"], dropout=c["dropout"])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    schedule = keras.callbacks.LearningRateScheduler(
+        lambda epoch, lr: step_then_exponential(epoch, base=c["learning_rate"], decay_start=c["decay_start"],
+                                                factor=c["decay_factor"]))
+    batch = c["batch_size"]
+    train_idx, val_idx, test_idx = (data.parts[s] for s in SPLITS)
+    reporter = ctx.reporter(epochs=c["epochs"], steps_per_epoch=math.ceil(len(train_idx) / batch), batch_size=batch)
+    model.fit(make_dataset(x[train_idx], y[train_idx], batch, ranges=ranges, seed=c["seed"], shuffle=True),
+              validation_data=make_dataset(x[val_idx], y[val_idx], batch, ranges=None, seed=0, shuffle=False),
+              epochs=c["epochs"], callbacks=[schedule, reporter], verbose=0, shuffle=False)
+    ctx.save_model(model)
+
+    ctx.phase("evaluating on the test set")
+    probs = model.predict(x[test_idx], batch_size=16, verbose=0)[..., 0]
+    truth = y[test_idx][..., 0]
+    scores = per_item_scores(probs, truth, threshold=0.5)
+    ctx.save_predictions(images=to_uint8_unit(x[test_idx][..., 0]), masks=truth.astype(np.uint8),
+                         probs=to_uint8_unit(probs), names=np.array(data.ids("test")).astype(str))
+    return {
+        "accuracy": float(np.mean((probs >= 0.5) == (truth > 0))),
+        "mean_iou": float(scores["iou"].mean()),
+        "mean_dice": float(scores["dice"].mean()),
+        "n_train": int(len(train_idx)), "n_val": int(len(val_idx)), "n_test": int(len(test_idx)),
+    }
+
+
+TASK = Task(
+    name="lung2d",
+    title="Lung 2D",
+    dataset=LUNGS,
+    data_folder="2d_images",
+    read=read_lung2d,
+    inspect=read_lung2d,
+    fields=FIELDS,
+    presets=PRESETS,
+    headline="mean_iou",
+    label_settings=("filters", "depth", "image_size", "learning_rate", "epochs"),
+    prepare=prepare,
+    train=train,
+    check=check,
+)

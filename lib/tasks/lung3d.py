@@ -1,0 +1,222 @@
+"""Lung 3D from sparse labels: segment the lungs in CT volumes with a 3D U-Net.
+
+The data steps (:func:`prepare`): the volumes in their roles (train, validation, test), each read
+with every ``stride``-th row and column and scaled (HU / 3071), and the sparse labels of the training
+volumes (a fraction of the slices along each axis keeps its label). Training (:func:`train`): chunks
+of slices sampled along axis 0, the 3D U-Net with the loss weighted to the labelled voxels, then a
+prediction of the whole test volume for IoU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from lib.data.datasets import LUNGS
+from lib.data.lung3d import BadVolumeError, VolumePair, load_volume, read_lung3d
+from lib.data.report import DatasetReport
+from lib.metrics.segmentation import dice, iou, per_item_scores
+from lib.preprocess.images import to_uint8_unit
+from lib.preprocess.volumes import (
+    crop_slices, labelled_fraction, pad_slices, prepare_volume, sample_chunks, sparse_labels,
+)
+from lib.tasks.base import COMMON_FIELDS, DataError, Field, Task
+
+if TYPE_CHECKING:
+    from lib.training.context import TaskContext
+
+FIELDS = {
+    **COMMON_FIELDS,
+    "stride": Field(int, 1, 32),
+    "label_fraction": Field(float, 0.001, 1.0),
+    "filters": Field(int, 1, 256),
+    "depth": Field(int, 1, 4),
+    "chunk_depth": Field(int, 4, 512),
+    "steps_per_epoch": Field(int, 1, 10000),
+    "validation_steps": Field(int, 1, 10000),
+    "train_volumes": Field(str, help="comma-separated volume ids, e.g. 0002,0031"),
+    "val_volume": Field(str),
+    "test_volume": Field(str),
+}
+
+PRESETS = {
+    "course": dict(stride=8, label_fraction=0.3, filters=64, depth=2, chunk_depth=64, epochs=20,
+                   steps_per_epoch=20, validation_steps=20, batch_size=8, learning_rate=1e-3,
+                   train_volumes="0002,0031", val_volume="0059", test_volume="0078", seed=0),
+    "quick": dict(stride=8, label_fraction=0.3, filters=8, depth=2, chunk_depth=32, epochs=25,
+                  steps_per_epoch=16, validation_steps=4, batch_size=4, learning_rate=3e-3,
+                  train_volumes="0002,0031", val_volume="0059", test_volume="0078", seed=0),
+}
+
+
+def train_ids(config: dict) -> list[str]:
+    """The training volumes' ids, in the order given."""
+    return [v.strip() for v in config["train_volumes"].split(",") if v.strip()]
+
+
+def check(config: dict) -> None:
+    roles = train_ids(config) + [config["val_volume"], config["test_volume"]]
+    if len(set(roles)) != len(roles):
+        raise ValueError(f"lung3d volumes must differ between train, validation and test, got {roles}")
+    if config["chunk_depth"] % 2 ** config["depth"]:
+        raise ValueError(f"lung3d.chunk_depth {config['chunk_depth']} must be divisible by 2**depth = {2 ** config['depth']}")
+
+
+Volume = tuple[np.ndarray, np.ndarray]  # image (N, H, W, 1) float32 HU / 3071, mask (N, H, W, 1) uint8 {0, 1}
+
+
+def load_prepared(pair: VolumePair, stride: int) -> Volume:
+    """One volume and its mask as the model sees them; raises DataError naming the file."""
+    try:
+        image, mask = load_volume(pair, stride=stride)
+        return prepare_volume(image, mask)
+    except (BadVolumeError, ValueError) as exc:
+        raise DataError(f"{pair.image_path.name}: {exc}") from exc
+
+
+def training_labels(mask: np.ndarray, config: dict, index: int) -> np.ndarray:
+    """The sparse labels of the ``index``-th training volume (seeded by the run's seed and the index)."""
+    return sparse_labels(mask, config["label_fraction"], seed=config["seed"] + index)
+
+
+@dataclass
+class Prepared:
+    """The volumes in their roles; ``train_labels[i]`` are the sparse labels of ``train[i]``."""
+
+    roles: dict[str, list[str]]  # {"train": [...], "val": [id], "test": [id]}
+    volumes: dict[str, Volume]
+    train_labels: list[np.ndarray]
+
+    def ids(self, split: str) -> list[str]:
+        return list(self.roles[split])
+
+    @property
+    def labelled_voxel_fraction(self) -> float:
+        return float(np.mean([labelled_fraction(labels) for labels in self.train_labels]))
+
+
+def prepare(config: dict, *, report: DatasetReport | None = None, load: Callable[[VolumePair, int], Volume] = load_prepared,
+            progress: Callable[[int, int, str], None] | None = None) -> Prepared:
+    """Load the volumes of every role and the training volumes' sparse labels.
+
+    ``load(pair, stride)`` reads one volume (the page passes a cached one).
+
+    Raises
+    ------
+    DataError
+        The dataset is unusable, a volume is missing or damaged, or the in-plane size does not fit the model.
+    """
+    report = report if report is not None else read_lung3d(config["data"])
+    if not report.ok:
+        raise DataError(f"lung 3D dataset at {config['data']}: {report.fatal}")
+    pairs = {p.volume_id: p for p in report.items}
+    roles = {"train": train_ids(config), "val": [config["val_volume"]], "test": [config["test_volume"]]}
+    order = [v for split in ("train", "val", "test") for v in roles[split]]
+    volumes = {}
+    for i, volume_id in enumerate(order):
+        if volume_id not in pairs:
+            raise DataError(f"volume {volume_id} not found; the dataset has {', '.join(sorted(pairs)) or 'none'}")
+        if progress is not None:
+            progress(i, len(order), f"IMG_{volume_id}")
+        volumes[volume_id] = load(pairs[volume_id], config["stride"])
+        in_plane = volumes[volume_id][0].shape[1:3]
+        if in_plane[0] % 2 ** config["depth"] or in_plane[1] % 2 ** config["depth"]:
+            raise DataError(f"in-plane size {in_plane} of IMG_{volume_id} must be divisible by 2**depth = {2 ** config['depth']}")
+    sizes = {v: volumes[v][0].shape[1:3] for v in order}
+    if len(set(sizes.values())) > 1:
+        first = order[0]
+        odd = next(v for v in order if sizes[v] != sizes[first])
+        raise DataError(f"IMG_{odd} is {sizes[odd][0]}x{sizes[odd][1]} in-plane after the stride, but IMG_{first} is "
+                        f"{sizes[first][0]}x{sizes[first][1]}: one model needs volumes of one in-plane size")
+    labels = [training_labels(volumes[v][1], config, i) for i, v in enumerate(roles["train"])]
+    return Prepared(roles=roles, volumes=volumes, train_labels=labels)
+
+
+def chunk_dataset(images, labels, *, depth: int, batch: int, seed: int, steps: int | None):
+    """(x, y, w) batches of ``depth``-slice chunks; ``steps=None`` is endless, else a fixed, repeatable set."""
+    import tensorflow as tf
+
+    in_plane = images[0].shape[1:]
+    spec = tf.TensorSpec((batch, depth) + in_plane, tf.float32)
+
+    def generate():
+        rng = np.random.default_rng(seed)
+        count = 0
+        while steps is None or count < steps:
+            chunk = sample_chunks(images, labels, depth=depth, batch=batch, rng=rng)
+            yield chunk.x, chunk.y, chunk.w
+            count += 1
+
+    return tf.data.Dataset.from_generator(generate, output_signature=(spec, spec, spec)).prefetch(2)
+
+
+def predict_volume(model, volume: np.ndarray, *, depth: int) -> np.ndarray:
+    """Probabilities for a whole volume (N, H, W, 1): zero-pad axis 0 to a multiple of 2**depth, predict, crop back."""
+    padded, n = pad_slices(volume, 2**depth)
+    probs = model.predict(padded[None], batch_size=1, verbose=0)[0]
+    return crop_slices(probs, n)
+
+
+def train(ctx: "TaskContext") -> dict:
+    import keras
+
+    from lib.models.unet import build_unet
+
+    c = ctx.config
+    ctx.phase("reading the volumes")
+    data = prepare(c, progress=lambda i, n, name: ctx.phase("loading volumes", fraction=i / n, message=name))
+    train_x = [data.volumes[v][0] for v in data.roles["train"]]
+    ctx.save_split({split: data.ids(split) for split in ("train", "val", "test")})
+    val_x, val_y = data.volumes[c["val_volume"]]
+    test_x, test_y = data.volumes[c["test_volume"]]
+
+    depth, batch = c["chunk_depth"], c["batch_size"]
+    model = build_unet(spatial_dims=3, input_shape=(None,) + train_x[0].shape[1:], filters=c["filters"],
+                       depth=c["depth"], dropout=0.0)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
+                  weighted_metrics=["accuracy"])
+    reporter = ctx.reporter(epochs=c["epochs"], steps_per_epoch=c["steps_per_epoch"], batch_size=batch)
+    model.fit(chunk_dataset(train_x, data.train_labels, depth=depth, batch=batch, seed=c["seed"], steps=None),
+              steps_per_epoch=c["steps_per_epoch"], epochs=c["epochs"],
+              validation_data=chunk_dataset([val_x], [val_y], depth=depth, batch=batch, seed=c["seed"] + 100,
+                                            steps=c["validation_steps"]),
+              validation_steps=c["validation_steps"], callbacks=[reporter], verbose=0, shuffle=False)
+    ctx.save_model(model)
+
+    ctx.phase("predicting the test volume")
+    probs = predict_volume(model, test_x, depth=c["depth"])[..., 0]
+    truth = test_y[..., 0]
+    per_slice = per_item_scores(probs, truth)["iou"]
+    ctx.save_predictions(image=test_x[..., 0].astype(np.float16), mask=truth.astype(np.uint8), probs=to_uint8_unit(probs),
+                         per_slice_iou=per_slice.astype(np.float32), volume_id=np.array(c["test_volume"]))
+    return {
+        "mean_iou": iou(probs, truth),
+        "dice": dice(probs, truth),
+        "accuracy": float(np.mean((probs >= 0.5) == (truth > 0))),
+        "label_fraction": c["label_fraction"],
+        "labelled_voxel_fraction": data.labelled_voxel_fraction,
+        "test_volume": c["test_volume"],
+    }
+
+
+def _inspect(path):
+    return read_lung3d(path, deep=True)
+
+
+TASK = Task(
+    name="lung3d",
+    title="Lung 3D",
+    dataset=LUNGS,
+    data_folder="3d_images",
+    read=read_lung3d,
+    inspect=_inspect,
+    fields=FIELDS,
+    presets=PRESETS,
+    headline="mean_iou",
+    label_settings=("label_fraction", "filters", "learning_rate", "epochs"),
+    prepare=prepare,
+    train=train,
+    check=check,
+)
