@@ -101,7 +101,15 @@ def _cmd_train(args) -> int:
         print(f"note: {len(report.problems)} file(s) of the dataset will be skipped (python -m lib inspect shows which)")
 
     store = RunStore(Path(args.runs_dir) if args.runs_dir else paths.runs_dir())
-    run_dir = store.create(config, owner=SHARED_OWNER, label=args.label or "")
+    try:
+        run_dir = store.create(config, owner=SHARED_OWNER, label=args.label or "")
+    except OSError as exc:
+        from lib.training.job import explain
+
+        error = explain(exc, store.root)
+        print(f"error: could not create the run folder: {error}", file=sys.stderr)
+        print(json.dumps({"run_dir": None, "run_id": None, "state": "failed", "error": error}))
+        return 1
     print(f"run {run_dir.name}: {task.name}, preset {args.preset}, in {run_dir}", flush=True)
     signal.signal(signal.SIGINT, lambda *_: (print("stopping after this batch ...", flush=True), request_stop(run_dir)))
     signal.signal(signal.SIGTERM, lambda *_: request_stop(run_dir))

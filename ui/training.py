@@ -11,7 +11,7 @@ import streamlit as st
 from lib import paths
 from lib.figures.training import compare_figure, history_figure
 from lib.runs import files
-from lib.runs.describe import config_label, progress_line, run_line
+from lib.runs.describe import config_label, describe_failure, progress_line, run_line
 from lib.runs.protocol import (
     ACTIVE_STATES, FINAL_STATES, followed_run, partition_runs, request_stop, stop_requested, touch_heartbeat,
 )
@@ -107,14 +107,22 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
     runs, problems = store.list(task=task, viewer=owner)
     # a run stopped before it learned anything has no test results to show: it is listed with the failed ones
     finished, failed = partition_runs(runs)
-    if problems:
-        with st.expander(f"{len(problems)} run folder(s) could not be read and are skipped"):
-            for name, reason in problems:
-                st.text(f"{name}: {reason}")
+    if problems:  # only this user's own broken folders (the store filters by viewer)
+        with st.expander(f"{len(problems)} of your run folder(s) could not be read and are skipped"):
+            for problem in problems:
+                left, right = st.columns([5, 1])
+                left.text(f"{problem.name}: {problem.reason}")
+                if right.button("Delete", key=f"{task}_delete_broken_{problem.name}"):
+                    try:
+                        store.delete(problem.name, owner=owner)
+                    except (ValueError, PermissionError, OSError) as exc:
+                        st.error(f"Could not delete {problem.name}: {exc}")
+                    else:
+                        st.rerun()
     if failed:
         with st.expander(f"{len(failed)} run(s) without results"):
             for r in failed:
-                st.markdown(f"**{r.label}**: {r.error or 'stopped before it finished an epoch'}")
+                st.markdown(f"**{r.label}**: {describe_failure(r)}")
     if not finished:
         st.info("No finished run yet: start one above. (A lecturer can prepare runs with `python -m lib train`.)")
         return None

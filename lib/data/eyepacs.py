@@ -21,18 +21,21 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from lib.data.report import DatasetReport, is_synthetic, missing_folders
+from lib.data.report import DatasetReport, is_dir, is_file, is_synthetic, list_files, missing_folders
 
 NAME = "EyePACS fundus photos"
 LABELS_FILE = "trainLabels.csv"
 IMAGES_DIR = "train"
-IMAGE_EXTENSIONS = (".jpeg", ".jpg")
+IMAGE_EXTENSIONS = (".jpeg", ".jpg", ".png")  # in order of preference when one id has several
+MAX_PIXELS = 100_000_000  # a fundus camera makes 5-20 megapixels; a bigger header is a decompression bomb
 LEVELS = (0, 1, 2, 3, 4)
 LEVEL_NAMES = {0: "No DR", 1: "Mild", 2: "Moderate", 3: "Severe", 4: "Proliferative"}
 REQUIRED_COLUMNS = ("image", "level")
 
 _JPEG_START = b"\xff\xd8\xff"
 _JPEG_END = b"\xff\xd9"
+_PNG_START = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"IEND"
 # Some encoders pad after the end-of-image marker; look for it in the last bytes, not only the last two.
 _TAIL_BYTES = 1024
 
@@ -49,27 +52,56 @@ class FundusPhoto:
 
 
 def check_jpeg(path: Path) -> str | None:
-    """Cheap structural check of a JPEG file without decoding it.
+    """Cheap structural check of a photo file (JPEG, or PNG) without decoding its pixels.
 
-    Returns ``None`` when the file starts with the JPEG start-of-image marker and has the
-    end-of-image marker near its end, else a sentence saying what is wrong (empty, not a JPEG,
-    truncated). Full decoding errors are caught later, when the photo is preprocessed.
+    Returns ``None`` when the file starts with its format's start marker, has the end marker near its
+    end and a header of at most :data:`MAX_PIXELS` pixels; else a sentence saying what is wrong (empty,
+    not a JPEG, truncated, too large). Full decoding errors are caught later, when the photo is preprocessed.
     """
+    png = path.suffix.lower() == ".png"
+    start, end = (_PNG_START, _PNG_END) if png else (_JPEG_START, _JPEG_END)
     try:
         size = path.stat().st_size
         if size == 0:
             return "the file is empty"
         with open(path, "rb") as f:
-            head = f.read(3)
+            head = f.read(len(start))
             f.seek(max(0, size - _TAIL_BYTES))
             tail = f.read()
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
-    if head != _JPEG_START:
-        return "is not a JPEG file (no JPEG start marker)"
-    if _JPEG_END not in tail:
-        return f"is truncated ({size} bytes, no JPEG end marker): re-extract it from the archive"
+    if head != start:
+        return "is not a PNG file (no PNG signature)" if png else "is not a JPEG file (no JPEG start marker)"
+    if end not in tail:
+        return f"is truncated ({size} bytes, no end marker): re-extract it from the archive"
+    try:
+        photo_size(path)
+    except UnreadablePhotoError as exc:
+        return str(exc).removeprefix(f"{path.name} ")
     return None
+
+
+def photo_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) from the photo's header, without decoding it.
+
+    Raises
+    ------
+    UnreadablePhotoError
+        Naming the file: the header cannot be read, or it declares more than :data:`MAX_PIXELS` pixels
+        (decoding it would take gigabytes).
+    """
+    path = Path(path)
+    try:
+        with Image.open(path) as probe:  # reads the header only
+            width, height = probe.size
+    except Image.DecompressionBombError as exc:
+        raise UnreadablePhotoError(f"{path.name} is too large to be a photo ({exc})") from exc
+    except Exception as exc:
+        raise UnreadablePhotoError(f"{path.name} cannot be opened as an image ({type(exc).__name__}: {exc})") from exc
+    if width * height > MAX_PIXELS:
+        raise UnreadablePhotoError(f"{path.name} is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), "
+                                   f"more than the {MAX_PIXELS // 1_000_000} megapixels a fundus photo can have")
+    return width, height
 
 
 def _split_name(image: str) -> tuple[str, str]:
@@ -95,14 +127,15 @@ def read_eyepacs(root: str | Path, *, check_files: bool = True) -> DatasetReport
         ``items`` is a list of :class:`FundusPhoto` sorted by image id; ``problems`` names each
         skipped row or file: ``bad_level``, ``duplicate_row``, ``missing_image`` (a label row
         whose photo is not there, common when only part of EyePACS is unzipped),
-        ``unlabelled_image`` and ``corrupt_jpeg``. ``summary`` holds the level histogram.
-        Never raises for bad content; a missing folder or CSV sets ``fatal``.
+        ``unlabelled_image``, ``duplicate_photo`` (one id as .jpeg and .jpg: the .jpeg is kept) and
+        ``corrupt_jpeg`` (empty, truncated, not a JPEG, a header too large to decode). ``summary`` holds
+        the level histogram. Never raises: a missing or unreadable folder or CSV sets ``fatal``.
     """
     root = Path(root)
     report = DatasetReport(name=NAME, path=root, synthetic=is_synthetic(root))
     csv_path = root / LABELS_FILE
     images_dir = root / IMAGES_DIR
-    if root.is_dir() and not csv_path.is_file():
+    if is_dir(root) and not is_file(csv_path):
         report.fatal = f"{LABELS_FILE} not found in {root} (expected Kaggle's layout: {LABELS_FILE} and {IMAGES_DIR}/)"
         return report
     report.fatal = missing_folders(root, IMAGES_DIR)
@@ -113,6 +146,9 @@ def read_eyepacs(root: str | Path, *, check_files: bool = True) -> DatasetReport
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         report.fatal = f"{LABELS_FILE} cannot be parsed as CSV: {exc}"
         return report
+    except OSError as exc:
+        report.fatal = f"{LABELS_FILE} in {root} cannot be read ({exc.strerror or exc})"
+        return report
     table.columns = [c.strip() for c in table.columns]
     missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
@@ -122,12 +158,23 @@ def read_eyepacs(root: str | Path, *, check_files: bool = True) -> DatasetReport
         )
         return report
 
+    try:
+        names = list_files(images_dir)
+    except OSError as exc:
+        report.fatal = f"folder {IMAGES_DIR}/ in {root} cannot be read ({exc.strerror or exc})"
+        return report
+    candidates: dict[str, list[str]] = {}
+    for name in names:
+        stem, ext = os.path.splitext(name)
+        if ext.lower() in IMAGE_EXTENSIONS:
+            candidates.setdefault(stem, []).append(name)
     on_disk: dict[str, str] = {}
-    with os.scandir(images_dir) as entries:
-        for entry in entries:
-            stem, ext = os.path.splitext(entry.name)
-            if ext.lower() in IMAGE_EXTENSIONS and entry.is_file():
-                on_disk[stem] = entry.name
+    for stem, found in candidates.items():
+        # the same id as .jpeg and .jpg (say, a stray copy): keep the preferred extension, whatever the directory order
+        found.sort(key=lambda n: (IMAGE_EXTENSIONS.index(os.path.splitext(n)[1].lower()), n))
+        on_disk[stem] = found[0]
+        for other in found[1:]:
+            report.add(f"{IMAGES_DIR}/{other}", "duplicate_photo", f"{stem} is also {found[0]}, which is used; this copy is ignored")
 
     labelled: dict[str, int] = {}
     for row_number, (image, level_text) in enumerate(zip(table["image"], table["level"]), start=2):
@@ -211,11 +258,7 @@ def decode_photo(path: str | Path, *, min_side: int = 0) -> np.ndarray:
         Naming the file when it cannot be opened or decoded.
     """
     path = Path(path)
-    try:
-        with Image.open(path) as probe:  # reads the header only
-            width, height = probe.size
-    except Exception as exc:
-        raise UnreadablePhotoError(f"{path.name} cannot be opened as an image ({type(exc).__name__}: {exc})") from exc
+    width, height = photo_size(path)
     flag = cv2.IMREAD_COLOR
     for factor, reduced_flag in _REDUCED_FLAGS:
         if min_side and min(width, height) // factor >= min_side:

@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from lib.data.report import DatasetReport, is_synthetic, missing_folders
+from lib.data.report import DatasetReport, is_synthetic, list_files, missing_folders
 
 NAME = "lung CT slices"
 IMAGES_DIR = "2d_images"
 MASKS_DIR = "2d_masks"
 TIFF_EXTENSIONS = (".tif", ".tiff")
 MASK_VALUES = (0, 255)
+MAX_SLICE_PIXELS = 4096 * 4096  # a CT slice is 512x512 (at most a few thousand pixels across)
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,17 @@ class BadFileError(ValueError):
 
 
 def _read_tiff(path: Path) -> np.ndarray:
+    """The first image of a TIFF, after checking its header's size (a tiny compressed file can declare
+    20000x20000 pixels and take gigabytes to decode)."""
     try:
-        array = tifffile.imread(path)
+        with tifffile.TiffFile(path) as tif:
+            shape = tif.series[0].shape
+            if int(np.prod(shape)) > MAX_SLICE_PIXELS:
+                raise BadFileError(f"{path.name} is {'x'.join(map(str, shape))} pixels, far more than a CT slice "
+                                   f"(at most {MAX_SLICE_PIXELS} pixels): not read")
+            array = tif.asarray()
+    except BadFileError:
+        raise
     except Exception as exc:  # tifffile raises many types for damaged files
         raise BadFileError(f"{path.name} cannot be read as TIFF ({type(exc).__name__}: {exc})") from exc
     return np.asarray(array)
@@ -84,9 +94,8 @@ def load_lung2d_pair(pair: SlicePair) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _tiff_names(folder: Path) -> dict[str, Path]:
-    if not folder.is_dir():
-        return {}
-    return {p.name: p for p in sorted(folder.iterdir()) if p.suffix.lower() in TIFF_EXTENSIONS and p.is_file()}
+    """{file name: path} of the TIFFs in ``folder``; raises OSError when the folder cannot be listed."""
+    return {name: folder / name for name in list_files(folder) if Path(name).suffix.lower() in TIFF_EXTENSIONS}
 
 
 def read_lung2d(root: str | Path, *, check_files: bool = True) -> DatasetReport:
@@ -111,7 +120,11 @@ def read_lung2d(root: str | Path, *, check_files: bool = True) -> DatasetReport:
     report.fatal = missing_folders(root, IMAGES_DIR, MASKS_DIR)
     if report.fatal:
         return report
-    images, masks = _tiff_names(images_dir), _tiff_names(masks_dir)
+    try:
+        images, masks = _tiff_names(images_dir), _tiff_names(masks_dir)
+    except OSError as exc:
+        report.fatal = f"folder {Path(exc.filename or images_dir).name}/ in {root} cannot be read ({exc.strerror or exc})"
+        return report
     shapes: dict[str, int] = {}
     for name, image_path in images.items():
         if name not in masks:

@@ -18,7 +18,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-from lib.data.report import DatasetReport, is_synthetic, missing_folders
+from lib.data.report import DatasetReport, is_synthetic, list_files, missing_folders
 
 NAME = "lung CT volumes"
 VOLUMES_DIR = "3d_images"
@@ -54,6 +54,55 @@ def _check_headers(pair: VolumePair) -> tuple[int, ...]:
     return tuple(int(s) for s in image.shape)
 
 
+def _scaled(image: nib.Nifti1Image, values: np.ndarray, path: Path) -> np.ndarray:
+    """Apply the header's scale slope and intercept (in place, float32); BadVolumeError naming the file when
+    the result is not finite (a slope of 3e38 turns every voxel into infinity)."""
+    slope, inter = image.dataobj.slope, image.dataobj.inter
+    with np.errstate(over="ignore", invalid="ignore"):
+        if slope is not None and np.isfinite(slope) and slope not in (0, 1):
+            values *= np.float32(slope)
+        if inter is not None and np.isfinite(inter) and inter != 0:
+            values += np.float32(inter)
+    bad = int(np.count_nonzero(~np.isfinite(values)))
+    if bad:
+        raise BadVolumeError(f"{path.name} has {bad} NaN or infinite voxels once scaled by its header "
+                             f"(scale slope {slope}, intercept {inter})")
+    return values
+
+
+def _scan(path: Path, *, mask: bool, chunk_voxels: int = 8_000_000) -> None:
+    """Read a volume a few slices at a time and check what training will check: finite values after scaling,
+    and for a mask, values 0 / 1 or 0 / 255. Memory stays bounded whatever the volume's size (no memory map:
+    its pages would count against the process as it reads through a large file)."""
+    try:
+        image = nib.Nifti1Image.from_filename(str(path), mmap=False, keep_file_open=True)  # forward reads only
+    except Exception as exc:
+        raise BadVolumeError(f"{path.name} cannot be read as NIfTI ({type(exc).__name__}: {exc})") from exc
+    shape = image.shape
+    # NIfTI stores the first axis fastest: blocks along the *last* axis are contiguous on disk (blocks of
+    # axis-0 slices would make nibabel read the whole file for each one)
+    step = max(1, chunk_voxels // max(1, int(np.prod(shape[:-1]))))
+    seen_one = seen_255 = False
+    for start in range(0, shape[-1], step):
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                values = np.asarray(image.dataobj[..., start:start + step]).astype(np.float32)  # as training stores them
+        except Exception as exc:  # truncated gzip, short file
+            raise BadVolumeError(f"{path.name} is damaged ({type(exc).__name__}: {exc})") from exc
+        bad = int(np.count_nonzero(~np.isfinite(values)))
+        if bad:
+            raise BadVolumeError(f"{path.name} has {bad} NaN or infinite voxels once scaled by its header "
+                                 f"(scale slope {image.dataobj.slope}, intercept {image.dataobj.inter})")
+        if mask:
+            ones, full = values == 1, values == 255
+            odd = ~(ones | full | (values == 0))
+            seen_one, seen_255 = seen_one or bool(ones.any()), seen_255 or bool(full.any())
+            if odd.any() or (seen_one and seen_255):
+                shown = sorted(set(np.unique(values[odd])[:4].tolist()) | {0.0} | ({1.0} if seen_one else set())
+                               | ({255.0} if seen_255 else set()))
+                raise BadVolumeError(f"{path.name} has values {', '.join(f'{v:g}' for v in shown)}; expected 0 and 255")
+
+
 def _read_strided(path: Path, stride: int) -> np.ndarray:
     image = _open(path)
     try:
@@ -67,12 +116,7 @@ def _read_strided(path: Path, stride: int) -> np.ndarray:
     # in-plane step only: slices (axis 0) are kept whole
     strided = np.ascontiguousarray(raw[:, ::stride, ::stride]) if raw.ndim == 3 else raw
     del raw
-    slope, inter = image.dataobj.slope, image.dataobj.inter
-    out = strided.astype(np.float32)
-    if slope is not None and np.isfinite(slope) and slope not in (0, 1):
-        out *= np.float32(slope)
-    if inter is not None and np.isfinite(inter) and inter != 0:
-        out += np.float32(inter)
+    out = _scaled(image, strided.astype(np.float32), path)
     return out
 
 
@@ -120,8 +164,9 @@ def read_lung3d(root: str | Path, *, deep: bool = False) -> DatasetReport:
     root : path
         The folder holding ``3d_images/``.
     deep : bool, keyword-only
-        Also read every voxel (catches truncated files and NaN voxels; seconds per real volume).
-        Without it only the headers are read (shapes).
+        Also read every voxel, a few slices at a time (bounded memory), and check what training checks:
+        truncated files, NaN or infinite voxels after the header's scaling, mask values. Seconds per real
+        volume. Without it only the headers are read (shapes).
 
     Returns
     -------
@@ -137,11 +182,16 @@ def read_lung3d(root: str | Path, *, deep: bool = False) -> DatasetReport:
         return report
     images: dict[str, Path] = {}
     masks: dict[str, Path] = {}
-    for path in sorted(folder.iterdir()):
-        if m := _IMAGE_RE.match(path.name):
-            images[m.group(1)] = path
-        elif m := _MASK_RE.match(path.name):
-            masks[m.group(1)] = path
+    try:
+        names = list_files(folder)
+    except OSError as exc:
+        report.fatal = f"folder {VOLUMES_DIR}/ in {root} cannot be read ({exc.strerror or exc})"
+        return report
+    for name in names:
+        if m := _IMAGE_RE.match(name):
+            images.setdefault(m.group(1), folder / name)  # IMG_0002.nii.gz and IMG_0002.nii: the first, sorted
+        elif m := _MASK_RE.match(name):
+            masks.setdefault(m.group(1), folder / name)
     for volume_id, image_path in images.items():
         if volume_id not in masks:
             report.add(f"{VOLUMES_DIR}/{image_path.name}", "missing_mask", f"no MASK_{volume_id}.nii.gz beside it")
@@ -150,7 +200,8 @@ def read_lung3d(root: str | Path, *, deep: bool = False) -> DatasetReport:
         try:
             shape = _check_headers(pair)
             if deep:
-                load_volume(pair, stride=1)
+                _scan(pair.image_path, mask=False)
+                _scan(pair.mask_path, mask=True)
         except BadVolumeError as exc:
             report.add(f"{VOLUMES_DIR}/{image_path.name}", "bad_file", str(exc))
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,13 +102,64 @@ class DatasetReport:
         return "\n".join(lines)
 
 
+def is_dir(path: Path) -> bool:
+    """Like ``Path.is_dir`` but False instead of an exception (permission denied, a symlink loop)."""
+    try:
+        return Path(path).is_dir()
+    except OSError:
+        return False
+
+
+def is_file(path: Path) -> bool:
+    """Like ``Path.is_file`` but False instead of an exception (permission denied, a symlink loop)."""
+    try:
+        return Path(path).is_file()
+    except OSError:
+        return False
+
+
+def list_files(folder: Path) -> list[str]:
+    """Names of the regular files in ``folder`` (symlinks to files count), sorted. Entries that vanish or
+    cannot be examined while listing (a symlink loop, a dangling link) are left out.
+
+    Raises
+    ------
+    OSError
+        When the folder itself cannot be listed (permission denied): the caller names it.
+    """
+    names = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                if entry.is_file():
+                    names.append(entry.name)
+            except OSError:
+                continue
+    return sorted(names)
+
+
 def missing_folders(root: Path, *subfolders: str) -> str | None:
-    """None when ``root`` and each of its ``subfolders`` exist, else a sentence naming the first one missing."""
-    if not Path(root).is_dir():
+    """None when ``root`` and each of its ``subfolders`` exist and can be listed, else a sentence naming the first that cannot."""
+    root = Path(root)
+    try:
+        root.stat()
+    except OSError as exc:
+        if not root.exists() and not root.is_symlink():
+            return f"folder {root} does not exist"
+        return f"folder {root} cannot be read ({exc.strerror or exc})"
+    if not is_dir(root):
         return f"folder {root} does not exist"
     for sub in subfolders:
-        if not (Path(root) / sub).is_dir():
+        folder = root / sub
+        if not is_dir(folder):
+            try:
+                folder.stat()
+            except OSError as exc:
+                if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+                    return f"folder {sub}/ in {root} cannot be read ({exc.strerror or exc})"
             return f"folder {sub}/ not found in {root}"
+        if not os.access(folder, os.R_OK | os.X_OK):
+            return f"folder {sub}/ in {root} cannot be read (permission denied)"
     return None
 
 
@@ -115,4 +168,4 @@ DEMO_MARKER = "DEMO_DATA.json"
 
 def is_synthetic(folder: Path) -> bool:
     """True when ``folder`` was written by the demo generator (it leaves a marker file there)."""
-    return (Path(folder) / DEMO_MARKER).is_file()
+    return is_file(Path(folder) / DEMO_MARKER)

@@ -22,11 +22,13 @@ def history_figure(history: pd.DataFrame, *, metrics: Sequence[str] = ("loss", "
     """
     present = [m for m in metrics if m in history.columns]
     fig = make_subplots(rows=1, cols=max(1, len(present)), subplot_titles=present or ["no epoch finished yet"])
+    # a history written by hand or by another version may lack the epoch column: number the rows then
+    epochs = history["epoch"] if "epoch" in history.columns else pd.Series(range(1, len(history) + 1), index=history.index)
     for col, metric in enumerate(present, start=1):
-        fig.add_trace(go.Scatter(x=history["epoch"], y=history[metric], mode="lines+markers", name="train",
+        fig.add_trace(go.Scatter(x=epochs, y=pd.to_numeric(history[metric], errors="coerce"), mode="lines+markers", name="train",
                                  line=dict(color=TRAIN_COLOUR), legendgroup="train", showlegend=col == 1), row=1, col=col)
         if f"val_{metric}" in history.columns:
-            fig.add_trace(go.Scatter(x=history["epoch"], y=history[f"val_{metric}"], mode="lines+markers", name="validation",
+            fig.add_trace(go.Scatter(x=epochs, y=pd.to_numeric(history[f"val_{metric}"], errors="coerce"), mode="lines+markers", name="validation",
                                      line=dict(color=VAL_COLOUR), legendgroup="val", showlegend=col == 1), row=1, col=col)
         fig.update_xaxes(title_text="epoch", row=1, col=col)
     fig.update_layout(height=360, font=FONT, title=title or None, margin=dict(t=60 if title else 40, b=40),

@@ -89,7 +89,8 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, cache_dir
     workers : int, optional, keyword-only
         Threads (default: CPU cores).
     progress : callable(done, total), optional, keyword-only
-        Called as photos finish (from the calling thread).
+        Called as photos finish (from the calling thread). An exception it raises stops the work at once
+        (photos not started yet are dropped) and propagates.
 
     Returns
     -------
@@ -127,7 +128,8 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, cache_dir
     ok = np.zeros(len(paths), bool)
     problems: list[Problem] = []
     hits = 0
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+    try:
         for i, (image, problem, hit) in enumerate(pool.map(work, paths)):
             if image is not None:
                 out[i] = image
@@ -136,6 +138,8 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, cache_dir
             else:
                 problems.append(problem)
             if progress is not None:
-                progress(i + 1, len(paths))
+                progress(i + 1, len(paths))  # may raise to stop early (a stop request): pending photos are dropped
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     kept = np.flatnonzero(ok)
     return PreprocessResult(images=out[kept] if not ok.all() else out, kept=kept, problems=problems, cache_hits=hits)

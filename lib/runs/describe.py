@@ -57,6 +57,18 @@ def run_line(summary) -> str:
     return f"{summary.label} · {summary.state}{shown} · {when}"
 
 
+def describe_failure(summary) -> str:
+    """Why a run has no results, and what it left behind, in a sentence or two."""
+    if summary.state == "failed":
+        text = summary.error or "failed without saying why (see log.txt in its folder)"
+    else:
+        text = f"stopped before it finished an epoch ({summary.status.get('stop_reason') or 'on request'})"
+    epoch = summary.status.get("checkpoint_epoch")
+    if epoch:
+        text = text.rstrip(".") + f". The best model it had (epoch {epoch}) is kept as checkpoint.keras in its folder."
+    return text
+
+
 def progress_line(status: dict, progress: dict) -> tuple[float, str]:
     """(fraction done in [0, 1], a sentence) for the training panel."""
     state = status.get("state")

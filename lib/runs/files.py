@@ -13,6 +13,7 @@ from lib.atomic import write_bytes_atomic, write_json_atomic, write_npz_atomic  
 CONFIG, STATUS, PROGRESS, HISTORY, STOP = "config.json", "status.json", "progress.json", "history.csv", "STOP"
 MODEL, PREDICTIONS, METRICS, LOG, HEARTBEAT = "model.keras", "predictions.npz", "metrics.json", "log.txt", "ui_seen"
 SPLIT = "split.json"  # the ids of the items in each split (train / val / test) the job used
+CHECKPOINT = "checkpoint.keras"  # the best model so far, rewritten at the end of each epoch that improved
 
 
 def read_json(path: str | Path) -> dict:
@@ -34,14 +35,18 @@ def write_history_atomic(path: str | Path, rows: list[dict], *, durable: bool = 
 
 
 def read_history(path: str | Path) -> pd.DataFrame:
-    """One row per finished epoch; empty when there is none yet (or the file cannot be parsed)."""
+    """One row per finished epoch, with an ``epoch`` column (numbered 1.. when the file lacks one); empty when
+    there is none yet or the file cannot be parsed."""
     path = Path(path)
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return pd.DataFrame()
-        return pd.read_csv(path)
+        history = pd.read_csv(path)
     except (OSError, ValueError, pd.errors.ParserError):
         return pd.DataFrame()
+    if "epoch" not in history.columns or not pd.api.types.is_numeric_dtype(history["epoch"]):
+        history = history.assign(epoch=range(1, len(history) + 1))
+    return history
 
 
 def host() -> str:

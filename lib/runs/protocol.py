@@ -15,8 +15,10 @@ from typing import Any, Iterable
 
 import psutil
 
+from lib.atomic import leftover_temporaries, remove_quietly
 from lib.runs import files
 from lib.runs.files import read_json, write_json_atomic
+from lib.runs.schema import check_status
 
 ACTIVE_STATES = ("queued", "running")
 FINAL_STATES = ("stopped", "done", "failed")
@@ -35,7 +37,8 @@ def process_identity(pid: int) -> float | None:
 
 
 def read_status(run_dir: Path) -> dict:
-    return read_json(Path(run_dir) / files.STATUS)
+    """status.json, checked (:func:`lib.runs.schema.check_status`); raises ValueError naming what is wrong."""
+    return check_status(read_json(Path(run_dir) / files.STATUS))
 
 
 def update_status(run_dir: Path, **fields: Any) -> dict:
@@ -54,10 +57,8 @@ def worker_gone(status: dict) -> bool:
     """True when an active run's worker on this host no longer exists (or is another process now)."""
     if status.get("state") not in ACTIVE_STATES or status.get("host") != files.host() or not status.get("pid"):
         return False
-    try:
-        pid = int(status["pid"])
-        registered = float(status.get("pid_started") or 0.0)
-    except (TypeError, ValueError):
+    pid, registered = status["pid"], float(status.get("pid_started") or 0.0)
+    if not isinstance(pid, int) or isinstance(pid, bool):
         return True  # an unreadable pid cannot be a live worker of ours
     started = process_identity(pid)
     return started is None or (registered and abs(started - registered) > 1.0)
@@ -68,6 +69,8 @@ def refresh_status(run_dir: Path, status: dict | None = None) -> dict:
     run_dir = Path(run_dir)
     status = status if status is not None else read_status(run_dir)
     if worker_gone(status):
+        for leftover in leftover_temporaries(run_dir):  # a write the killed worker never finished
+            remove_quietly(leftover)
         status = update_status(run_dir, state="failed", error=LOST_WORKER, ended=time.time())
     return status
 

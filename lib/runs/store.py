@@ -5,24 +5,30 @@ from __future__ import annotations
 import secrets
 import shutil
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from lib.atomic import remove_quietly
 from lib.runs import files
 from lib.runs.files import read_json, write_json_atomic
-from lib.runs.protocol import ACTIVE_STATES, FINAL_STATES, refresh_status
+from lib.runs.protocol import ACTIVE_STATES, refresh_status
+from lib.runs.schema import check_config, check_metrics
 
 SHARED_OWNER = "shared"  # runs prepared from the command line: visible to every session, read-only there
 
 
 def load_predictions(path: Path) -> dict[str, np.ndarray]:
-    """The arrays of a run's predictions.npz (no pickled objects)."""
-    with np.load(path, allow_pickle=False) as data:
-        return {k: data[k] for k in data.files}
+    """The arrays of a run's predictions.npz (no pickled objects); ValueError naming the file when it is damaged."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{Path(path).name} cannot be read ({type(exc).__name__}: {exc})") from exc
 
 
 @dataclass
@@ -66,14 +72,35 @@ class Run:
         return self.path / files.MODEL
 
 
+class Unreadable(NamedTuple):
+    """A run folder that could not be read: its name, why, and its owner where config.json still says."""
+
+    name: str
+    reason: str
+    owner: str | None = None
+
+
+def _owner_of(run_dir: Path) -> str | None:
+    try:
+        owner = read_json(run_dir / files.CONFIG).get("owner")
+    except (ValueError, OSError):
+        return None
+    return owner if isinstance(owner, str) else None
+
+
 class RunStore:
-    """The runs under one folder."""
+    """The runs under one folder. Reading never raises for what a folder holds: a folder that does not
+    fit :mod:`lib.runs.schema` is reported as :class:`Unreadable`, and can still be deleted."""
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
 
     def create(self, config: dict, *, owner: str, label: str = "") -> Path:
-        """Make a new run folder holding ``config`` (which must name its ``task``), in state "queued"."""
+        """Make a new run folder holding ``config`` (which must name its ``task``), in state "queued".
+
+        The folder is assembled under a hidden name and renamed into place, so a listing never sees it
+        half made; if writing fails (a full disk), nothing is left behind and the error is raised.
+        """
         task = config.get("task")
         if not task:
             raise ValueError("config must name its task")
@@ -81,56 +108,62 @@ class RunStore:
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{task}-{secrets.token_hex(3)}"
         staging = self.root / f".new-{run_id}"
         staging.mkdir()
-        write_json_atomic(staging / files.CONFIG, {**config, "run_id": run_id, "owner": owner, "label": label or run_id})
-        write_json_atomic(staging / files.STATUS, {"state": "queued", "submitted": time.time(), "created": time.time()})
-        target = self.root / run_id
-        staging.rename(target)
+        try:
+            now = time.time()
+            write_json_atomic(staging / files.CONFIG, {**config, "run_id": run_id, "owner": owner, "label": label or run_id})
+            write_json_atomic(staging / files.STATUS, {"state": "queued", "submitted": now, "created": now})
+            target = self.root / run_id
+            staging.rename(target)
+        except BaseException:
+            remove_quietly(staging)
+            raise
         return target
 
     def path(self, run_id: str) -> Path:
-        if not run_id or "/" in run_id or run_id.startswith("."):
+        if not run_id or "/" in run_id or run_id.startswith(".") or run_id in ("..", "."):
             raise ValueError(f"not a run id: {run_id!r}")
         return self.root / run_id
 
     def _summary(self, run_dir: Path) -> RunSummary:
-        config = read_json(run_dir / files.CONFIG)
+        config = check_config(read_json(run_dir / files.CONFIG))
         status = refresh_status(run_dir)
         metrics = {}
         if (run_dir / files.METRICS).is_file():
-            metrics = read_json(run_dir / files.METRICS)
-        for key in ("task", "owner"):
-            if key not in config:
-                raise ValueError(f"{files.CONFIG} has no {key!r}")
-        if status.get("state") not in ACTIVE_STATES + FINAL_STATES:
-            raise ValueError(f"{files.STATUS} has an unknown state {status.get('state')!r}")
+            metrics = check_metrics(read_json(run_dir / files.METRICS))
+        label = config.get("label") or run_dir.name
         return RunSummary(
             run_id=run_dir.name, path=run_dir, task=config["task"], state=status["state"], owner=config["owner"],
-            created=float(status.get("created", 0.0)), label=config.get("label", run_dir.name), metrics=metrics,
+            created=float(status.get("created", 0.0)), label=label, metrics=metrics,
             error=status.get("error"), config=config, status=status,
         )
 
-    def list(self, *, task: str | None = None, viewer: str | None = None) -> tuple[list[RunSummary], list[tuple[str, str]]]:
+    def _folders(self) -> list[Path]:
+        try:
+            return sorted(p for p in self.root.iterdir() if not p.name.startswith(".") and p.is_dir())
+        except OSError:
+            return []
+
+    def list(self, *, task: str | None = None, viewer: str | None = None) -> tuple[list[RunSummary], list[Unreadable]]:
         """Runs, newest first, with the folders that could not be read.
 
         Parameters
         ----------
         task : only runs of this task
-        viewer : an owner token; when given, only that owner's runs and the shared ones are listed
+        viewer : an owner token; when given, only that owner's runs and the shared ones are listed, and
+            only that owner's unreadable folders
 
         Returns
         -------
-        (runs, problems): problems are (folder name, reason) for corrupt run folders, which are skipped.
+        (runs, unreadable): the unreadable folders are skipped from ``runs``, each with its reason.
         """
         runs, problems = [], []
-        if not self.root.is_dir():
-            return runs, problems
-        for run_dir in sorted(self.root.iterdir()):
-            if not run_dir.is_dir() or run_dir.name.startswith("."):
-                continue
+        for run_dir in self._folders():
             try:
                 summary = self._summary(run_dir)
             except (ValueError, OSError) as exc:
-                problems.append((run_dir.name, str(exc)))
+                owner = _owner_of(run_dir)
+                if viewer is None or owner == viewer:
+                    problems.append(Unreadable(run_dir.name, str(exc), owner))
                 continue
             if task and summary.task != task:
                 continue
@@ -139,13 +172,15 @@ class RunStore:
             runs.append(summary)
         runs.sort(key=lambda r: (r.created, r.run_id), reverse=True)
         return runs, problems
-
     def load(self, run_id: str, *, viewer: str | None = None) -> Run:
         """Load a run; raises ValueError when it is corrupt, missing or not visible to ``viewer``."""
         run_dir = self.path(run_id)
         if not run_dir.is_dir():
             raise ValueError(f"no run {run_id} in {self.root}")
-        summary = self._summary(run_dir)
+        try:
+            summary = self._summary(run_dir)
+        except OSError as exc:
+            raise ValueError(f"run {run_id} cannot be read ({exc.strerror or exc})") from exc
         if viewer is not None and summary.owner not in (viewer, SHARED_OWNER):
             raise ValueError(f"no run {run_id} in {self.root}")  # same answer as missing: nothing leaks
         progress = {}
@@ -158,14 +193,25 @@ class RunStore:
                    history=files.read_history(run_dir / files.HISTORY), metrics=summary.metrics, progress=progress)
 
     def delete(self, run_id: str, *, owner: str | None = None) -> None:
-        """Delete a finished run; ``owner`` (when given) must own it. Active runs must be stopped first."""
-        run = self.load(run_id, viewer=owner)
-        if owner is not None and run.summary.owner != owner:
-            raise PermissionError(f"run {run_id} belongs to someone else")
-        if run.summary.state in ACTIVE_STATES:
-            raise ValueError(f"run {run_id} is {run.summary.state}; stop it before deleting it")
-        trash = self.root / f".deleting-{run_id}"
-        run.path.rename(trash)  # disappears from the list at once, even if the removal is slow
+        """Delete a finished or unreadable run; ``owner`` (when given) must own it. Active runs must be stopped first.
+
+        An unreadable folder can be deleted by the owner its config.json still names (or with ``owner=None``).
+        """
+        run_dir = self.path(run_id)
+        if not run_dir.is_dir():
+            raise ValueError(f"no run {run_id} in {self.root}")
+        try:
+            run = self.load(run_id, viewer=owner)
+        except ValueError:
+            if owner is not None and _owner_of(run_dir) != owner:
+                raise ValueError(f"no run {run_id} in {self.root}") from None  # same answer as missing
+        else:
+            if owner is not None and run.summary.owner != owner:
+                raise PermissionError(f"run {run_id} belongs to someone else")
+            if run.summary.state in ACTIVE_STATES:
+                raise ValueError(f"run {run_id} is {run.summary.state}; stop it before deleting it")
+        trash = self.root / f".deleting-{run_id}-{secrets.token_hex(3)}"
+        run_dir.rename(trash)  # disappears from the list at once, even if the removal is slow
         shutil.rmtree(trash, ignore_errors=True)
 
     def compare(self, run_ids: list[str], *, viewer: str | None = None) -> pd.DataFrame:
@@ -185,14 +231,12 @@ class RunStore:
         """
         mine = None
         queued = []
-        for other in self.root.iterdir() if self.root.is_dir() else []:
-            if not other.is_dir() or other.name.startswith("."):
-                continue
+        for other in self._folders():
             try:
-                status = refresh_status(other)
+                status = refresh_status(other)  # checked by the schema: another run's folder is never trusted
             except (ValueError, OSError):
                 continue
-            starting = time.time() - float(status.get("submitted", 0)) < starting_grace_s
+            starting = time.time() - float(status.get("submitted", 0.0)) < starting_grace_s
             if status.get("state") == "queued" and (status.get("pid") or starting):
                 queued.append((float(status.get("submitted", 0)), other.name))
                 if other.name == Path(run_dir).name:

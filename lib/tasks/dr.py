@@ -185,14 +185,14 @@ def train(ctx: "TaskContext") -> dict:
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
                   metrics=["accuracy"])
     batch = c["batch_size"]
-    reporter = ctx.reporter(epochs=c["epochs"], steps_per_epoch=math.ceil(len(train_idx) / batch), batch_size=batch)
+    callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=math.ceil(len(train_idx) / batch), batch_size=batch)
     model.fit(_dataset(images[train_idx], labels[train_idx], batch, shuffle=True, seed=c["seed"]),
               validation_data=_dataset(images[val_idx], labels[val_idx], batch, shuffle=False, seed=0),
-              epochs=c["epochs"], callbacks=[reporter], verbose=0, shuffle=False)
-    ctx.save_model(model)
+              epochs=c["epochs"], callbacks=callbacks, verbose=0, shuffle=False)
+    ctx.save_trained(model)
 
     ctx.phase("evaluating on the test set")
-    scores = predict_scores(model, images[test_idx])
+    scores = ctx.finite(predict_scores(model, images[test_idx]), "test scores")
     y = labels[test_idx]
     test = data.frame.iloc[test_idx]
     ctx.save_predictions(

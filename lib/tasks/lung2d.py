@@ -125,14 +125,14 @@ def train(ctx: "TaskContext") -> dict:
                                                 factor=c["decay_factor"]))
     batch = c["batch_size"]
     train_idx, val_idx, test_idx = (data.parts[s] for s in SPLITS)
-    reporter = ctx.reporter(epochs=c["epochs"], steps_per_epoch=math.ceil(len(train_idx) / batch), batch_size=batch)
+    callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=math.ceil(len(train_idx) / batch), batch_size=batch)
     model.fit(make_dataset(x[train_idx], y[train_idx], batch, ranges=ranges, seed=c["seed"], shuffle=True),
               validation_data=make_dataset(x[val_idx], y[val_idx], batch, ranges=None, seed=0, shuffle=False),
-              epochs=c["epochs"], callbacks=[schedule, reporter], verbose=0, shuffle=False)
-    ctx.save_model(model)
+              epochs=c["epochs"], callbacks=[schedule, *callbacks], verbose=0, shuffle=False)
+    ctx.save_trained(model)
 
     ctx.phase("evaluating on the test set")
-    probs = model.predict(x[test_idx], batch_size=16, verbose=0)[..., 0]
+    probs = ctx.finite(model.predict(x[test_idx], batch_size=16, verbose=0)[..., 0], "predicted pixels")
     truth = y[test_idx][..., 0]
     scores = per_item_scores(probs, truth, threshold=0.5)
     ctx.save_predictions(images=to_uint8_unit(x[test_idx][..., 0]), masks=truth.astype(np.uint8),

@@ -177,16 +177,16 @@ def train(ctx: "TaskContext") -> dict:
                        depth=c["depth"], dropout=0.0)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
                   weighted_metrics=["accuracy"])
-    reporter = ctx.reporter(epochs=c["epochs"], steps_per_epoch=c["steps_per_epoch"], batch_size=batch)
+    callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=c["steps_per_epoch"], batch_size=batch)
     model.fit(chunk_dataset(train_x, data.train_labels, depth=depth, batch=batch, seed=c["seed"], steps=None),
               steps_per_epoch=c["steps_per_epoch"], epochs=c["epochs"],
               validation_data=chunk_dataset([val_x], [val_y], depth=depth, batch=batch, seed=c["seed"] + 100,
                                             steps=c["validation_steps"]),
-              validation_steps=c["validation_steps"], callbacks=[reporter], verbose=0, shuffle=False)
-    ctx.save_model(model)
+              validation_steps=c["validation_steps"], callbacks=callbacks, verbose=0, shuffle=False)
+    ctx.save_trained(model)
 
     ctx.phase("predicting the test volume")
-    probs = predict_volume(model, test_x, depth=c["depth"])[..., 0]
+    probs = ctx.finite(predict_volume(model, test_x, depth=c["depth"])[..., 0], "predicted voxels")
     truth = test_y[..., 0]
     per_slice = per_item_scores(probs, truth)["iou"]
     ctx.save_predictions(image=test_x[..., 0].astype(np.float16), mask=truth.astype(np.uint8), probs=to_uint8_unit(probs),

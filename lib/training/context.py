@@ -37,6 +37,14 @@ def abandoned(run_dir: Path, config: dict, *, since: float) -> str | None:
     return None
 
 
+class Stopped(Exception):
+    """Raised when a stop is asked for before training began (while reading or preprocessing the data)."""
+
+
+class Diverged(Exception):
+    """The training loss became NaN or infinite; the message says when."""
+
+
 @dataclass
 class TaskContext:
     run_dir: Path
@@ -46,6 +54,7 @@ class TaskContext:
     notes: list[str] = field(default_factory=list)
     stop_reason: str | None = None
     started: float = field(default_factory=time.time)
+    _reporter: object = None
 
     @property
     def cache_dir(self) -> Path:
@@ -59,11 +68,21 @@ class TaskContext:
             return "the app that started this job has exited"
         return abandoned(self.run_dir, self.config, since=self.started)
 
+    def check_stop(self) -> None:
+        """Raise :class:`Stopped` when the job must stop (for the phases before training: it has learned nothing yet)."""
+        reason = self.should_stop()
+        if reason:
+            self.stop_reason = reason
+            raise Stopped(reason)
+
     def phase(self, name: str, *, fraction: float | None = None, message: str = "") -> None:
-        """Report a phase outside the epochs (reading data, preprocessing, evaluating)."""
+        """Report a phase outside the epochs (reading data, preprocessing, evaluating); also honours a stop
+        asked for meanwhile (:meth:`check_stop`), so call it often during long data steps."""
         files.write_json_atomic(self.run_dir / files.PROGRESS, {
             "phase": name, "fraction_in_phase": fraction, "message": message, "time": time.time(),
-        })
+        }, durable=False)
+        if name not in ("evaluating on the test set", "predicting the test volume"):
+            self.check_stop()
 
     def note(self, message: str) -> None:
         """A message for the person watching (e.g. weights could not be downloaded)."""
@@ -71,8 +90,10 @@ class TaskContext:
         update_status(self.run_dir, notes=self.notes)
         self.echo(f"note: {message}")
 
-    def reporter(self, *, epochs: int, steps_per_epoch: int, batch_size: int):
-        from lib.training.progress import ProgressReporter
+    def callbacks(self, *, epochs: int, steps_per_epoch: int, batch_size: int) -> list:
+        """The Keras callbacks every task trains with: progress and stop (:class:`ProgressReporter`), and a
+        checkpoint of the best model so far at the end of each epoch (:class:`BestCheckpoint`)."""
+        from lib.training.progress import BestCheckpoint, ProgressReporter
 
         def check():
             reason = self.should_stop()
@@ -80,16 +101,33 @@ class TaskContext:
                 self.stop_reason = reason
             return reason
 
-        return ProgressReporter(self.run_dir, epochs=epochs, steps_per_epoch=steps_per_epoch, batch_size=batch_size,
-                                should_stop=check, echo=self.echo)
+        self._reporter = ProgressReporter(self.run_dir, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                                          batch_size=batch_size, should_stop=check, echo=self.echo)
+        return [self._reporter, BestCheckpoint(self.run_dir)]
 
-    def save_model(self, model) -> None:
+    def save_trained(self, model) -> None:
+        """After ``fit``: fail the run if the loss diverged (evaluating NaN weights teaches nothing), else save the model."""
+        diverged = getattr(self._reporter, "diverged", None)
+        if diverged:
+            saved = " The best model before that is kept as checkpoint.keras." if (self.run_dir / files.CHECKPOINT).is_file() else ""
+            raise Diverged(f"{diverged}: training diverged (try a smaller learning rate).{saved}")
         with atomic_path(self.run_dir / files.MODEL) as tmp:
             model.save(tmp)
 
     def save_split(self, ids: dict[str, list[str]]) -> None:
         """Record which items (photo ids, slice names, volume ids) went into each split."""
         files.write_json_atomic(self.run_dir / files.SPLIT, {name: [str(i) for i in items] for name, items in ids.items()})
+
+    def finite(self, values, what: str):
+        """``values`` unchanged when every value is finite; else ValueError saying how many are not (never silently 0)."""
+        import numpy as np
+
+        array = np.asarray(values)
+        bad = int(np.count_nonzero(~np.isfinite(array)))
+        if bad:
+            raise Diverged(f"{bad} of the {array.size} {what} are NaN or infinite: the model's weights are broken "
+                           "(usually a learning rate that is too large)")
+        return values
 
     def save_predictions(self, **arrays) -> None:
         files.write_npz_atomic(self.run_dir / files.PREDICTIONS, **arrays)

@@ -1,12 +1,14 @@
 """Run one training job from its run folder: wait for a slot, set up TensorFlow, train, save, report.
 
-Whatever happens, the run ends in a final state: "done", "stopped" (a stop request, an abandoned
-browser, the app exiting: what was learned so far is saved and evaluated) or "failed" (with the
-reason; the traceback goes to log.txt).
+Whatever happens, the run ends in a final state: "done", "stopped" (a stop request, SIGTERM, an
+abandoned browser, the app exiting: what was learned so far is saved and evaluated; a stop before
+training began ends without results) or "failed" (with the reason; the traceback goes to log.txt).
+Nothing half-written stays behind: files are written atomically and leftover temporaries are removed.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import platform
 import time
@@ -14,13 +16,14 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
+from lib.atomic import leftover_temporaries, remove_quietly
 from lib.runs import files
 from lib.runs.files import read_json, write_json_atomic
 from lib.runs.protocol import process_identity, read_status, stop_requested, update_status
 from lib.runs.store import RunStore
 from lib.training import slots
 from lib.training.config import validate_config
-from lib.training.context import TaskContext, abandoned
+from lib.training.context import Diverged, Stopped, TaskContext, abandoned
 
 
 def _versions() -> dict:
@@ -45,10 +48,32 @@ def setup_tensorflow(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def _explain(exc: BaseException) -> str:
+def _no_space(exc: BaseException) -> OSError | None:
+    """The ENOSPC error behind ``exc`` (libraries wrap it), or None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return exc
+        if "No space left on device" in str(exc):
+            return exc if isinstance(exc, OSError) else OSError(errno.ENOSPC, str(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def explain(exc: BaseException, run_dir: Path | None = None) -> str:
+    """One sentence saying why a job failed, for the person who started it."""
     name = type(exc).__name__
+    if isinstance(exc, Diverged):
+        return str(exc)
+    full = _no_space(exc)
+    if full is not None:
+        where = full.filename or (str(run_dir) if run_dir else "the disk")
+        return f"no space left on {where}: free some disk space (or delete old runs) and start the run again"
     if isinstance(exc, MemoryError) or name == "ResourceExhaustedError" or "out of memory" in str(exc).lower():
         return f"out of memory ({name}): try a smaller batch size, image size or model, or wait for other jobs to finish"
+    if isinstance(exc, ValueError) and type(exc).__module__.startswith("lib."):
+        return str(exc)  # our own errors (bad data, bad settings) already say what and where
     return f"{name}: {exc}"
 
 
@@ -76,18 +101,40 @@ def wait_for_slot(run_dir: Path, store: RunStore, *, max_jobs: int, poll_s: floa
         time.sleep(poll_s)
 
 
+def _log(run_dir: Path, text: str) -> None:
+    try:
+        with open(run_dir / files.LOG, "a") as log:
+            log.write(text)
+    except OSError:
+        pass  # a full disk: the status says why
+
+
+def _final(run_dir: Path, **fields) -> dict:
+    """Write the final status; when even that cannot be written (a full disk), return it unwritten: the
+    worker then exits, and the next reader marks the run failed as a lost worker."""
+    for leftover in leftover_temporaries(run_dir):
+        remove_quietly(leftover)
+    try:
+        return update_status(run_dir, ended=time.time(), **fields)
+    except OSError:
+        return {"state": fields.get("state"), "error": fields.get("error"), "stop_reason": fields.get("stop_reason"),
+                "unsaved": True}
+
+
 def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_jobs: int | None = None,
             poll_s: float = 0.5, parent_pid: int | None = None) -> dict:
-    """Run the job in ``run_dir`` in this process and return its final status."""
+    """Run the job in ``run_dir`` in this process and return its final status. Never raises (but for Ctrl-C)."""
     run_dir = Path(run_dir)
-    store = RunStore(run_dir.parent)
-    update_status(run_dir, state="queued", pid=os.getpid(), pid_started=process_identity(os.getpid()), host=files.host())
-    saved = read_json(run_dir / files.CONFIG)
-    slot = wait_for_slot(run_dir, store, max_jobs=max_jobs or slots.max_jobs_from_env(), poll_s=poll_s, config=saved)
-    if isinstance(slot, str):
-        return update_status(run_dir, state="stopped", stop_reason=slot, ended=time.time())
-    update_status(run_dir, state="running", started=time.time(), slot=slot.index, queue_position=None)
+    slot = None
     try:
+        store = RunStore(run_dir.parent)
+        update_status(run_dir, state="queued", pid=os.getpid(), pid_started=process_identity(os.getpid()), host=files.host())
+        saved = read_json(run_dir / files.CONFIG)
+        waited = wait_for_slot(run_dir, store, max_jobs=max_jobs or slots.max_jobs_from_env(), poll_s=poll_s, config=saved)
+        if isinstance(waited, str):
+            return _final(run_dir, state="stopped", stop_reason=waited)
+        slot = waited
+        update_status(run_dir, state="running", started=time.time(), slot=slot.index, queue_position=None)
         config = validate_config(saved)
         setup_tensorflow(config["seed"])
         write_json_atomic(run_dir / files.CONFIG, {**saved, "versions": _versions()})
@@ -97,16 +144,18 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
         metrics = tasks.get(config["task"]).train(ctx)
         write_json_atomic(run_dir / files.METRICS, metrics)
         final = "stopped" if ctx.stop_reason else "done"
-        status = update_status(run_dir, state=final, stop_reason=ctx.stop_reason, ended=time.time())
+        return _final(run_dir, state=final, stop_reason=ctx.stop_reason)
+    except Stopped as exc:  # before training began: nothing learned, nothing to evaluate
+        return _final(run_dir, state="stopped", stop_reason=str(exc))
     except BaseException as exc:  # noqa: BLE001 - every failure must end as a failed run, never "running"
-        with open(run_dir / files.LOG, "a") as log:
-            log.write(traceback.format_exc())
-        status = update_status(run_dir, state="failed", error=_explain(exc), ended=time.time())
+        _log(run_dir, traceback.format_exc())
+        status = _final(run_dir, state="failed", error=explain(exc, run_dir))
         if isinstance(exc, KeyboardInterrupt):
             raise
+        return status
     finally:
-        slot.release()
-    return status
+        if slot is not None:
+            slot.release()
 
 
 def final_status(run_dir: Path) -> dict:

@@ -49,6 +49,7 @@ class ProgressReporter(keras.callbacks.Callback):
         self.echo = echo
         self.rows: list[dict] = []
         self.stop_reason: str | None = None
+        self.diverged: str | None = None  # set when the loss became NaN / infinite
         self._last_write = 0.0
         self._epoch = 0
         self._epoch_start = 0.0
@@ -118,6 +119,11 @@ class ProgressReporter(keras.callbacks.Callback):
         self._batch_start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and _float(loss) is None and self.diverged is None:
+            self.diverged = f"the training loss became {float(np.asarray(loss))} at epoch {self._epoch + 1}, batch {batch + 1}"
+            self.stop_reason = self.stop_reason or "diverged"
+            self.model.stop_training = True
         self._steps_done += 1
         self._epoch_steps += 1
         if self._steps_done > 1:  # the very first batch traces the graph: leave it out of the rate
@@ -141,3 +147,31 @@ class ProgressReporter(keras.callbacks.Callback):
         if self.echo:
             shown = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if isinstance(v, float) and k != "time")
             self.echo(f"epoch {epoch + 1}/{self.epochs}  {shown}")
+
+
+class BestCheckpoint(keras.callbacks.Callback):
+    """Save the best model so far (lowest validation loss, else training loss) at the end of each epoch.
+
+    Written atomically to ``checkpoint.keras``, with its epoch recorded in status.json, so a job that is
+    killed (SIGKILL, out of memory, a power cut) still leaves the model of its best finished epoch behind.
+    """
+
+    def __init__(self, run_dir: Path, *, monitor: tuple[str, ...] = ("val_loss", "loss")):
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.monitor = monitor
+        self.best: float | None = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        from lib.atomic import atomic_path
+        from lib.runs.protocol import update_status
+
+        logs = logs or {}
+        name = next((m for m in self.monitor if m in logs), None)
+        value = _float(logs.get(name)) if name else None
+        if value is None or (self.best is not None and value >= self.best):
+            return
+        self.best = value
+        with atomic_path(self.run_dir / files.CHECKPOINT) as tmp:
+            self.model.save(tmp)
+        update_status(self.run_dir, checkpoint_epoch=epoch + 1, checkpoint_metric=f"{name} {value:.4g}")

@@ -1,4 +1,4 @@
-from lib.runs.describe import config_label, duration, progress_line, run_line
+from lib.runs.describe import config_label, describe_failure, duration, progress_line, run_line
 from lib.runs.store import RunSummary
 
 
@@ -28,3 +28,12 @@ def test_progress_line_for_each_stage():
     assert fraction == 0.25
     assert text == "Epoch 3/10 · batch 3/9 · loss 0.5123 · 120 images/s · lr 0.001 · ETA 1 min 15 s"
     assert progress_line({"state": "running", "stop_requested": True}, training)[1] == "Stopping after this batch ..."
+
+
+def test_describe_failure_says_why_and_what_was_kept():
+    lost = RunSummary("r", None, "dr", "failed", "a", 0.0, "x", error="the worker process ended",
+                      status={"checkpoint_epoch": 4})
+    assert describe_failure(lost) == ("the worker process ended. The best model it had (epoch 4) is kept as "
+                                      "checkpoint.keras in its folder.")
+    early = RunSummary("r", None, "dr", "stopped", "a", 0.0, "x", status={"stop_reason": "stopped on request"})
+    assert describe_failure(early) == "stopped before it finished an epoch (stopped on request)"

@@ -44,7 +44,7 @@ def test_corrupt_run_folders_are_reported_and_skipped(tmp_path):
     (odd / files.CONFIG).write_text(json.dumps([1, 2]))
     runs, problems = store.list()
     assert [r.run_id for r in runs] == [good.name]
-    reasons = dict(problems)
+    reasons = {p.name: p.reason for p in problems}
     assert "config.json is missing" in reasons["half-written"]
     assert "status.json is damaged" in reasons[broken.name]
     assert "not hold a JSON object" in reasons[odd.name]

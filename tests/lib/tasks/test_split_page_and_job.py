@@ -1,6 +1,7 @@
 """The split a page shows is the split the job trains on: both go through the task's ``prepare``."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,14 +28,22 @@ def _job_split(runs_dir, config) -> dict:
 def test_dr_page_and_job_split_the_same_photos_when_one_cannot_be_read(eyepacs_copy, runs_dir, tmp_path):
     import ui.dr
 
-    config = tiny_config("dr", eyepacs_copy.parent, data=str(eyepacs_copy))
-    report = read_eyepacs(eyepacs_copy)
+    import cv2
+
     from lib.tasks.dr import sample
 
-    broken = sample(report, config).frame["path"].iloc[0]
-    data = open(broken, "rb").read()
-    # still a JPEG by its markers (the reader keeps it), but undecodable: only preprocessing finds out
-    open(broken, "wb").write(data[:3] + b"\x00" * (len(data) - 1027) + data[-1024:])
+    config = tiny_config("dr", eyepacs_copy.parent, data=str(eyepacs_copy))
+    photo = Path(sample(read_eyepacs(eyepacs_copy), config).frame["path"].iloc[0])
+    # the photo becomes a PNG whose header is fine (the reader keeps it) but whose pixel data fails its
+    # checksum: only decoding, in preprocessing, finds out
+    encoded = bytearray(cv2.imencode(".png", cv2.imread(str(photo)))[1].tobytes())
+    start = encoded.index(b"IDAT") + 20
+    encoded[start:start + 40] = bytes(b ^ 0xFF for b in encoded[start:start + 40])
+    photo.unlink()
+    broken = str(photo.with_suffix(".png"))
+    Path(broken).write_bytes(bytes(encoded))
+    report = read_eyepacs(eyepacs_copy)
+    assert broken in [str(p.path) for p in report.items]
 
     page = ui.dr._prepared(config["data"], config["n_per_class"], config["seed"], config["image_size"],
                            str(tmp_path / "page-cache"), (report.n_items, 0), report)

@@ -1,0 +1,87 @@
+"""What the files of a run folder may hold: every field read from a run folder is checked here, once.
+
+A run folder is written by a job, but anyone with access to the runs folder can break it (a half
+copied folder, a hand edit, another version of the app). Readers call these checks and get either a
+clean dict or a ``ValueError`` naming the file, the field and what it held; the store then lists the
+folder as unreadable instead of letting a ``TypeError`` take a page (or every new job) down.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+STATES = ("queued", "running", "stopped", "done", "failed")
+
+_NUMBER, _TEXT, _INT, _TEXTS = "a number", "a text", "a whole number", "a list of texts"
+
+# status.json: field -> what it must be (every field is optional; null counts as absent)
+STATUS_FIELDS = {
+    "state": _TEXT, "submitted": _NUMBER, "created": _NUMBER, "started": _NUMBER, "ended": _NUMBER,
+    "updated": _NUMBER, "pid": _INT, "pid_started": _NUMBER, "host": _TEXT, "slot": _INT, "queue_position": _INT,
+    "error": _TEXT, "stop_reason": _TEXT, "notes": _TEXTS, "checkpoint_epoch": _INT, "checkpoint_metric": _TEXT,
+}
+# config.json: the bookkeeping fields every reader relies on (the task's own settings are checked by
+# lib.training.config when a job starts)
+CONFIG_FIELDS = {"task": _TEXT, "owner": _TEXT, "label": _TEXT, "run_id": _TEXT, "experiment": _TEXT}
+
+
+def _fits(value: Any, kind: str) -> bool:
+    if kind == _NUMBER:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if kind == _INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == _TEXT:
+        return isinstance(value, str)
+    if kind == _TEXTS:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    raise AssertionError(kind)
+
+
+def _check(data: Any, fields: dict[str, str], file: str) -> dict:
+    if not isinstance(data, dict):
+        raise ValueError(f"{file} does not hold a JSON object")
+    out = dict(data)
+    for name, kind in fields.items():
+        if name not in data or data[name] is None:
+            out.pop(name, None)
+            continue
+        if not _fits(data[name], kind):
+            raise ValueError(f"{file}: {name} must be {kind}, got {data[name]!r:.60}")
+    return out
+
+
+def check_status(data: Any) -> dict:
+    """A checked copy of status.json's content; absent or null optional fields are dropped.
+
+    Examples
+    --------
+    >>> check_status({"state": "done", "created": None, "pid": 12})
+    {'state': 'done', 'pid': 12}
+    >>> check_status({"state": "running", "pid": [1, 2]})
+    Traceback (most recent call last):
+    ValueError: status.json: pid must be a whole number, got [1, 2]
+    """
+    status = _check(data, STATUS_FIELDS, "status.json")
+    if status.get("state") not in STATES:
+        raise ValueError(f"status.json has an unknown state {status.get('state')!r}")
+    return status
+
+
+def check_config(data: Any) -> dict:
+    """A checked copy of config.json's content: ``task`` and ``owner`` must be texts."""
+    config = _check(data, CONFIG_FIELDS, "config.json")
+    for key in ("task", "owner"):
+        if key not in config:
+            raise ValueError(f"config.json has no {key!r}")
+    return config
+
+
+def check_metrics(data: Any) -> dict:
+    """metrics.json: an object whose values are numbers, texts or null (NaN allowed: "not defined")."""
+    if not isinstance(data, dict):
+        raise ValueError("metrics.json does not hold a JSON object")
+    for key, value in data.items():
+        if not (value is None or isinstance(value, (int, float, str))) or isinstance(value, bool):
+            raise ValueError(f"metrics.json: {key} must be a number or a text, got {value!r:.60}")
+    return dict(data)
