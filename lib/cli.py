@@ -123,9 +123,22 @@ def _cmd_train(args) -> int:
         metrics = {}
     if status.get("state") == "failed":
         print(f"error: training failed: {status.get('error')}", file=sys.stderr)
+    findings = _diagnosis(store, run_dir)
+    for finding in findings:
+        print(f"diagnosis: {finding['title']}: {finding['text']}", flush=True)
     print(json.dumps({"run_dir": str(run_dir), "run_id": run_dir.name, "state": status.get("state"),
-                      "error": status.get("error"), **metrics}))
+                      "error": status.get("error"), **metrics, "diagnosis": findings}))
     return 0 if status.get("state") in ("done", "stopped") else 1
+
+
+def _diagnosis(store, run_dir: Path) -> list[dict]:
+    """The run's findings (:mod:`lib.diagnosis`) as dicts; none when the folder cannot be read back."""
+    from lib.diagnosis import diagnose_run
+
+    try:
+        return [finding.to_dict() for finding in diagnose_run(store.load(run_dir.name))]
+    except (ValueError, OSError):
+        return []
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -55,12 +55,12 @@ def data_section(report: DatasetReport) -> None:
 
     st.header("2. Refer or not: balanced sampling")
     st.number_input("Photos per class (N)", 1, 100000, key="dr_n_per_class",
-                    help="The course takes 2,000 of each class; a class with fewer photos gives all it has.")
+                    help="The course takes 2,000 of each class; when a class has fewer, every class gives that many.")
     chosen = task.sample(report, _data_settings(str(report.path)))
     before = {CLASS_NAMES[k]: v for k, v in chosen.before.items()}
     st.plotly_chart(class_counts_chart(before, {CLASS_NAMES[k]: v for k, v in chosen.after.items()}))
     if chosen.capped:
-        st.info(f"Only {min(chosen.after.values())} photos in the smaller class: the sample takes all of them.")
+        st.info(chosen.capped_message())
 
 
 def _data_settings(data_path: str) -> dict:
@@ -132,8 +132,10 @@ def training_settings(data_path: str) -> dict | None:
     values = {name: st.session_state[f"dr_{name}"] for name in WIDGETS}
     if weights_file.strip() and values["backbone"] == "mobilenetv2":
         values["weights"] = weights_file.strip()
-    if values["learning_rate"] >= 0.1:
-        st.warning("A learning rate of 0.1 is far too large for Adam: expect the loss to jump around and the model to learn nothing.")
+    with st.expander(f"What do you expect from a learning rate of {values['learning_rate']:g}?"):
+        st.markdown("Think before you press Start: Adam moves each weight by about the learning rate per step. "
+                    "What will the loss curve do at 1e-4, at 1e-3, at 0.1? Train and compare; the results explain "
+                    "what happened.")
     try:
         return make_config(TASK.name, preset=presets.chosen_preset("dr"), data=data_path, **values)
     except ConfigError as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from lib import paths
+from lib.diagnosis import diagnose_run
 from lib.figures.training import compare_figure, history_figure
 from lib.runs import files
 from lib.runs.describe import config_label, describe_failure, progress_line, run_line
@@ -100,6 +101,15 @@ def cached_predictions(run: Run) -> dict:
     return _predictions(str(target), target.stat().st_mtime)
 
 
+def diagnosis_panel(run: Run) -> None:
+    """What ``lib.diagnosis`` finds in the run, beside its results: problems as warnings, the rest as notes."""
+    for finding in diagnose_run(run):
+        if finding.severity == "problem":
+            st.warning(f"**{finding.title}.** {finding.text}", icon=":material/report:")
+        else:
+            st.info(f"**{finding.title}.** {finding.text}", icon=":material/lightbulb:")
+
+
 def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
     """Choose a finished run (yours or a shared one), compare several, delete yours; returns the chosen run."""
     owner = owner_token()
@@ -123,6 +133,12 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
         with st.expander(f"{len(failed)} run(s) without results"):
             for r in failed:
                 st.markdown(f"**{r.label}**: {describe_failure(r)}")
+                try:
+                    findings = diagnose_run(store.load(r.run_id, viewer=owner))
+                except ValueError:
+                    findings = []
+                for finding in findings:
+                    st.caption(f"{finding.title}: {finding.text}")
     if not finished:
         st.info("No finished run yet: start one above. (A lecturer can prepare runs with `python -m lib train`.)")
         return None
@@ -138,6 +154,7 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
         return None
     if run.summary.state == "stopped":
         st.caption(f"This run was stopped early ({run.status.get('stop_reason')}); its results are from what it had learned by then.")
+    diagnosis_panel(run)
     with st.expander("Curves of this run, and comparing runs"):
         st.plotly_chart(history_figure(run.history, metrics=metrics), key=f"{task}_history")
         others = st.multiselect("Compare with", [i for i in ids if i != chosen], key=f"{task}_compare",

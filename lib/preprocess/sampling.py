@@ -33,9 +33,9 @@ def referral_labels(levels, *, refer_from: int = REFER_FROM_LEVEL) -> np.ndarray
 
 
 def balanced_sample(labels, n_per_class: int, *, seed: int = 0) -> np.ndarray:
-    """Pick ``n_per_class`` items of every class at random, without replacement.
-
-    A class with fewer items than asked gives all it has (the caller shows the counts).
+    """Pick the same number of items of every class at random, without replacement: ``n_per_class``, or
+    as many as the smallest class has when that is fewer, so the sample is always balanced (the caller
+    says so when it takes fewer than asked).
 
     Parameters
     ----------
@@ -46,15 +46,22 @@ def balanced_sample(labels, n_per_class: int, *, seed: int = 0) -> np.ndarray:
     Returns
     -------
     ndarray of indices into ``labels``, sorted ascending.
+
+    Examples
+    --------
+    >>> labels = [0, 0, 0, 0, 1, 1]
+    >>> [labels[i] for i in balanced_sample(labels, 3, seed=0)]
+    [0, 0, 1, 1]
     """
     labels = np.asarray(labels)
     if int(n_per_class) != n_per_class or n_per_class < 1:
         raise ValueError(f"n_per_class must be a positive whole number, got {n_per_class!r}")
     rng = np.random.default_rng(seed)
+    classes = np.unique(labels)
+    take = min([int(n_per_class)] + [int(np.count_nonzero(labels == c)) for c in classes])
     picked = []
-    for cls in np.unique(labels):
+    for cls in classes:
         members = np.flatnonzero(labels == cls)
-        take = min(int(n_per_class), members.size)
         picked.append(rng.choice(members, size=take, replace=False))
     return np.sort(np.concatenate(picked)) if picked else np.zeros(0, np.int64)
 

@@ -58,6 +58,8 @@ class Task:
         page that shows them and the job that trains on them
     train : ``train(ctx) -> metrics``, run inside a job
     check : optional ``check(config)`` raising ``ValueError`` for combinations of settings that do not fit
+    diagnose : ``diagnose(*, history, predictions, metrics, status) -> [Finding | None]``: what to tell the
+        student about a finished or stopped run (see :mod:`lib.diagnosis`)
     """
 
     name: str
@@ -73,4 +75,5 @@ class Task:
     prepare: Callable[..., Any]
     train: Callable[..., dict]
     check: Callable[[dict], None] | None = None
+    diagnose: Callable[..., list] = lambda **kwargs: []
     metrics_shown: tuple[str, ...] = field(default=("loss", "accuracy"))

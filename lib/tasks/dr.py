@@ -60,8 +60,16 @@ class Sample:
 
     @property
     def capped(self) -> bool:
-        """True when the smaller class had fewer photos than asked for."""
+        """True when the smaller class had fewer photos than asked for (each class then gives that many)."""
         return min(self.after.values()) < self.n_per_class
+
+    def capped_message(self) -> str | None:
+        """What a person should know when the sample is smaller than asked, else None."""
+        if not self.capped:
+            return None
+        smaller = min(self.before, key=self.before.get)
+        return (f"Only {self.before[smaller]} {CLASS_NAMES[smaller]} photos in the dataset: the sample takes "
+                f"{self.after[smaller]} of each class instead of {self.n_per_class}, so that it stays balanced.")
 
 
 def sample(report: DatasetReport, config: dict) -> Sample:
@@ -172,6 +180,8 @@ def train(ctx: "TaskContext") -> dict:
             ctx.phase("preprocessing photos", fraction=done / total, message=f"{done}/{total}")
 
     data = prepare(c, cache_dir=ctx.cache_dir, progress=preprocessing)
+    if data.sample.capped:
+        ctx.note(data.sample.capped_message())
     for problem in data.problems[:5]:
         ctx.note(f"skipped {problem.message}")
     ctx.save_split({split: data.ids(split) for split in ("train", "val", "test")})
@@ -214,6 +224,18 @@ def _inspect(path):
     return read_eyepacs(path)
 
 
+def diagnose(*, history, predictions, metrics: dict, status: dict) -> list:
+    """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
+    from lib import diagnosis as d
+
+    findings = [d.diverged(history, error=status.get("error")), d.not_learning(history)]
+    if predictions is not None:
+        findings.append(d.one_class(predictions["scores"], predictions["labels"], names=tuple(CLASS_NAMES.values())))
+        findings.append(d.below_chance(metrics.get("auc"), len(predictions["labels"])))
+    findings += [d.overfitting(history), d.stopped_before_learning(status.get("state"), history, headline="AUC", value=metrics.get("auc"), chance=0.5)]
+    return [f for f in findings if f is not None]
+
+
 TASK = Task(
     name="dr",
     title="DR referral",
@@ -227,4 +249,5 @@ TASK = Task(
     label_settings=("backbone", "weights", "image_size", "learning_rate", "epochs"),
     prepare=prepare,
     train=train,
+    diagnose=diagnose,
 )

@@ -18,7 +18,7 @@ from lib.data.datasets import LUNGS
 from lib.data.lung2d import read_lung2d
 from lib.data.report import DatasetReport
 from lib.metrics.segmentation import per_item_scores
-from lib.preprocess.images import to_uint8_unit
+from lib.preprocess.images import from_uint8_unit, to_uint8_unit
 from lib.preprocess.sampling import split_indices
 from lib.preprocess.slices import SliceArrays, load_slices
 from lib.tasks.base import COMMON_FIELDS, DataError, Field, Task
@@ -145,6 +145,17 @@ def train(ctx: "TaskContext") -> dict:
     }
 
 
+def diagnose(*, history, predictions, metrics: dict, status: dict) -> list:
+    """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
+    from lib import diagnosis as d
+
+    findings = [d.diverged(history, error=status.get("error")), d.not_learning(history)]
+    if predictions is not None:
+        findings.append(d.no_foreground(from_uint8_unit(predictions["probs"]), predictions["masks"], what="slice"))
+    findings += [d.overfitting(history), d.stopped_before_learning(status.get("state"), history)]
+    return [f for f in findings if f is not None]
+
+
 TASK = Task(
     name="lung2d",
     title="Lung 2D",
@@ -158,5 +169,6 @@ TASK = Task(
     label_settings=("filters", "depth", "image_size", "learning_rate", "epochs"),
     prepare=prepare,
     train=train,
+    diagnose=diagnose,
     check=check,
 )

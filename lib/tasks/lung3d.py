@@ -18,7 +18,7 @@ from lib.data.datasets import LUNGS
 from lib.data.lung3d import BadVolumeError, VolumePair, load_volume, read_lung3d
 from lib.data.report import DatasetReport
 from lib.metrics.segmentation import dice, iou, per_item_scores
-from lib.preprocess.images import to_uint8_unit
+from lib.preprocess.images import from_uint8_unit, to_uint8_unit
 from lib.preprocess.volumes import (
     crop_slices, labelled_fraction, pad_slices, prepare_volume, sample_chunks, sparse_labels,
 )
@@ -205,6 +205,17 @@ def _inspect(path):
     return read_lung3d(path, deep=True)
 
 
+def diagnose(*, history, predictions, metrics: dict, status: dict) -> list:
+    """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
+    from lib import diagnosis as d
+
+    findings = [d.diverged(history, error=status.get("error")), d.not_learning(history)]
+    if predictions is not None:
+        findings.append(d.no_foreground(from_uint8_unit(predictions["probs"]), predictions["mask"], what="volume"))
+    findings += [d.overfitting(history), d.stopped_before_learning(status.get("state"), history)]
+    return [f for f in findings if f is not None]
+
+
 TASK = Task(
     name="lung3d",
     title="Lung 3D",
@@ -218,5 +229,6 @@ TASK = Task(
     label_settings=("label_fraction", "filters", "learning_rate", "epochs"),
     prepare=prepare,
     train=train,
+    diagnose=diagnose,
     check=check,
 )

@@ -72,6 +72,7 @@ def test_bad_learning_rate_warns_and_no_run_means_no_results(app_env):
     at = open_page("pages/dr.py")
     assert any("No finished run yet" in i.value for i in at.info)
     at.select_slider(key="dr_learning_rate").set_value(0.1).run()
-    assert any("far too large" in w.value for w in at.warning)
+    assert "What do you expect from a learning rate of 0.1?" in [e.label for e in at.expander]
+    assert not any("too large" in w.value for w in at.warning)  # the run teaches it, the diagnosis explains it
     at.radio(key="dr_preset").set_value("Course defaults").run()
     assert at.selectbox(key="dr_image_size").value == 224 and at.number_input(key="dr_epochs").value == 30

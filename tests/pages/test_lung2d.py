@@ -71,3 +71,14 @@ def test_runs_without_results_are_listed_apart(app_env, lung2d_run):
     texts = " ".join(m.value for m in at.markdown)
     assert "stopped before it finished an epoch" in texts and "out of memory" in texts
     assert "Mean IoU" in [m.label for m in at.metric]
+
+
+def test_a_run_that_finds_no_lung_is_diagnosed_beside_its_results(app_env, demo_root):
+    from lib.runs import files
+
+    run_dir = make_lung2d_run(RunStore(app_env / "runs"), demo_root / "lungs")
+    predictions = dict(np.load(run_dir / "predictions.npz"))
+    predictions["probs"] = np.zeros_like(predictions["probs"])  # the background-only trap
+    files.write_npz_atomic(run_dir / "predictions.npz", **predictions)
+    at = open_page("pages/lung2d.py", timeout=120)
+    assert any("No lung on any test slice" in w.value for w in at.warning)

@@ -32,3 +32,12 @@ def test_train_refuses_missing_data_and_bad_settings(tmp_path):
     assert not (tmp_path / "runs").exists()
     bad = _train("dr", "--data", str(tmp_path), "--set", "learning_rate=fast", tmp_path=tmp_path)
     assert bad.returncode == 2 and "dr.learning_rate must be a number, got 'fast'" in bad.stderr
+
+
+def test_a_run_at_learning_rate_one_ends_with_a_diagnosis_in_the_json(demo_root, tmp_path):
+    done = _train("lung2d", "--data", str(demo_root / "lungs"), "--epochs", "1", "--set", "image_size=32",
+                  "--set", "filters=4", "--set", "learning_rate=1.0", tmp_path=tmp_path)
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["diagnosis"], summary
+    assert {"code", "title", "text", "severity"} <= set(summary["diagnosis"][0])
+    assert any(line.startswith("diagnosis: ") for line in done.stdout.splitlines())
