@@ -17,7 +17,8 @@ from ui import presets
 TASK = task.TASK
 CLASS_NAMES = task.CLASS_NAMES
 LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
-WIDGETS = ("backbone", "weights", "freeze_backbone", "image_size", "n_per_class", "epochs", "batch_size", "learning_rate", "seed")
+WIDGETS = ("backbone", "weights", "freeze_backbone", "image_size", "n_per_class", "epochs", "batch_size", "learning_rate",
+           "seed", "crop")
 
 
 @st.cache_data(show_spinner=False, max_entries=4096)
@@ -66,15 +67,17 @@ def data_section(report: DatasetReport) -> None:
 def _data_settings(data_path: str) -> dict:
     """The settings the data steps depend on, as the job will see them."""
     return {"data": data_path, "n_per_class": int(st.session_state["dr_n_per_class"]),
-            "seed": int(st.session_state["dr_seed"]), "image_size": int(st.session_state["dr_image_size"])}
+            "seed": int(st.session_state["dr_seed"]), "image_size": int(st.session_state["dr_image_size"]),
+            "crop": st.session_state["dr_crop"]}
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _prepared(data: str, n_per_class: int, seed: int, image_size: int, cache_dir: str, stamp: tuple, _report: DatasetReport):
+def _prepared(data: str, n_per_class: int, seed: int, image_size: int, crop: str, cache_dir: str, stamp: tuple,
+              _report: DatasetReport):
     # Shared by every session and kept in memory (not copied per call), so moving a slider elsewhere on
     # the page does not reload thousands of cached photos from disk each time. The progress bar lives
     # inside: Streamlit replays a cached function's elements, and this one ends empty.
-    config = {"data": data, "n_per_class": n_per_class, "seed": seed, "image_size": image_size}
+    config = {"data": data, "n_per_class": n_per_class, "seed": seed, "image_size": image_size, "crop": crop}
     bar = st.progress(0.0, text=f"Preprocessing the sample to {image_size}x{image_size} ...")
     try:
         return task.prepare(config, report=_report, cache_dir=cache_dir,
@@ -90,12 +93,18 @@ def preprocessing_section(report: DatasetReport) -> "task.Prepared | None":
     settings = _data_settings(str(report.path))
     size = settings["image_size"]
     st.header("3. Preprocessing and split")
+    st.radio("Before resizing", ["fundus", "none"], key="dr_crop", horizontal=True,
+             format_func=lambda c: {"fundus": "crop the square around the round fundus",
+                                    "none": "resize the whole photo (the course's way: squashes the fundus)"}[c],
+             help="Photos come in many aspect ratios with wide black borders; a plain resize squashes the round fundus "
+                  "into an ellipse, differently for each camera.")
     try:
         data = _prepared(**settings, cache_dir=str(paths.cache_dir()), stamp=(report.n_items, len(report.problems)), _report=report)
     except DataError as exc:
         st.error(str(exc))
         return None
-    st.caption(f"{len(data.frame)} photos resized to {size}x{size} (Lanczos) and min-max scaled to [0, 1]; "
+    how = "cropped to the fundus, " if settings["crop"] == "fundus" else ""
+    st.caption(f"{len(data.frame)} photos {how}resized to {size}x{size} (Lanczos) and min-max scaled to [0, 1]; "
                f"{data.cache_hits} came straight from the cache.")
     for problem in data.problems:
         st.warning(f"Skipped: {problem.message}")

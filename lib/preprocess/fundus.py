@@ -1,4 +1,4 @@
-"""DR photo preprocessing: read colour, resize to a square with Lanczos, per-image min-max to [0, 1].
+"""DR photo preprocessing: read colour, crop to the round fundus, resize to a square with Lanczos, min-max to [0, 1].
 
 Fast on full-size photos for two reasons:
 
@@ -29,13 +29,18 @@ import numpy as np
 from lib.atomic import save_npy_atomic
 from lib.data.eyepacs import UnreadablePhotoError, decode_photo
 from lib.data.report import Problem
+from lib.preprocess.crop import crop_fundus
 from lib.preprocess.images import minmax, resize_image, to_uint8_unit
 
 CACHE_VERSION = 1
+CROPS = ("fundus", "none")  # crop a square around the round fundus first, or resize the whole photo (the course's)
 
 
-def preprocess_photo(path: str | Path, *, size: int = 224) -> np.ndarray:
-    """One photo, as the model sees it.
+def preprocess_photo(path: str | Path, *, size: int = 224, crop: str = "fundus") -> np.ndarray:
+    """One photo, as the model sees it: (optionally) cropped to the fundus, Lanczos-resized, min-max scaled.
+
+    ``crop="fundus"`` crops the square around the round fundus first (:mod:`lib.preprocess.crop`), so the
+    disc stays round whatever the camera's aspect ratio; ``"none"`` is the course's plain resize.
 
     Returns
     -------
@@ -46,15 +51,19 @@ def preprocess_photo(path: str | Path, *, size: int = 224) -> np.ndarray:
     UnreadablePhotoError
         Naming the file when it cannot be decoded.
     """
+    if crop not in CROPS:
+        raise ValueError(f"crop must be one of {', '.join(CROPS)}, got {crop!r}")
     rgb = decode_photo(Path(path), min_side=size)
+    if crop == "fundus":
+        rgb = crop_fundus(rgb)
     return minmax(resize_image(rgb.astype(np.float32), size))
 
 
-def cache_key(path: str | Path, *, size: int) -> str:
+def cache_key(path: str | Path, *, size: int, crop: str = "fundus") -> str:
     """Key of one photo's cached result: its path, byte size and mtime, and every output parameter."""
     path = Path(path)
     stat = path.stat()
-    text = f"v{CACHE_VERSION}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|size={size}|lanczos4|minmax|uint8"
+    text = f"v{CACHE_VERSION}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|size={size}|crop={crop}|lanczos4|minmax|uint8"
     return hashlib.sha1(text.encode()).hexdigest()
 
 
@@ -74,7 +83,7 @@ class PreprocessResult:
     cache_hits: int = 0
 
 
-def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, cache_dir: str | Path | None = None,
+def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, crop: str = "fundus", cache_dir: str | Path | None = None,
                       workers: int | None = None,
                       progress: Callable[[int, int], None] | None = None) -> PreprocessResult:
     """Preprocess many photos in parallel, reading and filling the on-disk cache.
@@ -84,6 +93,8 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, cache_dir
     paths : sequence of paths to JPEG photos
     size : int, keyword-only
         Output side in pixels (square).
+    crop : "fundus" or "none", keyword-only
+        See :func:`preprocess_photo`.
     cache_dir : path, optional, keyword-only
         Where cached results live (created if missing); ``None`` disables the cache.
     workers : int, optional, keyword-only
@@ -108,7 +119,7 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, cache_dir
         target = None
         if cache is not None:
             try:
-                target = cache / f"{cache_key(path, size=size)}.npy"
+                target = cache / f"{cache_key(path, size=size, crop=crop)}.npy"
             except OSError as exc:
                 return None, Problem(str(path), "unreadable", f"{path.name} cannot be read ({exc.strerror or exc})"), False
             if target.is_file():
@@ -117,7 +128,7 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, cache_dir
                 except (OSError, ValueError):
                     pass  # a damaged cache file is simply recomputed
         try:
-            image = to_uint8_unit(preprocess_photo(path, size=size))
+            image = to_uint8_unit(preprocess_photo(path, size=size, crop=crop))
         except (UnreadablePhotoError, OSError) as exc:
             return None, Problem(str(path), "corrupt_jpeg", str(exc)), False
         if target is not None:

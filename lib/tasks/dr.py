@@ -19,7 +19,7 @@ import pandas as pd
 from lib.data.datasets import EYEPACS
 from lib.data.eyepacs import as_frame, read_eyepacs
 from lib.data.report import DatasetReport, Problem
-from lib.preprocess.fundus import preprocess_photos
+from lib.preprocess.fundus import CROPS, preprocess_photos
 from lib.preprocess.images import from_uint8_unit
 from lib.preprocess.sampling import balanced_sample, class_counts, referral_labels, split_indices
 from lib.tasks.base import COMMON_FIELDS, DataError, Field, Task
@@ -38,13 +38,15 @@ FIELDS = {
     "freeze_backbone": Field(bool),
     "image_size": Field(int, 32, 512),
     "n_per_class": Field(int, 1, 100000),
+    "crop": Field(str, choices=CROPS, help="fundus: crop the square around the round fundus before resizing; "
+                                          "none: resize the whole photo (the course's)"),
 }
 
 PRESETS = {
     "course": dict(backbone="mobilenetv2", weights="imagenet", freeze_backbone=False, image_size=224,
-                   n_per_class=2000, epochs=30, batch_size=10, learning_rate=1e-4, seed=0),
+                   n_per_class=2000, epochs=30, batch_size=10, learning_rate=1e-4, seed=0, crop="fundus"),
     "quick": dict(backbone="small_cnn", weights="none", freeze_backbone=False, image_size=128,
-                  n_per_class=200, epochs=20, batch_size=16, learning_rate=1e-3, seed=0),
+                  n_per_class=200, epochs=20, batch_size=16, learning_rate=1e-3, seed=0, crop="fundus"),
 }
 
 
@@ -123,8 +125,8 @@ def prepare(config: dict, *, report: DatasetReport | None = None, cache_dir: str
     if not report.ok:
         raise DataError(f"DR dataset at {config['data']}: {report.fatal}")
     chosen = sample(report, config)
-    result = preprocess_photos(chosen.frame["path"].tolist(), size=config["image_size"], cache_dir=cache_dir,
-                               progress=progress)
+    result = preprocess_photos(chosen.frame["path"].tolist(), size=config["image_size"], crop=config["crop"],
+                               cache_dir=cache_dir, progress=progress)
     kept = chosen.frame.iloc[result.kept].reset_index(drop=True)
     counts = np.bincount(kept["label"].to_numpy(), minlength=2)
     if counts.min() < MIN_PER_CLASS:

@@ -26,7 +26,7 @@ def _naive(path, size):
 
 
 def test_fast_path_matches_the_naive_path(big_photo):
-    fast = preprocess_photo(big_photo, size=224)
+    fast = preprocess_photo(big_photo, size=224, crop="none")
     assert fast.shape == (224, 224, 3) and fast.dtype == np.float32
     assert fast.min() == 0.0 and fast.max() == 1.0
     assert np.abs(fast - _naive(big_photo, 224)).mean() < 0.02
@@ -59,3 +59,17 @@ def test_a_corrupt_photo_is_skipped_and_named(big_photo, tmp_path):
 def test_thumbnail_keeps_aspect(big_photo):
     thumb = load_thumbnail(big_photo, height=100)
     assert thumb.shape == (100, 150, 3)
+
+
+def test_cropping_keeps_the_demo_fundus_round(big_photo):
+    plain = preprocess_photo(big_photo, size=64, crop="none")
+    cropped = preprocess_photo(big_photo, size=64, crop="fundus")
+
+    def aspect(image):
+        bright = image.mean(axis=2) > 0.1
+        rows, cols = np.flatnonzero(bright.any(axis=1)), np.flatnonzero(bright.any(axis=0))
+        return (cols[-1] - cols[0] + 1) / (rows[-1] - rows[0] + 1)
+
+    assert abs(aspect(cropped) - 1) < 0.06  # round
+    assert aspect(plain) < 0.8  # the 3:2 photo squashed into a square: an ellipse
+    assert cache_key(big_photo, size=64, crop="fundus") != cache_key(big_photo, size=64, crop="none")

@@ -45,7 +45,7 @@ def test_dr_page_and_job_split_the_same_photos_when_one_cannot_be_read(eyepacs_c
     report = read_eyepacs(eyepacs_copy)
     assert broken in [str(p.path) for p in report.items]
 
-    page = ui.dr._prepared(config["data"], config["n_per_class"], config["seed"], config["image_size"],
+    page = ui.dr._prepared(config["data"], config["n_per_class"], config["seed"], config["image_size"], config["crop"],
                            str(tmp_path / "page-cache"), (report.n_items, 0), report)
     assert [p.file for p in page.problems] == [broken]
     job = _job_split(runs_dir, config)
