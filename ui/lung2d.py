@@ -11,7 +11,7 @@ from lib.figures.display import FN_RGB, FP_RGB, TP_RGB, error_overlay, overlay, 
 from lib.figures.segmentation import score_histogram
 from lib.figures.training import schedule_figure
 from lib.metrics.segmentation import IOU_RANGES, examples_in_ranges, per_item_scores
-from lib.preprocess.images import from_uint8_unit
+from lib.preprocess.images import NORMALISATIONS, ct_window, from_uint8_unit, minmax
 from lib.runs.store import Run
 from lib.tasks import lung2d as task
 from lib.tasks.base import DataError
@@ -23,7 +23,7 @@ from ui.training import cached_predictions
 TASK = task.TASK
 
 WIDGETS = ("image_size", "filters", "depth", "dropout", "epochs", "batch_size", "learning_rate", "decay_start",
-           "decay_factor", "shift", "rotation", "zoom", "seed")
+           "decay_factor", "shift", "rotation", "zoom", "seed", "normalise")
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
 
 
@@ -33,15 +33,15 @@ def preset_selector() -> None:
 
 
 @st.cache_resource(show_spinner="Loading and resizing the slices ...", max_entries=4)
-def _prepared(data: str, image_size: int, seed: int, stamp: tuple, _report: DatasetReport) -> task.Prepared:
-    return task.prepare({"data": data, "image_size": image_size, "seed": seed}, report=_report)
+def _prepared(data: str, image_size: int, seed: int, normalise: str, stamp: tuple, _report: DatasetReport) -> task.Prepared:
+    return task.prepare({"data": data, "image_size": image_size, "seed": seed, "normalise": normalise}, report=_report)
 
 
 def prepared(report: DatasetReport) -> task.Prepared | None:
     """The loaded slices and their split, exactly as the job will get them (both call ``lib.tasks.lung2d.prepare``)."""
     try:
         return _prepared(str(report.path), int(st.session_state["l2_image_size"]), int(st.session_state["l2_seed"]),
-                         (report.n_items, len(report.problems)), report)
+                         st.session_state["l2_normalise"], (report.n_items, len(report.problems)), report)
     except DataError as exc:
         st.error(str(exc))
         return None
@@ -61,6 +61,14 @@ def data_section(report: DatasetReport) -> None:
     cols[0].image(grey, caption=f"{names[index]} (lung window)", width="stretch")
     cols[1].image(mask * 255, caption="mask (white = lung)", width="stretch")
     cols[2].image(overlay(grey, mask), caption="mask over the slice", width="stretch")
+    st.radio("Intensity scaling for the network", list(NORMALISATIONS), key="l2_normalise", horizontal=True,
+             format_func=lambda n: {"lung_window": "a fixed lung window in HU", "minmax": "each slice's own min-max (the course's)"}[n])
+    left, right = st.columns(2)
+    left.image(to_grey_uint8(minmax(image)), caption="min-max of this slice", width="stretch")
+    right.image(to_grey_uint8(ct_window(image)), caption="lung window (-1250 to 250 HU)", width="stretch")
+    st.caption("Scanners store -2048 or -3024 outside their circular field of view. A per-slice min-max stretches "
+               "its scale down to that padding, so lungs, fat and muscle end up a few grey levels apart; a fixed window "
+               "in Hounsfield units maps them the same way on every slice and every scanner.")
     data = prepared(report)
     if data is None:
         return

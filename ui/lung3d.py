@@ -8,11 +8,11 @@ import numpy as np
 import streamlit as st
 
 from lib.data.report import DatasetReport
-from lib.figures.display import busiest_index, error_overlay, plane, projection, sparse_overlay, to_grey_uint8, window
+from lib.figures.display import busiest_index, ct_grey, error_overlay, plane, projection, sparse_overlay, to_grey_uint8
 from lib.figures.segmentation import fraction_figure, per_slice_chart
 from lib.figures.volume3d import lungs_3d_figure
 from lib.metrics.segmentation import dice, iou, per_item_scores
-from lib.preprocess.images import from_uint8_unit
+from lib.preprocess.images import from_uint8_unit, minmax
 from lib.preprocess.volumes import HU_SCALE, labelled_fraction
 from lib.runs.store import Run
 from lib.tasks import lung3d as task
@@ -25,7 +25,7 @@ from ui import presets
 from ui.training import cached_predictions
 
 WIDGETS = ("stride", "label_fraction", "filters", "depth", "chunk_depth", "epochs", "steps_per_epoch", "validation_steps",
-           "batch_size", "learning_rate", "seed")
+           "batch_size", "learning_rate", "seed", "normalise")
 PLANES = {"axial": 0, "coronal": 1, "sagittal": 2}
 TASK = task.TASK
 
@@ -36,12 +36,12 @@ def preset_selector() -> None:
 
 
 @st.cache_resource(show_spinner="Loading the volumes ...", max_entries=4)
-def _volume(_pair, volume_id: str, path: str, stride: int):
-    return task.load_prepared(_pair, stride)
+def _volume(_pair, volume_id: str, path: str, stride: int, normalise: str):
+    return task.load_prepared(_pair, stride, normalise)
 
 
-def _cached_load(pair, stride: int):
-    return _volume(pair, pair.volume_id, str(pair.image_path), int(stride))
+def _cached_load(pair, stride: int, normalise: str):
+    return _volume(pair, pair.volume_id, str(pair.image_path), int(stride), normalise)
 
 
 def roles_section(report: DatasetReport) -> task.Prepared | None:
@@ -64,7 +64,11 @@ def roles_section(report: DatasetReport) -> task.Prepared | None:
     test_options = [i for i in rest if i != val]
     test = cols[2].selectbox("Test volume", test_options, index=len(test_options) - 1, key="l3_test")
     stride = st.select_slider("In-plane downsampling (512 -> 64 at 8)", [1, 2, 4, 8, 16], key="l3_stride")
-    settings = {name: st.session_state[f"l3_{name}"] for name in ("label_fraction", "depth", "seed")}
+    st.radio("Intensity scaling", ["hu_scale", "lung_window"], key="l3_normalise", horizontal=True,
+             format_func=lambda n: {"hu_scale": "HU / 3071 (the course's)", "lung_window": "a fixed lung window in HU"}[n],
+             help="Dividing by 3071 keeps every value but leaves lungs and soft tissue close together; a window spends "
+                  "the whole 0-1 range on the values that tell lung from the rest.")
+    settings = {name: st.session_state[f"l3_{name}"] for name in ("label_fraction", "depth", "seed", "normalise")}
     config = {"data": str(report.path), "train_volumes": ",".join(train), "val_volume": val, "test_volume": test,
               "stride": int(stride), **settings}
     try:
@@ -73,7 +77,8 @@ def roles_section(report: DatasetReport) -> task.Prepared | None:
         st.error(str(exc))
         return None
     st.caption(" · ".join(f"IMG_{v}: {image.shape[:3]}" for v, (image, _) in data.volumes.items()) +
-               f" (slices, rows, columns) after keeping every {stride}th row and column; values are HU / {HU_SCALE:.0f}.")
+               f" (slices, rows, columns) after keeping every {stride}th row and column; values are "
+               + (f"HU / {HU_SCALE:.0f}." if settings["normalise"] == "hu_scale" else "a lung window in HU mapped to [0, 1]."))
     return data
 
 
@@ -81,7 +86,7 @@ def _slices_in_planes(volume: np.ndarray, labels: np.ndarray, mask: np.ndarray, 
     cols = st.columns(3)
     for col, (name, axis) in zip(cols, PLANES.items()):
         index = busiest_index(mask, axis)
-        grey = window(plane(volume, axis, index) * HU_SCALE)
+        grey = ct_grey(plane(volume, axis, index), st.session_state["l3_normalise"])
         col.image(sparse_overlay(grey, plane(labels, axis, index)), caption=f"{caption}: {name} slice {index}", width="stretch")
 
 
@@ -167,14 +172,15 @@ def evaluation_section(run: Run) -> None:
     st.subheader("Projections: input, prediction, ground truth")
     for name, axis in (("coronal", 1), ("axial", 0)):
         cols = st.columns(3)
-        cols[0].image(to_grey_uint8(projection(image, axis) * HU_SCALE / 2000 + 0.5), caption=f"input, mean {name} projection", width="stretch")
+        mean = projection(image, axis)
+        cols[0].image(to_grey_uint8(minmax(mean)), caption=f"input, mean {name} projection", width="stretch")
         cols[1].image(to_grey_uint8(projection(predicted, axis, kind="max")), caption=f"prediction, {name}", width="stretch")
         cols[2].image(to_grey_uint8(projection(truth, axis, kind="max")), caption=f"ground truth, {name}", width="stretch")
     st.subheader("Slices in three planes: green found, orange false alarm, magenta missed")
     cols = st.columns(3)
     for col, (name, axis) in zip(cols, PLANES.items()):
         index = col.slider(f"{name} slice", 0, image.shape[axis] - 1, busiest_index(truth, axis), key=f"l3_view_{name}")
-        grey = window(plane(image, axis, index) * HU_SCALE)
+        grey = ct_grey(plane(image, axis, index), run.config.get("normalise", "hu_scale"))
         col.image(error_overlay(grey, plane(truth, axis, index), plane(predicted, axis, index)), caption=f"{name} {index}",
                   width="stretch")
     st.subheader("In 3D: prediction (red) inside the true lungs (blue)")

@@ -127,3 +127,11 @@ def busiest_index(mask: np.ndarray, axis: int) -> int:
     other = tuple(a for a in range(3) if a != axis)
     counts = (mask > 0).sum(axis=other)
     return int(np.argmax(counts)) if counts.any() else mask.shape[axis] // 2
+
+
+def ct_grey(values: np.ndarray, normalise: str, *, hu_scale: float = 3071.0) -> np.ndarray:
+    """Grey uint8 for display of CT values as a model saw them: ``"hu_scale"`` values (HU / ``hu_scale``) through
+    the lung display window, ``"lung_window"`` values (already a [0, 1] window) as they are."""
+    if normalise == "lung_window":
+        return to_grey_uint8(values)
+    return window(np.asarray(values, np.float32) * hu_scale)

@@ -11,6 +11,8 @@ from typing import Sequence
 
 import numpy as np
 
+from lib.preprocess.images import ct_window
+
 HU_SCALE = 3071.0  # the largest value a 12-bit CT stores; the course divides by it
 IGNORE_LABEL = 2
 
@@ -35,8 +37,13 @@ def downsample_inplane(volume: np.ndarray, factor: int = 8) -> np.ndarray:
     return np.ascontiguousarray(volume[:, :: int(factor), :: int(factor)])
 
 
-def prepare_volume(image_hu: np.ndarray, mask: np.ndarray, *, hu_scale: float = HU_SCALE) -> tuple[np.ndarray, np.ndarray]:
-    """Scale a (downsampled) CT volume and add the channel axis.
+VOLUME_NORMALISATIONS = ("hu_scale", "lung_window")
+
+
+def prepare_volume(image_hu: np.ndarray, mask: np.ndarray, *, hu_scale: float = HU_SCALE,
+                   normalise: str = "hu_scale") -> tuple[np.ndarray, np.ndarray]:
+    """Scale a (downsampled) CT volume and add the channel axis: ``"hu_scale"`` divides by ``hu_scale`` (the
+    course's), ``"lung_window"`` maps a fixed HU window to [0, 1] (:func:`lib.preprocess.images.ct_window`).
 
     Parameters
     ----------
@@ -57,7 +64,11 @@ def prepare_volume(image_hu: np.ndarray, mask: np.ndarray, *, hu_scale: float = 
     image_hu, mask = np.asarray(image_hu), np.asarray(mask)
     if image_hu.shape != mask.shape or image_hu.ndim != 3:
         raise ValueError(f"image and mask must be 3D with the same shape, got {image_hu.shape} and {mask.shape}")
-    image = image_hu.astype(np.float32) / np.float32(hu_scale)
+    if normalise not in VOLUME_NORMALISATIONS:
+        raise ValueError(f"normalisation must be one of {', '.join(VOLUME_NORMALISATIONS)}, got {normalise!r}")
+    if not np.isfinite(image_hu).all():
+        raise ValueError(f"volume has {int((~np.isfinite(image_hu)).sum())} NaN or infinite voxels")
+    image = ct_window(image_hu) if normalise == "lung_window" else image_hu.astype(np.float32) / np.float32(hu_scale)
     if not np.isfinite(image).all():
         raise ValueError(f"volume has {int((~np.isfinite(image)).sum())} NaN or infinite voxels")
     binary = (mask > (127 if mask.max(initial=0) > 1 else 0)).astype(np.uint8)

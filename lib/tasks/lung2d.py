@@ -18,7 +18,7 @@ from lib.data.datasets import LUNGS
 from lib.data.lung2d import read_lung2d
 from lib.data.report import DatasetReport
 from lib.metrics.segmentation import per_item_scores
-from lib.preprocess.images import from_uint8_unit, to_uint8_unit
+from lib.preprocess.images import NORMALISATIONS, from_uint8_unit, to_uint8_unit
 from lib.preprocess.sampling import split_indices
 from lib.preprocess.slices import SliceArrays, load_slices
 from lib.tasks.base import COMMON_FIELDS, DataError, Field, Task
@@ -39,15 +39,17 @@ FIELDS = {
     "shift": Field(float, 0.0, 0.5),
     "rotation": Field(float, 0.0, 180.0),
     "zoom": Field(float, 0.0, 0.9),
+    "normalise": Field(str, choices=NORMALISATIONS, help="lung_window: a fixed HU window (scanner padding cannot squash "
+                                                          "the lungs); minmax: each slice by its own range (the course's)"),
 }
 
 PRESETS = {
     "course": dict(image_size=128, filters=64, depth=2, dropout=0.5, epochs=40, batch_size=16,
                    learning_rate=1e-3, decay_start=20, decay_factor=round(math.exp(-0.1), 4),
-                   shift=0.1, rotation=10.0, zoom=0.1, seed=0),
+                   shift=0.1, rotation=10.0, zoom=0.1, seed=0, normalise="minmax"),
     "quick": dict(image_size=128, filters=16, depth=2, dropout=0.5, epochs=30, batch_size=16,
                   learning_rate=1e-3, decay_start=20, decay_factor=round(math.exp(-0.1), 4),
-                  shift=0.1, rotation=10.0, zoom=0.1, seed=0),
+                  shift=0.1, rotation=10.0, zoom=0.1, seed=0, normalise="lung_window"),
 }
 
 
@@ -80,7 +82,7 @@ def prepare(config: dict, *, report: DatasetReport | None = None,
     report = report if report is not None else read_lung2d(config["data"])
     if not report.ok:
         raise DataError(f"lung 2D dataset at {config['data']}: {report.fatal}")
-    arrays = load_slices(report.items, size=config["image_size"], progress=progress)
+    arrays = load_slices(report.items, size=config["image_size"], normalise=config["normalise"], progress=progress)
     if len(arrays.names) < 3:
         raise DataError(f"need at least 3 usable slices to split them into train, validation and test, got {len(arrays.names)}")
     return Prepared(arrays=arrays, parts=split_indices(len(arrays.names), seed=config["seed"]))
@@ -113,6 +115,8 @@ def train(ctx: "TaskContext") -> dict:
     data = prepare(c, progress=lambda d, t: ctx.phase("loading slices", fraction=d / t, message=f"{d}/{t}")
                    if d % 20 == 0 else None)
     x, y = data.arrays.images, data.arrays.masks
+    for problem in data.arrays.problems[:5]:
+        ctx.note(problem.message)
     ctx.save_split({split: data.ids(split) for split in ("train", "val", "test")})
     ranges = AugmentRanges(shift=c["shift"], rotation=c["rotation"], zoom=c["zoom"])
 

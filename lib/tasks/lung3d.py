@@ -20,7 +20,7 @@ from lib.data.report import DatasetReport
 from lib.metrics.segmentation import dice, iou, per_item_scores
 from lib.preprocess.images import from_uint8_unit, to_uint8_unit
 from lib.preprocess.volumes import (
-    crop_slices, labelled_fraction, pad_slices, prepare_volume, sample_chunks, sparse_labels,
+    VOLUME_NORMALISATIONS, crop_slices, labelled_fraction, pad_slices, prepare_volume, sample_chunks, sparse_labels,
 )
 from lib.tasks.base import COMMON_FIELDS, DataError, Field, Task
 
@@ -39,15 +39,17 @@ FIELDS = {
     "train_volumes": Field(str, help="comma-separated volume ids, e.g. 0002,0031"),
     "val_volume": Field(str),
     "test_volume": Field(str),
+    "normalise": Field(str, choices=VOLUME_NORMALISATIONS, help="hu_scale: HU / 3071 (the course's); lung_window: "
+                                                                  "a fixed HU window mapped to [0, 1]"),
 }
 
 PRESETS = {
     "course": dict(stride=8, label_fraction=0.3, filters=64, depth=2, chunk_depth=64, epochs=20,
                    steps_per_epoch=20, validation_steps=20, batch_size=8, learning_rate=1e-3,
-                   train_volumes="0002,0031", val_volume="0059", test_volume="0078", seed=0),
+                   train_volumes="0002,0031", val_volume="0059", test_volume="0078", seed=0, normalise="hu_scale"),
     "quick": dict(stride=8, label_fraction=0.3, filters=8, depth=2, chunk_depth=32, epochs=25,
                   steps_per_epoch=16, validation_steps=4, batch_size=4, learning_rate=3e-3,
-                  train_volumes="0002,0031", val_volume="0059", test_volume="0078", seed=0),
+                  train_volumes="0002,0031", val_volume="0059", test_volume="0078", seed=0, normalise="lung_window"),
 }
 
 
@@ -67,11 +69,11 @@ def check(config: dict) -> None:
 Volume = tuple[np.ndarray, np.ndarray]  # image (N, H, W, 1) float32 HU / 3071, mask (N, H, W, 1) uint8 {0, 1}
 
 
-def load_prepared(pair: VolumePair, stride: int) -> Volume:
+def load_prepared(pair: VolumePair, stride: int, normalise: str = "hu_scale") -> Volume:
     """One volume and its mask as the model sees them; raises DataError naming the file."""
     try:
         image, mask = load_volume(pair, stride=stride)
-        return prepare_volume(image, mask)
+        return prepare_volume(image, mask, normalise=normalise)
     except (BadVolumeError, ValueError) as exc:
         raise DataError(f"{pair.image_path.name}: {exc}") from exc
 
@@ -97,11 +99,11 @@ class Prepared:
         return float(np.mean([labelled_fraction(labels) for labels in self.train_labels]))
 
 
-def prepare(config: dict, *, report: DatasetReport | None = None, load: Callable[[VolumePair, int], Volume] = load_prepared,
+def prepare(config: dict, *, report: DatasetReport | None = None, load: Callable[[VolumePair, int, str], Volume] = load_prepared,
             progress: Callable[[int, int, str], None] | None = None) -> Prepared:
     """Load the volumes of every role and the training volumes' sparse labels.
 
-    ``load(pair, stride)`` reads one volume (the page passes a cached one).
+    ``load(pair, stride, normalise)`` reads one volume (the page passes a cached one).
 
     Raises
     ------
@@ -120,7 +122,7 @@ def prepare(config: dict, *, report: DatasetReport | None = None, load: Callable
             raise DataError(f"volume {volume_id} not found; the dataset has {', '.join(sorted(pairs)) or 'none'}")
         if progress is not None:
             progress(i, len(order), f"IMG_{volume_id}")
-        volumes[volume_id] = load(pairs[volume_id], config["stride"])
+        volumes[volume_id] = load(pairs[volume_id], config["stride"], config.get("normalise", "hu_scale"))
         in_plane = volumes[volume_id][0].shape[1:3]
         if in_plane[0] % 2 ** config["depth"] or in_plane[1] % 2 ** config["depth"]:
             raise DataError(f"in-plane size {in_plane} of IMG_{volume_id} must be divisible by 2**depth = {2 ** config['depth']}")

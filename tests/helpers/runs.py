@@ -63,13 +63,13 @@ def make_lung2d_run(store: RunStore, lungs: Path) -> Path:
 
 def make_lung3d_run(store: RunStore, lungs: Path, *, fraction: float = 0.3) -> Path:
     """A finished lung 3D run on the demo test volume, prediction = truth shifted by one slice."""
+    config = make_config("lung3d", preset="quick", data=str(lungs), stride=2, label_fraction=fraction)
     pair = {p.volume_id: p for p in read_lung3d(lungs).items}["0078"]
-    image, mask = prepare_volume(*load_volume(pair, stride=2))
+    image, mask = prepare_volume(*load_volume(pair, stride=2), normalise=config["normalise"])
     truth = mask[..., 0]
     probs = np.roll(truth, 1, axis=0).astype(np.float32)
     from lib.metrics.segmentation import dice, iou, per_item_scores
 
-    config = make_config("lung3d", preset="quick", data=str(lungs), stride=2, label_fraction=fraction)
     return _finish(store, config, {"mean_iou": iou(probs, truth), "dice": dice(probs, truth), "accuracy": 0.98,
                                    "label_fraction": fraction, "labelled_voxel_fraction": 0.6, "test_volume": "0078"},
                    {"loss": 0.3, "accuracy": 0.95, "val_loss": 0.35, "val_accuracy": 0.94}, f"tiny lung 3D run {fraction}",

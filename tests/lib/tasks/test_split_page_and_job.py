@@ -64,7 +64,7 @@ def test_lung2d_page_and_job_split_the_same_slices_when_one_fails_to_load(lungs_
     victim = report.items[5]
     victim.image_path.write_bytes(b"not a tiff any more")
 
-    page = ui.lung2d._prepared(config["data"], config["image_size"], config["seed"], (0, 0), report)
+    page = ui.lung2d._prepared(config["data"], config["image_size"], config["seed"], config["normalise"], (0, 0), report)
     assert victim.name not in page.arrays.names and len(page.arrays.names) == len(report.items) - 1
     job = _job_split(runs_dir, config)
     for split in SPLITS:
