@@ -47,22 +47,27 @@ def _cached_load(pair, stride: int, normalise: str):
 def roles_section(report: DatasetReport) -> task.Prepared | None:
     """Which volume trains, validates, tests; returns the volumes as the job will get them (both call
     ``lib.tasks.lung3d.prepare``), or None after saying what is wrong."""
-    st.header("1. Four CT volumes: two train, one validates, one tests")
+    st.header("1. CT volumes: some train, one validates, one tests")
     pairs = {p.volume_id: p for p in report.items}
     ids = list(pairs)
-    if len(ids) < 3:
-        st.error(f"Need at least 3 volumes (train, validation, test); found {len(ids)}.")
+    try:
+        defaults = task.default_roles({v: int(p.shape[0]) if p.shape else 0 for v, p in pairs.items()})
+    except DataError as exc:
+        st.error(str(exc))
         return None
+    st.caption("Kaggle's roles where its four volumes are there; otherwise the largest volumes train, the next "
+               "validates and the smallest tests. Change them here.")
     cols = st.columns(3)
-    default_train = [i for i in ("0002", "0031") if i in ids] or ids[: max(1, len(ids) - 2)]
-    train = cols[0].multiselect("Training volumes", ids, default=default_train, key="l3_train")
+    train = cols[0].multiselect("Training volumes", ids, default=defaults["train"], key="l3_train")
     rest = [i for i in ids if i not in train]
     if not train or len(rest) < 2:
         st.error("Choose at least one training volume and leave two for validation and test.")
         return None
-    val = cols[1].selectbox("Validation volume", rest, index=0, key="l3_val")
+    val = cols[1].selectbox("Validation volume", rest, index=rest.index(defaults["val"][0]) if defaults["val"][0] in rest else 0,
+                            key="l3_val")
     test_options = [i for i in rest if i != val]
-    test = cols[2].selectbox("Test volume", test_options, index=len(test_options) - 1, key="l3_test")
+    test = cols[2].selectbox("Test volume", test_options, key="l3_test",
+                             index=test_options.index(defaults["test"][0]) if defaults["test"][0] in test_options else len(test_options) - 1)
     stride = st.select_slider("In-plane downsampling (512 -> 64 at 8)", [1, 2, 4, 8, 16], key="l3_stride")
     st.radio("Intensity scaling", ["hu_scale", "lung_window"], key="l3_normalise", horizontal=True,
              format_func=lambda n: {"hu_scale": "HU / 3071 (the course's)", "lung_window": "a fixed lung window in HU"}[n],

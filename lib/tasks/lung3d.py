@@ -27,6 +27,9 @@ from lib.tasks.base import COMMON_FIELDS, DataError, Field, Task
 if TYPE_CHECKING:
     from lib.training.context import TaskContext
 
+AUTO = "auto"  # a volume role chosen from the data (see default_roles)
+KAGGLE_ROLES = {"train": ["0002", "0031"], "val": ["0059"], "test": ["0078"]}
+
 FIELDS = {
     **COMMON_FIELDS,
     "stride": Field(int, 1, 32),
@@ -36,9 +39,9 @@ FIELDS = {
     "chunk_depth": Field(int, 4, 512),
     "steps_per_epoch": Field(int, 1, 10000),
     "validation_steps": Field(int, 1, 10000),
-    "train_volumes": Field(str, help="comma-separated volume ids, e.g. 0002,0031"),
-    "val_volume": Field(str),
-    "test_volume": Field(str),
+    "train_volumes": Field(str, help='comma-separated volume ids, e.g. 0002,0031, or "auto"'),
+    "val_volume": Field(str, help='a volume id, or "auto"'),
+    "test_volume": Field(str, help='a volume id, or "auto"'),
     "normalise": Field(str, choices=VOLUME_NORMALISATIONS, help="hu_scale: HU / 3071 (the course's); lung_window: "
                                                                   "a fixed HU window mapped to [0, 1]"),
 }
@@ -46,10 +49,10 @@ FIELDS = {
 PRESETS = {
     "course": dict(stride=8, label_fraction=0.3, filters=64, depth=2, chunk_depth=64, epochs=20,
                    steps_per_epoch=20, validation_steps=20, batch_size=8, learning_rate=1e-3,
-                   train_volumes="0002,0031", val_volume="0059", test_volume="0078", seed=0, normalise="hu_scale"),
+                   train_volumes=AUTO, val_volume=AUTO, test_volume=AUTO, seed=0, normalise="hu_scale"),
     "quick": dict(stride=8, label_fraction=0.3, filters=8, depth=2, chunk_depth=32, epochs=25,
                   steps_per_epoch=16, validation_steps=4, batch_size=4, learning_rate=3e-3,
-                  train_volumes="0002,0031", val_volume="0059", test_volume="0078", seed=0, normalise="lung_window"),
+                  train_volumes=AUTO, val_volume=AUTO, test_volume=AUTO, seed=0, normalise="lung_window"),
 }
 
 
@@ -59,11 +62,59 @@ def train_ids(config: dict) -> list[str]:
 
 
 def check(config: dict) -> None:
-    roles = train_ids(config) + [config["val_volume"], config["test_volume"]]
+    roles = [v for v in train_ids(config) + [config["val_volume"], config["test_volume"]] if v != AUTO]
     if len(set(roles)) != len(roles):
         raise ValueError(f"lung3d volumes must differ between train, validation and test, got {roles}")
     if config["chunk_depth"] % 2 ** config["depth"]:
         raise ValueError(f"lung3d.chunk_depth {config['chunk_depth']} must be divisible by 2**depth = {2 ** config['depth']}")
+
+
+def default_roles(slices: dict[str, int]) -> dict[str, list[str]]:
+    """Volume roles that fit the data: Kaggle's (0002 and 0031 train, 0059 validates, 0078 tests) where those
+    ids are all present; else the largest volumes train, the next largest validates, the smallest tests.
+
+    Parameters
+    ----------
+    slices : {volume id: number of slices}
+
+    Examples
+    --------
+    >>> default_roles({"a": 40, "b": 10, "c": 30, "d": 20})
+    {'train': ['a', 'c'], 'val': ['d'], 'test': ['b']}
+    """
+    if all(v in slices for role in KAGGLE_ROLES.values() for v in role):
+        return {role: list(ids) for role, ids in KAGGLE_ROLES.items()}
+    if len(slices) < 3:
+        raise DataError(f"need at least 3 volumes (train, validation, test), found {len(slices)}: {', '.join(slices) or 'none'}")
+    ordered = sorted(slices, key=lambda v: (-slices[v], v))
+    return {"train": ordered[:-2], "val": [ordered[-2]], "test": [ordered[-1]]}
+
+
+def resolve_roles(config: dict, slices: dict[str, int]) -> tuple[dict[str, list[str]], bool]:
+    """The roles of ``config`` with every "auto" filled in from :func:`default_roles` (volumes named
+    explicitly keep their role and are not reused); also whether anything was chosen by size (not the
+    course's Kaggle roles), which the run then says."""
+    given = {"train": [v for v in train_ids(config) if v != AUTO], "val": [config["val_volume"]] if config["val_volume"] != AUTO else [],
+             "test": [config["test_volume"]] if config["test_volume"] != AUTO else []}
+    wanted = {"train": AUTO in train_ids(config) or not given["train"], "val": not given["val"], "test": not given["test"]}
+    if not any(wanted.values()):
+        return given, False
+    taken = {v for ids in given.values() for v in ids}
+    free = {v: n for v, n in slices.items() if v not in taken}
+    if all(wanted.values()):
+        roles = default_roles(slices)
+        return roles, roles != KAGGLE_ROLES
+    ordered = sorted(free, key=lambda v: (-free[v], v))
+    roles = dict(given)
+    if wanted["test"]:
+        roles["test"] = [ordered.pop()] if ordered else []
+    if wanted["val"]:
+        roles["val"] = [ordered.pop()] if ordered else []
+    if wanted["train"]:
+        roles["train"] = ordered
+    if not all(roles.values()):
+        raise DataError(f"not enough volumes for a training, a validation and a test role; the dataset has {', '.join(slices)}")
+    return roles, True
 
 
 Volume = tuple[np.ndarray, np.ndarray]  # image (N, H, W, 1) float32 HU / 3071, mask (N, H, W, 1) uint8 {0, 1}
@@ -90,6 +141,11 @@ class Prepared:
     roles: dict[str, list[str]]  # {"train": [...], "val": [id], "test": [id]}
     volumes: dict[str, Volume]
     train_labels: list[np.ndarray]
+    chosen: bool = False  # some roles were "auto" and chosen from the data
+
+    def roles_sentence(self) -> str:
+        return (f"training on {', '.join('IMG_' + v for v in self.roles['train'])}, validating on IMG_{self.roles['val'][0]}, "
+                f"testing on IMG_{self.roles['test'][0]}")
 
     def ids(self, split: str) -> list[str]:
         return list(self.roles[split])
@@ -114,7 +170,7 @@ def prepare(config: dict, *, report: DatasetReport | None = None, load: Callable
     if not report.ok:
         raise DataError(f"lung 3D dataset at {config['data']}: {report.fatal}")
     pairs = {p.volume_id: p for p in report.items}
-    roles = {"train": train_ids(config), "val": [config["val_volume"]], "test": [config["test_volume"]]}
+    roles, chosen = resolve_roles(config, {v: int(p.shape[0]) if p.shape else 0 for v, p in pairs.items()})
     order = [v for split in ("train", "val", "test") for v in roles[split]]
     volumes = {}
     for i, volume_id in enumerate(order):
@@ -133,7 +189,7 @@ def prepare(config: dict, *, report: DatasetReport | None = None, load: Callable
         raise DataError(f"IMG_{odd} is {sizes[odd][0]}x{sizes[odd][1]} in-plane after the stride, but IMG_{first} is "
                         f"{sizes[first][0]}x{sizes[first][1]}: one model needs volumes of one in-plane size")
     labels = [training_labels(volumes[v][1], config, i) for i, v in enumerate(roles["train"])]
-    return Prepared(roles=roles, volumes=volumes, train_labels=labels)
+    return Prepared(roles=roles, volumes=volumes, train_labels=labels, chosen=chosen)
 
 
 def chunk_dataset(images, labels, *, depth: int, batch: int, seed: int, steps: int | None):
@@ -169,10 +225,12 @@ def train(ctx: "TaskContext") -> dict:
     c = ctx.config
     ctx.phase("reading the volumes")
     data = prepare(c, progress=lambda i, n, name: ctx.phase("loading volumes", fraction=i / n, message=name))
-    train_x = [data.volumes[v][0] for v in data.roles["train"]]
+    if data.chosen:
+        ctx.note(f"Volume roles chosen from the data: {data.roles_sentence()}.")
     ctx.save_split({split: data.ids(split) for split in ("train", "val", "test")})
-    val_x, val_y = data.volumes[c["val_volume"]]
-    test_x, test_y = data.volumes[c["test_volume"]]
+    train_x = [data.volumes[v][0] for v in data.roles["train"]]
+    val_x, val_y = data.volumes[data.roles["val"][0]]
+    test_x, test_y = data.volumes[data.roles["test"][0]]
 
     depth, batch = c["chunk_depth"], c["batch_size"]
     model = build_unet(spatial_dims=3, input_shape=(None,) + train_x[0].shape[1:], filters=c["filters"],
@@ -192,14 +250,14 @@ def train(ctx: "TaskContext") -> dict:
     truth = test_y[..., 0]
     per_slice = per_item_scores(probs, truth)["iou"]
     ctx.save_predictions(image=test_x[..., 0].astype(np.float16), mask=truth.astype(np.uint8), probs=to_uint8_unit(probs),
-                         per_slice_iou=per_slice.astype(np.float32), volume_id=np.array(c["test_volume"]))
+                         per_slice_iou=per_slice.astype(np.float32), volume_id=np.array(data.roles["test"][0]))
     return {
         "mean_iou": iou(probs, truth),
         "dice": dice(probs, truth),
         "accuracy": float(np.mean((probs >= 0.5) == (truth > 0))),
         "label_fraction": c["label_fraction"],
         "labelled_voxel_fraction": data.labelled_voxel_fraction,
-        "test_volume": c["test_volume"],
+        "test_volume": data.roles["test"][0],
     }
 
 

@@ -16,7 +16,7 @@ def lung3d_runs(app_env, demo_root):
 def test_page_shows_roles_sparse_labels_results_and_views(lung3d_runs):
     at = open_page("pages/lung3d.py", timeout=120)
     headers = [h.value for h in at.header]
-    assert headers[:4] == ["1. Four CT volumes: two train, one validates, one tests",
+    assert headers[:4] == ["1. CT volumes: some train, one validates, one tests",
                            "2. Sparse labels: only some slices along each axis are annotated", "3. 3D U-Net and training",
                            "4. The experiment: IoU against the fraction of labelled slices"]
     assert at.multiselect(key="l3_train").value == ["0002", "0031"]

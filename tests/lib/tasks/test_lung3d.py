@@ -40,3 +40,43 @@ def test_predict_volume_pads_odd_lengths_and_crops_back():
     model = build_unet(spatial_dims=3, input_shape=(None, 8, 8, 1), filters=2, depth=2, dropout=0.0)
     probs = predict_volume(model, np.zeros((117, 8, 8, 1), np.float32), depth=2)  # padded to 120 inside
     assert probs.shape == (117, 8, 8, 1)
+
+
+def test_default_roles_fit_the_data():
+    from lib.tasks.lung3d import default_roles, resolve_roles
+
+    kaggle = {"0002": 325, "0031": 465, "0059": 301, "0078": 117, "0100": 500}
+    assert default_roles(kaggle) == {"train": ["0002", "0031"], "val": ["0059"], "test": ["0078"]}
+    assert default_roles({"x": 10, "y": 30, "z": 20}) == {"train": ["y"], "val": ["z"], "test": ["x"]}
+    config = {"train_volumes": "auto", "val_volume": "auto", "test_volume": "y"}
+    roles, chosen = resolve_roles(config, {"w": 40, "x": 10, "y": 30, "z": 20})
+    assert chosen and roles == {"train": ["w", "z"], "val": ["x"], "test": ["y"]}
+    explicit = {"train_volumes": "w", "val_volume": "x", "test_volume": "y"}
+    assert resolve_roles(explicit, {"w": 1, "x": 1, "y": 1}) == ({"train": ["w"], "val": ["x"], "test": ["y"]}, False)
+    import pytest
+
+    from lib.tasks.base import DataError
+
+    with pytest.raises(DataError, match="at least 3 volumes"):
+        default_roles({"a": 3, "b": 4})
+
+
+def test_a_dataset_with_other_volume_ids_trains_with_no_setting_changed(lungs_copy, runs_dir):
+    import json
+
+    from lib.runs.store import RunStore
+    from lib.training.job import run_job
+    from tests.lib.training.conftest import tiny_config
+
+    folder = lungs_copy / "3d_images"
+    for old, new in (("0002", "0101"), ("0031", "0102"), ("0059", "0103"), ("0078", "0104")):
+        (folder / f"IMG_{old}.nii.gz").rename(folder / f"IMG_{new}.nii.gz")
+        (folder / f"MASK_{old}.nii.gz").rename(folder / f"MASK_{new}.nii.gz")
+    config = tiny_config("lung3d", lungs_copy.parent, data=str(lungs_copy))
+    assert config["train_volumes"] == config["val_volume"] == config["test_volume"] == "auto"
+    run_dir = RunStore(runs_dir).create(config, owner="a")
+    status = run_job(run_dir, echo=lambda _: None, poll_s=0.05)
+    assert status["state"] == "done", status.get("error")
+    # the demo volumes have 24, 32, 20 and 16 slices
+    assert json.loads((run_dir / "split.json").read_text()) == {"train": ["0102", "0101"], "val": ["0103"], "test": ["0104"]}
+    assert any("Volume roles chosen from the data" in n for n in status.get("notes", []))

@@ -43,7 +43,7 @@ def test_numbers_given_as_text_are_accepted():
 
 def test_lung3d_roles_must_differ():
     with pytest.raises(ConfigError, match="must differ"):
-        make_config("lung3d", data="/d", val_volume="0002")
+        make_config("lung3d", data="/d", train_volumes="0002,0031", val_volume="0002")
     with pytest.raises(ConfigError, match="task must be one of"):
         validate_config({"task": "ct"})
 
