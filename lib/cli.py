@@ -92,6 +92,13 @@ def _cmd_train(args) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if config.get("weights") not in (None, "imagenet", "none") and config.get("backbone") == "mobilenetv2":
+        from lib.models.weights import fit_problem
+
+        problem = fit_problem(config["weights"], image_size=config["image_size"])
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
     report = task.read(config["data"])
     if not report.ok:
         print(f"error: the {task.title} dataset at {config['data']} cannot be used: {report.fatal}", file=sys.stderr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import streamlit as st
 
@@ -9,6 +11,7 @@ from lib import paths
 from lib.data.eyepacs import LEVEL_NAMES, LEVELS, UnreadablePhotoError, load_thumbnail
 from lib.data.report import DatasetReport
 from lib.figures.charts import class_counts_chart, level_histogram
+from lib.models.weights import weight_folders
 from lib.tasks import dr as task
 from lib.tasks.base import DataError
 from lib.training.config import ConfigError, make_config
@@ -128,7 +131,8 @@ def training_settings(data_path: str) -> dict | None:
     left.selectbox("Pretrained weights", ["imagenet", "none"], key="dr_weights",
                    format_func=lambda w: {"imagenet": "ImageNet (downloaded if possible)", "none": "none: train from scratch"}.get(w, w),
                    disabled=st.session_state["dr_backbone"] != "mobilenetv2")
-    weights_file = left.text_input("...or a local weights file (MobileNetV2 without top, .h5)", key="dr_weights_file",
+    weights_file = left.text_input("...or a local weights file (MobileNetV2 without top, .h5 or .keras)", key="dr_weights_file",
+                                   help=f"Read only from {' or '.join(str(f) for f in weight_folders())}.",
                                    disabled=st.session_state["dr_backbone"] != "mobilenetv2")
     left.checkbox("Freeze the backbone (train the head only)", key="dr_freeze_backbone",
                   disabled=st.session_state["dr_backbone"] != "mobilenetv2")
@@ -146,7 +150,28 @@ def training_settings(data_path: str) -> dict | None:
                     "What will the loss curve do at 1e-4, at 1e-3, at 0.1? Train and compare; the results explain "
                     "what happened.")
     try:
-        return make_config(TASK.name, preset=presets.chosen_preset("dr"), data=data_path, **values)
+        config = make_config(TASK.name, preset=presets.chosen_preset("dr"), data=data_path, **values)
     except ConfigError as exc:
         st.error(str(exc))
         return None
+    if config["backbone"] == "mobilenetv2" and config["weights"] not in ("imagenet", "none"):
+        problem = _weights_fit(config["weights"], config["image_size"], _stamp(config["weights"]))
+        if problem:
+            st.error(problem)
+            return None
+    return config
+
+
+def _stamp(path: str) -> tuple:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ()
+    return (info.st_size, info.st_mtime_ns)
+
+
+@st.cache_data(show_spinner="Checking the weights file ...", max_entries=32)
+def _weights_fit(path: str, image_size: int, stamp: tuple) -> str | None:
+    from lib.models.weights import fit_problem
+
+    return fit_problem(path, image_size=image_size)

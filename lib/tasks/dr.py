@@ -192,6 +192,10 @@ def train(ctx: "TaskContext") -> dict:
 
     model, weights = build_dr_classifier(backbone=c["backbone"], image_size=c["image_size"], weights=c["weights"],
                                          freeze_backbone=c["freeze_backbone"])
+    if weights.fell_back and c["weights"] not in ("imagenet", "none"):
+        # an explicit file that does not load: stop rather than spend the run training from scratch
+        raise DataError(f"{weights.message.removesuffix('; training from scratch instead.')}. The run stopped before "
+                        "training: choose another file, or 'none' to train from scratch.")
     if weights.message:
         ctx.note(weights.message)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
@@ -220,6 +224,16 @@ def train(ctx: "TaskContext") -> dict:
         "n_train": int(len(train_idx)), "n_val": int(len(val_idx)), "n_test": int(len(test_idx)),
         "weights_used": weights.used,
     }
+
+
+def check(config: dict) -> None:
+    """A weights file must be a usable path before a run starts (not a Keras error after training from scratch)."""
+    from lib.models.weights import path_problem
+
+    if config["backbone"] == "mobilenetv2":
+        problem = path_problem(config["weights"])
+        if problem:
+            raise ValueError(problem)
 
 
 def _inspect(path):
@@ -251,5 +265,6 @@ TASK = Task(
     label_settings=("backbone", "weights", "image_size", "learning_rate", "epochs"),
     prepare=prepare,
     train=train,
+    check=check,
     diagnose=diagnose,
 )

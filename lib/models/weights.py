@@ -1,0 +1,87 @@
+"""Checks of a pretrained-weights file before a run starts (no Keras needed for the path checks).
+
+A weights field holds "imagenet", "none" or a path. A path must name a regular ``.h5`` or ``.keras``
+file inside a folder weights may be read from: Keras' own cache (``~/.keras/models``) or the
+configured weights folder (``DLMI_WEIGHTS_DIR``, default ``DATA_DIR/weights``). On a shared server
+this keeps a student from pointing the server at arbitrary files (another user's, a device, a pipe).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Mapping
+
+from lib import paths
+
+NAMED = ("imagenet", "none")
+EXTENSIONS = (".h5", ".keras")
+
+
+def weight_folders(env: Mapping[str, str] = os.environ) -> list[Path]:
+    """The folders weights files may be read from."""
+    keras_home = Path(env.get("KERAS_HOME") or Path.home() / ".keras")
+    return [keras_home / "models", Path(env.get("DLMI_WEIGHTS_DIR") or paths.data_dir(env) / "weights")]
+
+
+def path_problem(value: str, *, folders: list[Path] | None = None) -> str | None:
+    """None when ``value`` is "imagenet", "none" or a usable weights file path; else a sentence naming it.
+
+    Never opens the file (a FIFO would block the caller).
+
+    Examples
+    --------
+    >>> path_problem("imagenet") is None
+    True
+    >>> path_problem("/etc/passwd", folders=[Path("/srv/weights")])
+    'The weights file /etc/passwd must end in .h5 or .keras.'
+    """
+    if value in NAMED:
+        return None
+    folders = weight_folders() if folders is None else folders
+    path = Path(value).expanduser()
+    if path.suffix.lower() not in EXTENSIONS:
+        return f"The weights file {value} must end in .h5 or .keras."
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return f"The weights file {value} does not exist."
+    except OSError as exc:
+        return f"The weights file {value} cannot be read ({exc.strerror or exc})."
+    if stat.S_ISDIR(info.st_mode):
+        return f"{value} is a folder, not a weights file."
+    if not stat.S_ISREG(info.st_mode):
+        return f"{value} is not a regular file (a pipe or a device), so it cannot hold weights."
+    resolved = path.resolve()
+    inside = [f for f in folders if _within(resolved, f)]
+    if not inside:
+        shown = " or ".join(str(f) for f in folders)
+        return f"The weights file {value} is outside the folders weights are read from; copy it into {shown}."
+    return None
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder.expanduser().resolve())
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def fit_problem(value: str, *, image_size: int) -> str | None:
+    """None when the weights file loads into MobileNetV2 without its top at ``image_size``; else a sentence.
+
+    Builds the backbone (a second or two, and imports Keras): call it once per file and size.
+    """
+    if value in NAMED:
+        return None
+    import keras
+
+    try:
+        keras.applications.MobileNetV2(include_top=False, weights=str(value), input_shape=(image_size, image_size, 3))
+    except Exception as exc:  # noqa: BLE001 - any loading error means the file does not fit
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        return (f"The weights file {Path(value).name} does not fit MobileNetV2 without its top at {image_size} pixels "
+                f"({reason}).")
+    return None
