@@ -9,7 +9,7 @@ from lib.metrics.roc import (
     curve_payload, operating_point, roc, threshold_for_sensitivity, threshold_for_specificity, youden_index,
 )
 from lib.runs.store import Run
-from ui.components.roc_point import roc_operating_point
+from ui.components.roc_point import released, roc_operating_point
 from ui.dr import thumbnail
 from ui.training import cached_predictions
 
@@ -46,10 +46,16 @@ def evaluation_section(run: Run) -> None:
                 "0.5 is guessing, 1.0 is perfect.")
 
     st.header("6. Choose the operating point")
+    # One source of truth: dr_threshold. A release in the browser is applied here, before the component is
+    # mounted, so the component, the threshold box and the figures below all show the same threshold.
+    release = released("dr_roc")
     if st.session_state.get("dr_threshold_run") != run.summary.run_id:
         st.session_state["dr_threshold_run"] = run.summary.run_id
-        st.session_state.pop("dr_last_drag", None)
+        st.session_state["dr_last_drag"] = release  # a release made on another run's curve is not this run's
         _set_threshold(curve.thresholds[youden_index(curve)])
+    elif release is not None and release != st.session_state.get("dr_last_drag"):
+        st.session_state["dr_last_drag"] = release
+        _set_threshold(release[0])
     j = youden_index(curve)
     screening = threshold_for_sensitivity(curve, 0.95)
     rule_in = threshold_for_specificity(curve, 0.95)
@@ -64,11 +70,7 @@ def evaluation_section(run: Run) -> None:
                            key="dr_prevalence", help="About 20 % of EyePACS photos are referable.")
     st.caption("The balanced test set is 50 % *refer*; in a real clinic far fewer are. PPV falls with prevalence, NPV rises.")
 
-    dragged = roc_operating_point(curve_payload(curve, threshold=st.session_state["dr_threshold"], prevalence=prevalence),
-                                  key="dr_roc")
-    if dragged is not None and dragged != st.session_state.get("dr_last_drag"):
-        st.session_state["dr_last_drag"] = dragged
-        _set_threshold(dragged)
+    roc_operating_point(curve_payload(curve, threshold=st.session_state["dr_threshold"], prevalence=prevalence), key="dr_roc")
     st.number_input("Threshold (type, or use the arrow keys)", 0.0, 1.001, step=0.01, format="%.4f",
                     key="dr_threshold_input", on_change=_from_input)
     threshold = st.session_state["dr_threshold"]

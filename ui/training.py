@@ -144,8 +144,11 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
         return None
     ids = [r.run_id for r in finished]
     wanted = st.session_state.get(_selected_key(task))
-    chosen = st.selectbox("Run", ids, index=ids.index(wanted) if wanted in ids else 0,
-                          format_func=lambda i: run_line(next(r for r in finished if r.run_id == i)), key=f"{task}_run_choice")
+    # every option's text must be unique: the browser tells options apart by their text, so two runs with the same
+    # settings and minute would make the choice jump between them
+    shown = {r.run_id: f"{run_line(r)} · #{r.run_id[-6:]}" for r in finished}
+    chosen = st.selectbox("Run", ids, index=ids.index(wanted) if wanted in ids else 0, format_func=shown.get,
+                          key=f"{task}_run_choice")
     st.session_state[_selected_key(task)] = chosen
     try:
         run = store.load(chosen, viewer=owner)
@@ -157,8 +160,7 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
     diagnosis_panel(run)
     with st.expander("Curves of this run, and comparing runs"):
         st.plotly_chart(history_figure(run.history, metrics=metrics), key=f"{task}_history")
-        others = st.multiselect("Compare with", [i for i in ids if i != chosen], key=f"{task}_compare",
-                                format_func=lambda i: run_line(next(r for r in finished if r.run_id == i)))
+        others = st.multiselect("Compare with", [i for i in ids if i != chosen], key=f"{task}_compare", format_func=shown.get)
         if others:
             table = store.compare([chosen, *others], viewer=owner)
             st.plotly_chart(compare_figure(table, st.radio("Metric", metrics, horizontal=True, key=f"{task}_cmp_metric")),

@@ -104,6 +104,12 @@ export default function (component) {
   const field = (name) => root.querySelector(`[data-field="${name}"]`);
   let current = vertexIndex(data, data.threshold);
   let shownThreshold = data.threshold;
+  // Each release is numbered, so that releasing twice at the same vertex still reaches Python.
+  const send = (i) => {
+    const seq = Number(root.dataset.seq || 0) + 1;
+    root.dataset.seq = String(seq);
+    setStateValue("threshold", [data.thr[i], seq]);
+  };
 
   function show(i, threshold) {
     current = i;
@@ -148,7 +154,7 @@ export default function (component) {
     dragging = false;
     handle.classList.remove("dragging");
     if (svg.hasPointerCapture(event.pointerId)) svg.releasePointerCapture(event.pointerId);
-    setStateValue("threshold", data.thr[current]);
+    send(current);
   };
   svg.onpointerup = release;
   svg.onpointercancel = release;
@@ -158,7 +164,7 @@ export default function (component) {
     event.preventDefault();
     const i = Math.min(points.length - 1, Math.max(0, current + step));
     show(i, data.thr[i]);
-    setStateValue("threshold", data.thr[i]);
+    send(i);
   };
   show(current, data.threshold);
 }

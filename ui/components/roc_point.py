@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
@@ -15,12 +16,29 @@ _COMPONENT = st.components.v2.component(
 )
 
 
-def roc_operating_point(payload: dict, *, key: str) -> float | None:
+def _parse(value) -> tuple[float, float] | None:
+    """The browser sends [threshold, release counter] (the counter makes every release a change, also a second
+    release at the same vertex); a bare number (as a test may set) counts as release 0."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return (float(value[0]), float(value[1]) if len(value) > 1 else 0.0)
+    return (float(value), 0.0)
+
+
+def released(key: str) -> tuple[float, float] | None:
+    """The (threshold, release counter) the component last sent, read *before* it is mounted in this run, so the
+    page can apply it first and mount the component with the threshold everything else shows."""
+    state = st.session_state.get(key)
+    value = state.get("threshold") if isinstance(state, Mapping) else getattr(state, "threshold", None)
+    return _parse(value)
+
+
+def roc_operating_point(payload: dict, *, key: str) -> tuple[float, float] | None:
     """Mount the component with ``payload`` (see ``lib.metrics.roc.curve_payload``).
 
-    Returns the threshold the user last released the handle at, or None before any drag.
+    Returns the (threshold, release counter) of the user's last release, or None before any.
     """
     result = _COMPONENT(data=payload, key=key, default={"threshold": None}, on_threshold_change=lambda: None,
                         height="content")
-    value = getattr(result, "threshold", None)
-    return float(value) if value is not None else None
+    return _parse(getattr(result, "threshold", None))
