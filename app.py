@@ -4,12 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.data import ensure_demo_data
-
 # A local icon file: a Material icon here would be fetched from a font CDN, which an offline server cannot reach.
 st.set_page_config(page_title="Deep learning in medical imaging", page_icon=str(Path(__file__).parent / "ui" / "assets" / "icon.png"),
                    layout="wide")
-ensure_demo_data()
 
 pages = st.navigation(
     {

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.data import data_banner, dataset_report, require
+from ui.data import data_banner, dataset_report, ensure_demo_data, require
 from ui.dr import data_section, preprocessing_section, preset_selector, training_settings
 from ui.dr_eval import evaluation_section
 from ui.training import run_picker, training_panel
@@ -11,6 +11,7 @@ from ui.shell import ensure_entrypoint
 ensure_entrypoint()
 
 st.title("Diabetic retinopathy: refer or not?")
+ensure_demo_data(["dr"])  # the demo data of this task only, generated the first time it is needed
 report = dataset_report("dr")
 data_banner(report)
 require(report)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.data import data_banner, dataset_report, require
+from ui.data import data_banner, dataset_report, ensure_demo_data, require
 from ui.lung3d import evaluation_section, experiment_section, preset_selector, roles_section, sparse_section, training_settings
 from ui.training import run_picker, training_panel
 from ui.shell import ensure_entrypoint
@@ -10,6 +10,7 @@ from ui.shell import ensure_entrypoint
 ensure_entrypoint()
 
 st.title("Lung segmentation in CT volumes from sparse labels")
+ensure_demo_data(["lung3d"])  # the demo data of this task only, generated the first time it is needed
 report = dataset_report("lung3d")
 data_banner(report)
 require(report)

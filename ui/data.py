@@ -28,7 +28,7 @@ _PROGRESS_LINE = re.compile(r"^\[\s*([\d.]+)%\] (.*)$")
 def _generate_demo(out: str, small: bool, keys: tuple[str, ...]) -> None:
     # A child process (the CLI), not a pool forked or spawned from the server: Streamlit runs page
     # scripts as __main__, which multiprocessing's spawn would re-run in every worker.
-    bar = st.progress(0.0, text="Generating the synthetic demo datasets (first start only, under a minute)...")
+    bar = st.progress(0.0, text="Generating the synthetic demo data for this page (first time only, under a minute)...")
     command = [sys.executable, "-m", "lib", "demo", "--out", out] + (["--small"] if small else [])
     if len(keys) == 1:
         command.append(keys[0])  # only the one that is missing

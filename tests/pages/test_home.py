@@ -10,12 +10,18 @@ def test_home_lists_the_datasets_and_says_synthetic(app_env):
     assert any("synthetic demo data" in w.value for w in at.warning)
 
 
-def test_first_start_generates_the_demo_data(monkeypatch, tmp_path):
+def test_demo_data_is_generated_by_the_page_that_needs_it_and_only_that(monkeypatch, tmp_path):
     monkeypatch.setenv("DLMI_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DLMI_DEMO_SIZE", "small")
-    at = open_page()
-    assert (tmp_path / "demo" / "eyepacs" / "trainLabels.csv").is_file()
-    assert list(at.dataframe[0].value["status"]) == ["ready"] * 3
+    at = open_page()  # Home answers at once: it generates nothing
+    assert not (tmp_path / "demo").exists()
+    assert all(status.startswith("not generated yet") for status in at.dataframe[0].value["status"])
+    at = open_page("pages/lung2d.py", timeout=120)
+    assert (tmp_path / "demo" / "lungs" / "2d_images").is_dir()
+    assert not (tmp_path / "demo" / "eyepacs").exists()  # the DR page's data waits for the DR page
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    statuses = list(open_page().dataframe[0].value["status"])
+    assert statuses[0].startswith("not generated yet") and statuses[1:] == ["ready", "ready"]
 
 
 def test_a_missing_real_folder_is_reported_not_crashed(app_env, monkeypatch, tmp_path):
