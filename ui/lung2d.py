@@ -89,7 +89,7 @@ def augmentation_section(report: DatasetReport) -> None:
     if data is None:
         return
     arrays = data.arrays
-    from lib.preprocess.augment import AugmentRanges, preview  # TensorFlow: imported only when shown
+    from lib.preprocess.augment import AugmentRanges, preview
 
     pick = np.arange(min(4, len(arrays.names)))
     ranges = AugmentRanges(shift=st.session_state["l2_shift"], rotation=st.session_state["l2_rotation"],
@@ -101,7 +101,7 @@ def augmentation_section(report: DatasetReport) -> None:
     st.image(originals, caption=[f"original {i}" for i in pick], width=170)
     st.image(shown, caption=[f"augmented {i}" for i in pick], width=170)
     st.caption("The mask (blue) moves with the lungs: both are transformed by the same matrix; the mask with "
-               "nearest-neighbour sampling, so it stays 0 / 1. During training this runs inside the tf.data pipeline.")
+               "nearest-neighbour sampling, so it stays 0 / 1. Training runs this very code on every batch.")
 
 
 def training_settings(data_path: str) -> dict | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -14,14 +14,17 @@ from lib.figures.training import compare_figure, history_figure
 from lib.runs import files
 from lib.runs.describe import config_label, describe_failure, progress_line, run_line
 from lib.runs.protocol import (
-    ACTIVE_STATES, FINAL_STATES, followed_run, partition_runs, request_stop, stop_requested, touch_heartbeat,
+    ACTIVE_STATES, FINAL_STATES, change_stamp, followed_run, partition_runs, request_stop, stop_requested, touch_heartbeat,
 )
 from lib.runs.store import Run, RunStore, load_predictions
 from lib.training.config import ConfigError
 from lib.training.executor import LocalProcessExecutor, start_run
 from ui.session import owner_token
 
-POLL_S = 1.0
+POLL_S = 2.0  # how often a watching page looks at the run's files (four stat calls)
+FULL_CHECK_S = 10.0  # a full read at least this often, so a worker that died silently is noticed
+HEARTBEAT_S = 20.0  # how often a watching page tells the job it is still watched
+_VIEW, _BUILDS = "_live_view", "_live_builds"
 
 
 @st.cache_resource
@@ -47,7 +50,7 @@ def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy
     owner = owner_token()
     active = _active_run(task, owner)
     if active is not None:
-        _live(active.run_id, owner, tuple(metrics))
+        _live(active.run_id, owner, tuple(metrics), task)
         return
     if config is None:
         st.button("Start training", type="primary", disabled=True, key=f"{task}_start")
@@ -63,29 +66,87 @@ def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy
         st.rerun()
 
 
-@st.fragment(run_every=POLL_S)
-def _live(run_id: str, owner: str, metrics: tuple) -> None:
-    store = run_store()
+@dataclass
+class _WatchView:
+    """What the live panel shows, rebuilt only when the run's files change (or every FULL_CHECK_S, to notice
+    a worker that died without a word); between changes the panel redraws it from here for almost nothing."""
+
+    run_id: str
+    stamp: tuple
+    built: float
+    final: bool = False
+    error: str | None = None
+    fraction: float = 0.0
+    text: str = ""
+    notes: tuple = ()
+    stopping: bool = False
+    caption: str = ""
+    history_stamp: object = None
+    figure: object = None
+    watched: tuple = ()
+    heartbeat_at: float = 0.0
+
+
+def _watch_view(store: RunStore, run_id: str, owner: str, metrics: tuple, previous: _WatchView | None,
+                stamp: tuple) -> _WatchView:
+    view = _WatchView(run_id=run_id, stamp=stamp, built=time.time())
     try:
         run = store.load(run_id, viewer=owner)
     except ValueError as exc:
-        st.error(f"Lost track of the run: {exc}")
+        view.error = f"Lost track of the run: {exc}"
+        return view
+    view.final = run.summary.state in FINAL_STATES
+    view.stopping = stop_requested(run.path)
+    view.fraction, view.text = progress_line({**run.status, "stop_requested": view.stopping}, run.progress)
+    view.notes = tuple(run.status.get("notes", []))
+    started = time.strftime('%H:%M:%S', time.localtime(run.status.get('started', run.summary.created)))
+    view.caption = f"Run {run.summary.label} · started {started}"
+    view.history_stamp = stamp[2]
+    if previous is not None and previous.run_id == run_id and previous.history_stamp == stamp[2]:
+        view.figure = previous.figure  # no new epoch: the curves are the same
+    else:
+        view.figure = history_figure(run.history, metrics=metrics)
+    if previous is not None and previous.run_id == run_id:
+        view.watched, view.heartbeat_at = previous.watched, previous.heartbeat_at
+    return view
+
+
+def _heartbeat(view: _WatchView, store: RunStore, task: str, owner: str) -> None:
+    """A browser is watching: neither this job nor the user's queued ones may give up
+    (lib.training.context.abandoned). Touched every HEARTBEAT_S, not every poll."""
+    now = time.time()
+    if now - view.heartbeat_at < HEARTBEAT_S:
         return
-    if run.summary.state in FINAL_STATES:
+    runs, _ = store.list(task=task, viewer=owner)
+    view.watched = tuple(r.path for r in runs if r.owner == owner and r.state in ACTIVE_STATES)
+    touch_heartbeat(view.watched)
+    view.heartbeat_at = now
+
+
+@st.fragment(run_every=POLL_S)
+def _live(run_id: str, owner: str, metrics: tuple, task: str) -> None:
+    store = run_store()
+    stamp = change_stamp(store.path(run_id))
+    view = st.session_state.get(_VIEW)
+    if view is None or view.run_id != run_id or view.stamp != stamp or time.time() - view.built > FULL_CHECK_S:
+        view = _watch_view(store, run_id, owner, metrics, view, stamp)
+        st.session_state[_VIEW] = view
+        st.session_state[_BUILDS] = st.session_state.get(_BUILDS, 0) + 1
+    if view.error:
+        st.error(view.error)
+        return
+    if view.final:
+        st.session_state.pop(_VIEW, None)
         st.rerun()  # the whole page, which now shows the finished run (or follows the next queued one)
-    # A browser is watching: neither this job nor the user's queued ones may give up (lib.training.context.abandoned).
-    runs, _ = store.list(task=run.summary.task, viewer=owner)
-    touch_heartbeat(r.path for r in runs if r.owner == owner and r.state in ACTIVE_STATES)
-    stopping = stop_requested(run.path)
-    fraction, text = progress_line({**run.status, "stop_requested": stopping}, run.progress)
-    st.progress(min(1.0, fraction), text=text)
-    for note in run.status.get("notes", []):
+    _heartbeat(view, store, task, owner)
+    st.progress(min(1.0, view.fraction), text=view.text)
+    for note in view.notes:
         st.warning(note)
     left, right = st.columns([1, 5])
-    if left.button("Stop", key=f"stop_{run_id}", disabled=stopping, help="Stops after the current batch; keeps what was learned"):
-        request_stop(run.path)
-    right.caption(f"Run {run.summary.label} · started {time.strftime('%H:%M:%S', time.localtime(run.status.get('started', run.summary.created)))}")
-    st.plotly_chart(history_figure(run.history, metrics=metrics), key=f"live_{run_id}")
+    if left.button("Stop", key=f"stop_{run_id}", disabled=view.stopping, help="Stops after the current batch; keeps what was learned"):
+        request_stop(store.path(run_id))
+    right.caption(view.caption)
+    st.plotly_chart(view.figure, key=f"live_{run_id}")
 
 
 @st.cache_data(show_spinner="Loading the test predictions ...", max_entries=6)

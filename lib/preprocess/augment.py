@@ -1,16 +1,19 @@
 """Geometric augmentation for segmentation, applied identically to an image and its mask.
 
-Random shift (fractions of width and height), rotation (degrees) and zoom, drawn once per sample
-and applied to both the image (bilinear) and the mask (nearest neighbour, so it stays binary).
-Written with TensorFlow ops so that it runs inside the ``tf.data`` input pipeline, batched.
+Random shift (fractions of width and height), rotation (degrees) and zoom, drawn once per sample and
+applied to both the image (bilinear) and the mask (nearest neighbour, so it stays binary), with OpenCV.
+No TensorFlow: the same code runs in the training batches (:class:`AugmentedBatches`, a Keras
+``PyDataset`` that works on any backend) and in the page's preview, whose server process then never
+imports a deep-learning framework.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
-import tensorflow as tf
 
 
 @dataclass(frozen=True)
@@ -31,67 +34,82 @@ class AugmentRanges:
         return self.shift > 0 or self.rotation > 0 or self.zoom > 0
 
 
-def transform_matrix(angle, zoom, shift_x, shift_y, height: int, width: int) -> tf.Tensor:
-    """Projective transforms (batch, 8) mapping each *output* pixel to the input pixel it samples.
-
-    Parameters
-    ----------
-    angle : (batch,) radians, counter-clockwise
-    zoom : (batch,) scale factor (> 1 enlarges the content)
-    shift_x, shift_y : (batch,) pixels (positive moves the content right / down)
-    """
-    angle, zoom = tf.cast(angle, tf.float32), tf.cast(zoom, tf.float32)
-    shift_x, shift_y = tf.cast(shift_x, tf.float32), tf.cast(shift_y, tf.float32)
+def transform_matrix(angle: float, zoom: float, shift_x: float, shift_y: float, height: int, width: int) -> np.ndarray:
+    """The affine map (2, 3) from input to output pixels: rotate by ``angle`` radians (counter-clockwise as
+    seen on screen) and scale by ``zoom`` (> 1 enlarges the content) about the centre, then shift by
+    ``shift_x``, ``shift_y`` pixels (positive moves the content right / down)."""
     cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
-    cos, sin = tf.cos(angle) / zoom, tf.sin(angle) / zoom
-    # input = R(angle) / zoom @ (output - center - shift) + center
-    ox, oy = cx + shift_x, cy + shift_y
-    a0, a1 = cos, -sin
-    b0, b1 = sin, cos
-    a2 = cx - a0 * ox - a1 * oy
-    b2 = cy - b0 * ox - b1 * oy
-    zeros = tf.zeros_like(a0)
-    return tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
+    matrix = cv2.getRotationMatrix2D((cx, cy), math.degrees(angle), zoom)
+    matrix[0, 2] += shift_x
+    matrix[1, 2] += shift_y
+    return matrix
 
 
-def apply_transform(images: tf.Tensor, transforms: tf.Tensor, *, interpolation: str) -> tf.Tensor:
-    """Apply (batch, 8) transforms to images (batch, H, W, C); outside pixels become 0."""
-    shape = tf.shape(images)
-    return tf.raw_ops.ImageProjectiveTransformV3(
-        images=images, transforms=transforms, output_shape=shape[1:3], fill_value=0.0,
-        interpolation=interpolation.upper(), fill_mode="CONSTANT")
+def apply_transform(image: np.ndarray, matrix: np.ndarray, *, interpolation: str) -> np.ndarray:
+    """Warp one image (H, W) or (H, W, C) by ``matrix``; pixels from outside become 0. Same shape and dtype."""
+    flag = {"bilinear": cv2.INTER_LINEAR, "nearest": cv2.INTER_NEAREST}[interpolation]
+    image = np.asarray(image)
+    height, width = image.shape[:2]
+    warped = cv2.warpAffine(image, matrix, (width, height), flags=flag, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return warped.reshape(image.shape)
 
 
-def random_transforms(batch, height: int, width: int, ranges: AugmentRanges, seed=None) -> tf.Tensor:
-    """Draw ``batch`` transforms uniformly within ``ranges``."""
-    def uniform(limit, offset):
-        s = None if seed is None else (seed + offset)
-        return tf.random.uniform([batch], -limit, limit, seed=s)
-
-    angle = uniform(np.deg2rad(ranges.rotation), 1)
-    zoom = 1.0 + uniform(ranges.zoom, 2)
-    shift_x = uniform(ranges.shift * width, 3)
-    shift_y = uniform(ranges.shift * height, 4)
-    return transform_matrix(angle, zoom, shift_x, shift_y, height, width)
+def random_transforms(n: int, height: int, width: int, ranges: AugmentRanges, rng: np.random.Generator) -> np.ndarray:
+    """``n`` transforms (n, 2, 3) drawn uniformly within ``ranges``."""
+    angle = rng.uniform(-1, 1, n) * math.radians(ranges.rotation)
+    zoom = 1.0 + rng.uniform(-1, 1, n) * ranges.zoom
+    shift_x = rng.uniform(-1, 1, n) * ranges.shift * width
+    shift_y = rng.uniform(-1, 1, n) * ranges.shift * height
+    return np.stack([transform_matrix(a, z, x, y, height, width) for a, z, x, y in zip(angle, zoom, shift_x, shift_y)])
 
 
-def augment_pair(images: tf.Tensor, masks: tf.Tensor, ranges: AugmentRanges, seed=None) -> tuple[tf.Tensor, tf.Tensor]:
-    """Augment a batch of images (B, H, W, C) float and masks (B, H, W, 1) with the same random transforms.
+def augment_pair(images: np.ndarray, masks: np.ndarray, ranges: AugmentRanges, *,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Augment a batch of images (B, H, W, C) and masks (B, H, W, 1) with the same random transform per sample.
 
-    Returns the image batch (float32, bilinear) and the mask batch (its dtype, nearest neighbour, still binary).
+    Returns the images as float32 (bilinear) and the masks in their dtype (nearest neighbour: still binary).
+    The inputs are not modified.
     """
-    images = tf.convert_to_tensor(images, tf.float32)
-    mask_dtype = tf.as_dtype(masks.dtype) if hasattr(masks, "dtype") else tf.float32
-    masks = tf.cast(masks, tf.float32)
-    shape = tf.shape(images)
-    transforms = random_transforms(shape[0], images.shape[1], images.shape[2], ranges, seed)
-    out_images = apply_transform(images, transforms, interpolation="bilinear")
-    out_masks = apply_transform(masks, transforms, interpolation="nearest")
-    return out_images, tf.cast(out_masks, mask_dtype)
+    images = np.asarray(images, np.float32)
+    masks = np.asarray(masks)
+    if images.shape[:3] != masks.shape[:3]:
+        raise ValueError(f"images and masks must match, got {images.shape} and {masks.shape}")
+    transforms = random_transforms(len(images), images.shape[1], images.shape[2], ranges, rng)
+    out_images = np.stack([apply_transform(x, t, interpolation="bilinear") for x, t in zip(images, transforms)])
+    out_masks = np.stack([apply_transform(y, t, interpolation="nearest") for y, t in zip(masks, transforms)])
+    return out_images, out_masks
 
 
 def preview(images: np.ndarray, masks: np.ndarray, ranges: AugmentRanges, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Augmented copies of a few numpy images (N, H, W, 1) and masks, for showing in the UI."""
-    tf.random.set_seed(seed)
-    out_images, out_masks = augment_pair(tf.constant(images, tf.float32), tf.constant(masks), ranges, seed=seed)
-    return out_images.numpy(), out_masks.numpy()
+    """Augmented copies of a few images (N, H, W, 1) and masks, for showing in the UI (the training code's own)."""
+    return augment_pair(images, masks, ranges, rng=np.random.default_rng(seed))
+
+
+def batches(images: np.ndarray, masks: np.ndarray, batch: int, *, ranges: AugmentRanges | None, seed: int,
+            shuffle: bool):
+    """A Keras ``PyDataset`` of (image float32 (B, S, S, 1), mask float32 (B, S, S, 1)) batches, reshuffled and
+    freshly augmented every epoch (seeded), on any Keras backend."""
+    import keras
+
+    class AugmentedBatches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.rng = np.random.default_rng(seed)
+            self.order = np.arange(len(images))
+            self.on_epoch_end()
+
+        def __len__(self):
+            return math.ceil(len(images) / batch)
+
+        def __getitem__(self, index):
+            pick = self.order[index * batch:(index + 1) * batch]
+            x, y = images[pick].astype(np.float32), masks[pick].astype(np.float32)
+            if ranges is not None and ranges.active:
+                x, y = augment_pair(x, y, ranges, rng=self.rng)
+            return x, y
+
+        def on_epoch_end(self):
+            if shuffle:
+                self.rng.shuffle(self.order)
+
+    return AugmentedBatches()

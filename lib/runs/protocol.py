@@ -120,3 +120,15 @@ def followed_run(runs: list, owner: str):
     """
     mine = [r for r in runs if r.state in ACTIVE_STATES and r.owner == owner]
     return next((r for r in mine if r.state != "queued"), mine[-1] if mine else None)
+
+
+def change_stamp(run_dir: Path) -> tuple:
+    """What a page watching a run compares to know whether anything changed: the modification times of
+    status.json, progress.json, history.csv and STOP (four ``stat`` calls, no file read)."""
+    stamp = []
+    for name in (files.STATUS, files.PROGRESS, files.HISTORY, files.STOP):
+        try:
+            stamp.append((Path(run_dir) / name).stat().st_mtime_ns)
+        except OSError:
+            stamp.append(None)
+    return tuple(stamp)

@@ -89,18 +89,11 @@ def prepare(config: dict, *, report: DatasetReport | None = None,
 
 
 def make_dataset(images: np.ndarray, masks: np.ndarray, batch: int, *, ranges, seed: int, shuffle: bool):
-    """Batches of (image float32 (B, S, S, 1), mask float32 (B, S, S, 1)), augmented per batch on the fly."""
-    import tensorflow as tf
+    """Batches of (image float32 (B, S, S, 1), mask float32 (B, S, S, 1)), augmented per batch on the fly
+    (:func:`lib.preprocess.augment.batches`: OpenCV, the preview's own code, any Keras backend)."""
+    from lib.preprocess.augment import batches
 
-    from lib.preprocess.augment import augment_pair
-
-    ds = tf.data.Dataset.from_tensor_slices((images.astype(np.float32), masks.astype(np.float32)))
-    if shuffle:
-        ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch)
-    if ranges is not None and ranges.active:
-        ds = ds.map(lambda x, y: augment_pair(x, y, ranges), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return batches(images, masks, batch, ranges=ranges, seed=seed, shuffle=shuffle)
 
 
 def train(ctx: "TaskContext") -> dict:

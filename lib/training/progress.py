@@ -39,7 +39,7 @@ class ProgressReporter(keras.callbacks.Callback):
     """
 
     def __init__(self, run_dir: Path, *, epochs: int, steps_per_epoch: int, batch_size: int,
-                 should_stop: Callable[[], str | None], interval_s: float = 0.5,
+                 should_stop: Callable[[], str | None], interval_s: float = 1.0,
                  echo: Callable[[str], None] | None = None):
         super().__init__()
         self.run_dir = Path(run_dir)
