@@ -68,7 +68,7 @@ def reaction(work: Path) -> None:
     from lib.demo import write_demo
     from lib.training.config import make_config
 
-    data = write_demo(work / "demo", small=True)["lung"]
+    data = write_demo(work / "demo", small=True, datasets=["lungs"])["lungs"]
     store = RunStore(work / "runs")
     config = make_config("lung2d", data=str(data), image_size=64, filters=8, epochs=40, batch_size=2)
     run_dir = start_run(store, config, owner="bench", executor=LocalProcessExecutor())

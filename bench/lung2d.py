@@ -1,4 +1,4 @@
-"""Benchmark: does augmentation in the tf.data pipeline starve the U-Net? And how fast is re-scoring?
+"""Benchmark: does augmentation in the input pipeline (OpenCV, per batch) starve the U-Net? And how fast is re-scoring?
 
     python bench/lung2d.py [--data DIR] [--epochs 3]
 
@@ -65,14 +65,14 @@ def main() -> None:
         if data is None:
             from lib.demo import write_demo
 
-            data = write_demo(Path(tmp), seed=0)["lung"]
+            data = write_demo(Path(tmp), seed=0, datasets=["lungs"])["lungs"]
         arrays = load_slices(read_lung2d(data).items, size=preset["image_size"])
     x, y = arrays.images, arrays.masks
     ranges = AugmentRanges(shift=preset["shift"], rotation=preset["rotation"], zoom=preset["zoom"])
     plain = images_per_s(x, y, ranges=None, epochs=args.epochs, batch=preset["batch_size"], preset=preset)
     augmented = images_per_s(x, y, ranges=ranges, epochs=args.epochs, batch=preset["batch_size"], preset=preset)
     print(f"{len(x)} slices at {x.shape[1]}x{x.shape[2]}, batch {preset['batch_size']}, {preset['filters']} filters: "
-          f"{plain:.0f} images/s without augmentation, {augmented:.0f} images/s with it in the tf.data pipeline")
+          f"{plain:.0f} images/s without augmentation, {augmented:.0f} images/s with it in the input pipeline")
 
     rng = np.random.default_rng(0)
     test = min(len(x), 54)
