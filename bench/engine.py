@@ -27,11 +27,12 @@ import numpy as np  # noqa: E402
 
 from lib.models.unet import build_unet  # noqa: E402
 from lib.runs import files  # noqa: E402
-from lib.runs.store import RunStore, read_status, request_stop  # noqa: E402
+from lib.runs.protocol import read_status, request_stop  # noqa: E402
+from lib.runs.store import RunStore  # noqa: E402
 from lib.training.executor import LocalProcessExecutor, start_run  # noqa: E402
 from lib.training.progress import ProgressReporter  # noqa: E402
 
-UI_POLL_S = 1.0  # the training panel's st.fragment(run_every=...)
+UI_POLL_S = 2.0  # ui/training.py POLL_S (the bench does not import streamlit)
 
 
 def _fit(x, y, *, epochs, batch, run_dir=None) -> float:
