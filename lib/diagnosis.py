@@ -196,6 +196,15 @@ def no_foreground(probs, masks, *, threshold: float = 0.5, what: str = "slice") 
     return None
 
 
+def combine(history: pd.DataFrame, status: dict, specific: list, **stopped) -> list[Finding]:
+    """The findings every task shares around the task's own (``specific``), in the order a student should read
+    them: the loss first, then the results, then overfitting and early stops. ``stopped`` goes to
+    :func:`stopped_before_learning` (headline, value, chance)."""
+    findings = [diverged(history, error=status.get("error")), not_learning(history), *specific,
+                overfitting(history), stopped_before_learning(status.get("state"), history, **stopped)]
+    return [f for f in findings if f is not None]
+
+
 def diagnose_run(run) -> list[Finding]:
     """Every finding for a saved run (a :class:`lib.runs.store.Run`), through its task's ``diagnose``."""
     from lib import tasks

@@ -244,12 +244,11 @@ def diagnose(*, history, predictions, metrics: dict, status: dict) -> list:
     """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
     from lib import diagnosis as d
 
-    findings = [d.diverged(history, error=status.get("error")), d.not_learning(history)]
+    specific = []
     if predictions is not None:
-        findings.append(d.one_class(predictions["scores"], predictions["labels"], names=tuple(CLASS_NAMES.values())))
-        findings.append(d.below_chance(metrics.get("auc"), len(predictions["labels"])))
-    findings += [d.overfitting(history), d.stopped_before_learning(status.get("state"), history, headline="AUC", value=metrics.get("auc"), chance=0.5)]
-    return [f for f in findings if f is not None]
+        specific = [d.one_class(predictions["scores"], predictions["labels"], names=tuple(CLASS_NAMES.values())),
+                    d.below_chance(metrics.get("auc"), len(predictions["labels"]))]
+    return d.combine(history, status, specific, headline="AUC", value=metrics.get("auc"), chance=0.5)
 
 
 TASK = Task(

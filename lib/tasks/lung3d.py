@@ -269,11 +269,8 @@ def diagnose(*, history, predictions, metrics: dict, status: dict) -> list:
     """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
     from lib import diagnosis as d
 
-    findings = [d.diverged(history, error=status.get("error")), d.not_learning(history)]
-    if predictions is not None:
-        findings.append(d.no_foreground(from_uint8_unit(predictions["probs"]), predictions["mask"], what="volume"))
-    findings += [d.overfitting(history), d.stopped_before_learning(status.get("state"), history)]
-    return [f for f in findings if f is not None]
+    specific = [] if predictions is None else [d.no_foreground(from_uint8_unit(predictions["probs"]), predictions["mask"], what="volume")]
+    return d.combine(history, status, specific)
 
 
 TASK = Task(

@@ -16,17 +16,10 @@ from lib.runs.protocol import LOST_WORKER, read_status, request_stop
 from lib.runs.store import RunStore
 from lib.training.executor import LocalProcessExecutor, start_run
 from lib.training.job import run_job
+from tests.helpers.waiting import wait_for
 from tests.lib.training.conftest import tiny_config
 
 
-def _wait(predicate, timeout=120.0, step=0.1):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {predicate}")
 
 
 def _epochs_done(run_dir) -> int:
@@ -42,14 +35,14 @@ def long_run(demo_root, runs_dir):
     store = RunStore(runs_dir)
     run_dir = start_run(store, tiny_config("lung2d", demo_root, epochs=1000, batch_size=1), owner="alice",
                         executor=LocalProcessExecutor())
-    _wait(lambda: _epochs_done(run_dir) >= 2 and (run_dir / files.CHECKPOINT).is_file(), timeout=180)
+    wait_for(lambda: _epochs_done(run_dir) >= 2 and (run_dir / files.CHECKPOINT).is_file(), timeout=180)
     return store, run_dir
 
 
 def test_sigterm_to_a_worker_stops_it_like_the_stop_button(long_run):
     store, run_dir = long_run
     os.kill(read_status(run_dir)["pid"], signal.SIGTERM)
-    _wait(lambda: read_status(run_dir)["state"] in ("stopped", "failed"), timeout=120)
+    wait_for(lambda: read_status(run_dir)["state"] in ("stopped", "failed"), timeout=120)
     run = store.load(run_dir.name)
     assert run.summary.state == "stopped" and run.status["stop_reason"] == "stopped on request"
     assert "mean_iou" in run.metrics and run.predictions()["probs"].shape[0] > 0
@@ -60,7 +53,7 @@ def test_sigterm_to_a_worker_stops_it_like_the_stop_button(long_run):
 def test_sigkill_leaves_the_best_checkpoint_of_a_finished_epoch(long_run):
     store, run_dir = long_run
     os.kill(read_status(run_dir)["pid"], signal.SIGKILL)
-    _wait(lambda: {r.run_id: r.state for r in store.list()[0]}.get(run_dir.name) == "failed")
+    wait_for(lambda: {r.run_id: r.state for r in store.list()[0]}.get(run_dir.name) == "failed")
     run = store.load(run_dir.name)
     assert run.summary.error == LOST_WORKER
     assert run.status["checkpoint_epoch"] >= 1 and run.status["checkpoint_epoch"] <= len(run.history)

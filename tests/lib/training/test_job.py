@@ -14,17 +14,10 @@ from lib.runs.store import RunStore
 from lib.training import slots
 from lib.training.executor import LocalProcessExecutor, start_run
 from lib.training.job import run_job
+from tests.helpers.waiting import wait_for
 from tests.lib.training.conftest import tiny_config
 
 
-def _wait(predicate, timeout=120.0, step=0.1):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {predicate}")
 
 
 @pytest.mark.parametrize("task, metric", [("dr", "auc"), ("lung2d", "mean_iou"), ("lung3d", "mean_iou")])
@@ -55,7 +48,7 @@ def test_stop_mid_epoch_keeps_a_valid_loadable_run(demo_root, runs_dir):
     worker = threading.Thread(target=lambda: result.update(run_job(run_dir, echo=lambda _: None, poll_s=0.05)))
     worker.start()
     progress = run_dir / files.PROGRESS
-    _wait(lambda: progress.is_file() and files.read_json(progress).get("step", 0) >= 2)
+    wait_for(lambda: progress.is_file() and files.read_json(progress).get("step", 0) >= 2)
     request_stop(run_dir)
     asked = time.time()
     worker.join(120)
@@ -100,16 +93,16 @@ def test_worker_processes_queue_run_apart_and_survive_sigkill(demo_root, runs_di
     first = start_run(store, tiny_config("lung2d", demo_root, epochs=2), owner="alice", executor=executor)
     second = start_run(store, tiny_config("lung2d", demo_root, epochs=1, seed=3), owner="bob", executor=executor)
 
-    _wait(lambda: read_status(doomed).get("state") == "running")
-    _wait(lambda: read_status(second).get("queue_position") == 1)  # one slot: the others wait in order
-    _wait(lambda: read_status(first).get("queue_position") == 0)
+    wait_for(lambda: read_status(doomed).get("state") == "running")
+    wait_for(lambda: read_status(second).get("queue_position") == 1)  # one slot: the others wait in order
+    wait_for(lambda: read_status(first).get("queue_position") == 0)
     progress = doomed / files.PROGRESS
-    _wait(lambda: progress.is_file() and files.read_json(progress).get("step", 0) >= 1)
+    wait_for(lambda: progress.is_file() and files.read_json(progress).get("step", 0) >= 1)
     os.kill(read_status(doomed)["pid"], signal.SIGKILL)
 
-    _wait(lambda: {r.run_id: r.state for r in store.list()[0]}.get(doomed.name) == "failed")
+    wait_for(lambda: {r.run_id: r.state for r in store.list()[0]}.get(doomed.name) == "failed")
     assert store.load(doomed.name).summary.error == LOST_WORKER
-    _wait(lambda: read_status(second).get("state") in ("done", "failed"), timeout=240)
+    wait_for(lambda: read_status(second).get("state") in ("done", "failed"), timeout=240)
     a, b = store.load(first.name), store.load(second.name)
     assert (a.summary.state, b.summary.state) == ("done", "done"), (a.status, b.status)
     assert list(a.history["epoch"]) == [1, 2] and list(b.history["epoch"]) == [1]
