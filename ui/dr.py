@@ -172,6 +172,6 @@ def _stamp(path: str) -> tuple:
 
 @st.cache_data(show_spinner="Checking the weights file ...", max_entries=32)
 def _weights_fit(path: str, image_size: int, stamp: tuple) -> str | None:
-    from lib.models.weights import fit_problem
+    from lib.models.weights import fit_problem_elsewhere
 
-    return fit_problem(path, image_size=image_size)
+    return fit_problem_elsewhere(path, image_size=image_size)

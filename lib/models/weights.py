@@ -85,3 +85,24 @@ def fit_problem(value: str, *, image_size: int) -> str | None:
         return (f"The weights file {Path(value).name} does not fit MobileNetV2 without its top at {image_size} pixels "
                 f"({reason}).")
     return None
+
+
+def fit_problem_elsewhere(value: str, *, image_size: int, timeout_s: float = 180.0) -> str | None:
+    """:func:`fit_problem` in a child process, for callers that must not import Keras themselves (the Streamlit
+    server: once Keras is imported, Streamlit clears a Keras session after every rerun of every page)."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from lib.models.weights import fit_problem; "
+              "print(fit_problem(sys.argv[1], image_size=int(sys.argv[2])) or '')")
+    try:
+        done = subprocess.run([sys.executable, "-c", script, str(value), str(int(image_size))], capture_output=True,
+                              text=True, cwd=paths.PROJECT_ROOT, timeout=timeout_s,
+                              env={**os.environ, "PYTHONPATH": str(paths.PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"})
+    except subprocess.TimeoutExpired:
+        return f"Checking the weights file {Path(value).name} took longer than {timeout_s:.0f} s; try again."
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()
+        return f"The weights file {Path(value).name} could not be checked ({tail[-1] if tail else 'unknown error'})."
+    lines = done.stdout.strip().splitlines()
+    return lines[-1] if lines and lines[-1] else None

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from lib.models.weights import fit_problem, path_problem, weight_folders
+from lib.models.weights import fit_problem, fit_problem_elsewhere, path_problem, weight_folders
 from lib.training.config import ConfigError, make_config
 
 
@@ -62,3 +62,4 @@ def test_a_file_of_another_model_does_not_fit_mobilenet(folders):
     other.save_weights(target)
     message = fit_problem(str(target), image_size=96)
     assert message.startswith("The weights file other.weights.h5 does not fit MobileNetV2 without its top at 96 pixels")
+    assert fit_problem_elsewhere(str(target), image_size=96) == message  # the page's way: Keras stays out of the server
