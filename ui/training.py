@@ -146,7 +146,7 @@ def _live(run_id: str, owner: str, metrics: tuple, task: str) -> None:
     if left.button("Stop", key=f"stop_{run_id}", disabled=view.stopping, help="Stops after the current batch; keeps what was learned"):
         request_stop(store.path(run_id))
     right.caption(view.caption)
-    st.plotly_chart(view.figure, key=f"live_{run_id}")
+    st.plotly_chart(view.figure, key=f"live_{run_id}", config={"displayModeBar": False})  # no toolbar over the titles
 
 
 @st.cache_data(show_spinner="Loading the test predictions ...", max_entries=6)

@@ -24,16 +24,32 @@ def history_figure(history: pd.DataFrame, *, metrics: Sequence[str] = ("loss", "
     fig = make_subplots(rows=1, cols=max(1, len(present)), subplot_titles=present or ["no epoch finished yet"])
     # a history written by hand or by another version may lack the epoch column: number the rows then
     epochs = history["epoch"] if "epoch" in history.columns else pd.Series(range(1, len(history) + 1), index=history.index)
+    last = int(pd.to_numeric(epochs, errors="coerce").max()) if len(epochs) else 1
     for col, metric in enumerate(present, start=1):
         fig.add_trace(go.Scatter(x=epochs, y=pd.to_numeric(history[metric], errors="coerce"), mode="lines+markers", name="train",
                                  line=dict(color=TRAIN_COLOUR), legendgroup="train", showlegend=col == 1), row=1, col=col)
         if f"val_{metric}" in history.columns:
             fig.add_trace(go.Scatter(x=epochs, y=pd.to_numeric(history[f"val_{metric}"], errors="coerce"), mode="lines+markers", name="validation",
                                      line=dict(color=VAL_COLOUR), legendgroup="val", showlegend=col == 1), row=1, col=col)
-        fig.update_xaxes(title_text="epoch", row=1, col=col)
-    fig.update_layout(height=360, font=FONT, title=title or None, margin=dict(t=60 if title else 40, b=40),
+        _epoch_axis(fig, last, row=1, col=col)
+        if "accuracy" in metric:
+            # the whole 0-1 scale: an axis auto-zoomed to 0.47-0.51 makes noise look like big swings
+            fig.update_yaxes(range=[0, 1.02], row=1, col=col)
+        else:
+            fig.update_yaxes(rangemode="tozero", row=1, col=col)
+    if not present:
+        _epoch_axis(fig, last, row=1, col=1)
+        fig.update_yaxes(range=[0, 1], row=1, col=1)
+    fig.update_layout(height=360, font=FONT, title=title or None, margin=dict(t=70 if title else 50, b=40),
                       legend=dict(orientation="h", y=-0.25))
     return fig
+
+
+def _epoch_axis(fig: go.Figure, last: int, *, row: int, col: int) -> None:
+    """Whole-number epoch ticks (never 1.5), from just before epoch 1 to just after the last one."""
+    step = max(1, -(-last // 10))
+    fig.update_xaxes(title_text="epoch", tickmode="linear", tick0=1, dtick=step, range=[0.5, max(1, last) + 0.5],
+                     row=row, col=col)
 
 
 def compare_figure(table: pd.DataFrame, metric: str) -> go.Figure:
