@@ -153,13 +153,29 @@ def binary_cross_entropy(scores: np.ndarray, labels: np.ndarray, eps: float = 1e
 
 
 def _dataset(images: np.ndarray, labels: np.ndarray, batch: int, *, shuffle: bool, seed: int):
-    import tensorflow as tf
+    """A Keras ``PyDataset`` of (photos float32 in [0, 1] (B, S, S, 3), labels float32 (B,)) from the uint8 photos,
+    converted one batch at a time (bounded memory), reshuffled every epoch (seeded); any Keras backend."""
+    import keras
 
-    ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.float32)))
-    if shuffle:
-        ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch).map(lambda x, y: (tf.cast(x, tf.float32) / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    class PhotoBatches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.rng = np.random.default_rng(seed)
+            self.order = np.arange(len(labels))
+            self.on_epoch_end()
+
+        def __len__(self):
+            return math.ceil(len(labels) / batch)
+
+        def __getitem__(self, index):
+            pick = self.order[index * batch:(index + 1) * batch]
+            return from_uint8_unit(images[pick]), labels[pick].astype(np.float32)
+
+        def on_epoch_end(self):
+            if shuffle:
+                self.rng.shuffle(self.order)
+
+    return PhotoBatches()
 
 
 def predict_scores(model, images: np.ndarray, *, batch: int = 64) -> np.ndarray:
