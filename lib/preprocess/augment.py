@@ -89,27 +89,10 @@ def batches(images: np.ndarray, masks: np.ndarray, batch: int, *, ranges: Augmen
             shuffle: bool):
     """A Keras ``PyDataset`` of (image float32 (B, S, S, 1), mask float32 (B, S, S, 1)) batches, reshuffled and
     freshly augmented every epoch (seeded), on any Keras backend."""
-    import keras
+    from lib.training.batches import array_batches
 
-    class AugmentedBatches(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__()
-            self.rng = np.random.default_rng(seed)
-            self.order = np.arange(len(images))
-            self.on_epoch_end()
+    def prepare(x, y, *, rng):
+        x, y = x.astype(np.float32), y.astype(np.float32)
+        return augment_pair(x, y, ranges, rng=rng) if ranges is not None and ranges.active else (x, y)
 
-        def __len__(self):
-            return math.ceil(len(images) / batch)
-
-        def __getitem__(self, index):
-            pick = self.order[index * batch:(index + 1) * batch]
-            x, y = images[pick].astype(np.float32), masks[pick].astype(np.float32)
-            if ranges is not None and ranges.active:
-                x, y = augment_pair(x, y, ranges, rng=self.rng)
-            return x, y
-
-        def on_epoch_end(self):
-            if shuffle:
-                self.rng.shuffle(self.order)
-
-    return AugmentedBatches()
+    return array_batches((images, masks), batch, shuffle=shuffle, seed=seed, transform=prepare)

@@ -153,29 +153,12 @@ def binary_cross_entropy(scores: np.ndarray, labels: np.ndarray, eps: float = 1e
 
 
 def _dataset(images: np.ndarray, labels: np.ndarray, batch: int, *, shuffle: bool, seed: int):
-    """A Keras ``PyDataset`` of (photos float32 in [0, 1] (B, S, S, 3), labels float32 (B,)) from the uint8 photos,
-    converted one batch at a time (bounded memory), reshuffled every epoch (seeded); any Keras backend."""
-    import keras
+    """Batches of (photos float32 in [0, 1] (B, S, S, 3), labels float32 (B,)) from the uint8 photos, converted one
+    batch at a time (bounded memory), reshuffled every epoch (seeded); any Keras backend."""
+    from lib.training.batches import array_batches
 
-    class PhotoBatches(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__()
-            self.rng = np.random.default_rng(seed)
-            self.order = np.arange(len(labels))
-            self.on_epoch_end()
-
-        def __len__(self):
-            return math.ceil(len(labels) / batch)
-
-        def __getitem__(self, index):
-            pick = self.order[index * batch:(index + 1) * batch]
-            return from_uint8_unit(images[pick]), labels[pick].astype(np.float32)
-
-        def on_epoch_end(self):
-            if shuffle:
-                self.rng.shuffle(self.order)
-
-    return PhotoBatches()
+    return array_batches((images, labels), batch, shuffle=shuffle, seed=seed,
+                         transform=lambda x, y, rng: (from_uint8_unit(x), y.astype(np.float32)))
 
 
 def predict_scores(model, images: np.ndarray, *, batch: int = 64) -> np.ndarray:
@@ -223,7 +206,7 @@ def train(ctx: "TaskContext") -> dict:
               epochs=c["epochs"], callbacks=callbacks, verbose=0, shuffle=False)
     ctx.save_trained(model)
 
-    ctx.phase("evaluating on the test set")
+    ctx.phase("evaluating on the test set", stoppable=False)
     scores = ctx.finite(predict_scores(model, images[test_idx]), "test scores")
     y = labels[test_idx]
     test = data.frame.iloc[test_idx]

@@ -128,7 +128,7 @@ def train(ctx: "TaskContext") -> dict:
               epochs=c["epochs"], callbacks=[schedule, *callbacks], verbose=0, shuffle=False)
     ctx.save_trained(model)
 
-    ctx.phase("evaluating on the test set")
+    ctx.phase("evaluating on the test set", stoppable=False)
     probs = ctx.finite(model.predict(x[test_idx], batch_size=16, verbose=0)[..., 0], "predicted pixels")
     truth = y[test_idx][..., 0]
     scores = per_item_scores(probs, truth, threshold=0.5)

@@ -245,7 +245,7 @@ def train(ctx: "TaskContext") -> dict:
               validation_steps=c["validation_steps"], callbacks=callbacks, verbose=0, shuffle=False)
     ctx.save_trained(model)
 
-    ctx.phase("predicting the test volume")
+    ctx.phase("predicting the test volume", stoppable=False)
     probs = ctx.finite(predict_volume(model, test_x, depth=c["depth"])[..., 0], "predicted voxels")
     truth = test_y[..., 0]
     per_slice = per_item_scores(probs, truth)["iou"]

@@ -75,13 +75,14 @@ class TaskContext:
             self.stop_reason = reason
             raise Stopped(reason)
 
-    def phase(self, name: str, *, fraction: float | None = None, message: str = "") -> None:
-        """Report a phase outside the epochs (reading data, preprocessing, evaluating); also honours a stop
-        asked for meanwhile (:meth:`check_stop`), so call it often during long data steps."""
+    def phase(self, name: str, *, fraction: float | None = None, message: str = "", stoppable: bool = True) -> None:
+        """Report a phase outside the epochs (reading data, preprocessing, evaluating). A stoppable phase (the data
+        steps, before anything is learned) also honours a stop asked for meanwhile (:meth:`check_stop`), so call
+        it often during long data steps; evaluation after training is not stoppable: it saves what was learned."""
         files.write_json_atomic(self.run_dir / files.PROGRESS, {
             "phase": name, "fraction_in_phase": fraction, "message": message, "time": time.time(),
         }, durable=False)
-        if name not in ("evaluating on the test set", "predicting the test volume"):
+        if stoppable:
             self.check_stop()
 
     def note(self, message: str) -> None:
