@@ -86,13 +86,13 @@ def preview(images: np.ndarray, masks: np.ndarray, ranges: AugmentRanges, *, see
 
 
 def batches(images: np.ndarray, masks: np.ndarray, batch: int, *, ranges: AugmentRanges | None, seed: int,
-            shuffle: bool):
+            shuffle: bool, steps: int | None = None):
     """A Keras ``PyDataset`` of (image float32 (B, S, S, 1), mask float32 (B, S, S, 1)) batches, reshuffled and
-    freshly augmented every epoch (seeded), on any Keras backend."""
+    freshly augmented every epoch (seeded), on any Keras backend; ``steps`` batches per epoch, or one pass."""
     from lib.training.batches import array_batches
 
     def prepare(x, y, *, rng):
         x, y = x.astype(np.float32), y.astype(np.float32)
         return augment_pair(x, y, ranges, rng=rng) if ranges is not None and ranges.active else (x, y)
 
-    return array_batches((images, masks), batch, shuffle=shuffle, seed=seed, transform=prepare)
+    return array_batches((images, masks), batch, shuffle=shuffle, seed=seed, transform=prepare, steps=steps)

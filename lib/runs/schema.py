@@ -13,13 +13,14 @@ from typing import Any
 
 STATES = ("queued", "running", "stopped", "done", "failed")
 
-_NUMBER, _TEXT, _INT, _TEXTS = "a number", "a text", "a whole number", "a list of texts"
+_NUMBER, _TEXT, _INT, _TEXTS, _OBJECT = "a number", "a text", "a whole number", "a list of texts", "a JSON object"
 
 # status.json: field -> what it must be (every field is optional; null counts as absent)
 STATUS_FIELDS = {
     "state": _TEXT, "submitted": _NUMBER, "created": _NUMBER, "started": _NUMBER, "ended": _NUMBER,
     "updated": _NUMBER, "pid": _INT, "pid_started": _NUMBER, "host": _TEXT, "slot": _INT, "queue_position": _INT,
     "error": _TEXT, "stop_reason": _TEXT, "notes": _TEXTS, "checkpoint_epoch": _INT, "checkpoint_metric": _TEXT,
+    "epochs_trained": _INT, "timing": _OBJECT,
 }
 # config.json: the bookkeeping fields every reader relies on (the task's own settings are checked by
 # lib.training.config when a job starts)
@@ -33,6 +34,8 @@ def _fits(value: Any, kind: str) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == _TEXT:
         return isinstance(value, str)
+    if kind == _OBJECT:
+        return isinstance(value, dict)
     if kind == _TEXTS:
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     raise AssertionError(kind)

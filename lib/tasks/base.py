@@ -27,6 +27,7 @@ class Field:
     high: float | None = None
     choices: tuple | None = None
     help: str = ""
+    default: Any = None  # filled in when a saved configuration lacks the setting (added after runs were saved)
 
 
 COMMON_FIELDS = {
@@ -35,7 +36,16 @@ COMMON_FIELDS = {
     "epochs": Field(int, 1, 1000),
     "batch_size": Field(int, 1, 1024),
     "learning_rate": Field(float, 1e-7, 1.0),
+    "time_budget_s": Field(float, 0, 86400, default=0.0,
+                           help="0: train every epoch; else the run measures its speed on this machine and trains only "
+                                "the epochs that fit, so that the whole run (data steps, training, evaluation) ends "
+                                "within this many seconds"),
 }
+
+# The length of an epoch for tasks whose epoch is otherwise one pass over the training set.
+STEPS_FIELD = Field(int, 0, 100000, default=0,
+                    help="0: one pass over the training set (the course's); else this many batches per epoch, cycling "
+                         "through the shuffled training set, so a small dataset gets as many optimisation steps as a large one")
 
 
 @dataclass(frozen=True)

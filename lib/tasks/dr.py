@@ -8,7 +8,6 @@ Training (:func:`train`): a MobileNetV2 or small-CNN classifier, then the test s
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -22,7 +21,7 @@ from lib.data.report import DatasetReport, Problem
 from lib.preprocess.fundus import CROPS, preprocess_photos
 from lib.preprocess.images import from_uint8_unit
 from lib.preprocess.sampling import balanced_sample, class_counts, referral_labels, split_indices
-from lib.tasks.base import COMMON_FIELDS, DataError, Field, Task
+from lib.tasks.base import COMMON_FIELDS, STEPS_FIELD, DataError, Field, Task
 
 if TYPE_CHECKING:
     from lib.training.context import TaskContext
@@ -38,15 +37,18 @@ FIELDS = {
     "freeze_backbone": Field(bool),
     "image_size": Field(int, 32, 512),
     "n_per_class": Field(int, 1, 100000),
+    "steps_per_epoch": STEPS_FIELD,
     "crop": Field(str, choices=CROPS, help="fundus: crop the square around the round fundus before resizing; "
                                           "none: resize the whole photo (the course's)"),
 }
 
 PRESETS = {
     "course": dict(backbone="mobilenetv2", weights="imagenet", freeze_backbone=False, image_size=224,
-                   n_per_class=2000, epochs=30, batch_size=10, learning_rate=1e-4, seed=0, crop="fundus"),
+                   n_per_class=2000, epochs=30, batch_size=10, learning_rate=1e-4, seed=0, crop="fundus",
+                   steps_per_epoch=0, time_budget_s=0.0),
     "quick": dict(backbone="small_cnn", weights="none", freeze_backbone=False, image_size=128,
-                  n_per_class=200, epochs=20, batch_size=16, learning_rate=1e-3, seed=0, crop="fundus"),
+                  n_per_class=200, epochs=20, batch_size=16, learning_rate=1e-3, seed=0, crop="fundus",
+                  steps_per_epoch=15, time_budget_s=110.0),
 }
 
 
@@ -152,12 +154,13 @@ def binary_cross_entropy(scores: np.ndarray, labels: np.ndarray, eps: float = 1e
     return float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
 
 
-def _dataset(images: np.ndarray, labels: np.ndarray, batch: int, *, shuffle: bool, seed: int):
+def _dataset(images: np.ndarray, labels: np.ndarray, batch: int, *, shuffle: bool, seed: int, steps: int | None = None):
     """Batches of (photos float32 in [0, 1] (B, S, S, 3), labels float32 (B,)) from the uint8 photos, converted one
-    batch at a time (bounded memory), reshuffled every epoch (seeded); any Keras backend."""
+    batch at a time (bounded memory), reshuffled every epoch (seeded); ``steps`` batches per epoch, or one pass;
+    any Keras backend."""
     from lib.training.batches import array_batches
 
-    return array_batches((images, labels), batch, shuffle=shuffle, seed=seed,
+    return array_batches((images, labels), batch, shuffle=shuffle, seed=seed, steps=steps,
                          transform=lambda x, y, rng: (from_uint8_unit(x), y.astype(np.float32)))
 
 
@@ -172,6 +175,7 @@ def train(ctx: "TaskContext") -> dict:
     import keras
 
     from lib.models.classifier import build_dr_classifier
+    from lib.training.loop import fit
 
     c = ctx.config
     ctx.phase("reading the dataset")
@@ -200,10 +204,11 @@ def train(ctx: "TaskContext") -> dict:
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
                   metrics=["accuracy"])
     batch = c["batch_size"]
-    callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=math.ceil(len(train_idx) / batch), batch_size=batch)
-    model.fit(_dataset(images[train_idx], labels[train_idx], batch, shuffle=True, seed=c["seed"]),
-              validation_data=_dataset(images[val_idx], labels[val_idx], batch, shuffle=False, seed=0),
-              epochs=c["epochs"], callbacks=callbacks, verbose=0, shuffle=False)
+    train_set = _dataset(images[train_idx], labels[train_idx], batch, shuffle=True, seed=c["seed"], steps=c["steps_per_epoch"])
+    callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=len(train_set), batch_size=batch,
+                              evaluation_cost=len(test_idx) / max(1, len(val_idx)), inputs=train_set)
+    fit(model, train_set, validation=_dataset(images[val_idx], labels[val_idx], batch, shuffle=False, seed=0),
+        epochs=c["epochs"], callbacks=callbacks)
     ctx.save_trained(model)
 
     ctx.phase("evaluating on the test set", stoppable=False)

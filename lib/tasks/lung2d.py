@@ -21,7 +21,7 @@ from lib.metrics.segmentation import per_item_scores
 from lib.preprocess.images import NORMALISATIONS, from_uint8_unit, to_uint8_unit
 from lib.preprocess.sampling import split_indices
 from lib.preprocess.slices import SliceArrays, load_slices
-from lib.tasks.base import COMMON_FIELDS, DataError, Field, Task
+from lib.tasks.base import COMMON_FIELDS, STEPS_FIELD, DataError, Field, Task
 
 if TYPE_CHECKING:
     from lib.training.context import TaskContext
@@ -34,6 +34,7 @@ FIELDS = {
     "filters": Field(int, 1, 256),
     "depth": Field(int, 1, 5),
     "dropout": Field(float, 0.0, 0.95),
+    "steps_per_epoch": STEPS_FIELD,
     "decay_start": Field(int, 0, 1000),
     "decay_factor": Field(float, 0.01, 1.0),
     "shift": Field(float, 0.0, 0.5),
@@ -46,10 +47,11 @@ FIELDS = {
 PRESETS = {
     "course": dict(image_size=128, filters=64, depth=2, dropout=0.5, epochs=40, batch_size=16,
                    learning_rate=1e-3, decay_start=20, decay_factor=round(math.exp(-0.1), 4),
-                   shift=0.1, rotation=10.0, zoom=0.1, seed=0, normalise="minmax"),
+                   shift=0.1, rotation=10.0, zoom=0.1, seed=0, normalise="minmax", steps_per_epoch=0, time_budget_s=0.0),
     "quick": dict(image_size=128, filters=16, depth=2, dropout=0.5, epochs=30, batch_size=16,
                   learning_rate=1e-3, decay_start=20, decay_factor=round(math.exp(-0.1), 4),
-                  shift=0.1, rotation=10.0, zoom=0.1, seed=0, normalise="lung_window"),
+                  shift=0.1, rotation=10.0, zoom=0.1, seed=0, normalise="lung_window", steps_per_epoch=10,
+                  time_budget_s=110.0),
 }
 
 
@@ -88,12 +90,14 @@ def prepare(config: dict, *, report: DatasetReport | None = None,
     return Prepared(arrays=arrays, parts=split_indices(len(arrays.names), seed=config["seed"]))
 
 
-def make_dataset(images: np.ndarray, masks: np.ndarray, batch: int, *, ranges, seed: int, shuffle: bool):
+def make_dataset(images: np.ndarray, masks: np.ndarray, batch: int, *, ranges, seed: int, shuffle: bool,
+                 steps: int | None = None):
     """Batches of (image float32 (B, S, S, 1), mask float32 (B, S, S, 1)), augmented per batch on the fly
-    (:func:`lib.preprocess.augment.batches`: OpenCV, the preview's own code, any Keras backend)."""
+    (:func:`lib.preprocess.augment.batches`: OpenCV, the preview's own code, any Keras backend); ``steps``
+    batches per epoch, or one pass over the slices."""
     from lib.preprocess.augment import batches
 
-    return batches(images, masks, batch, ranges=ranges, seed=seed, shuffle=shuffle)
+    return batches(images, masks, batch, ranges=ranges, seed=seed, shuffle=shuffle, steps=steps)
 
 
 def train(ctx: "TaskContext") -> dict:
@@ -101,6 +105,7 @@ def train(ctx: "TaskContext") -> dict:
 
     from lib.models.unet import build_unet
     from lib.preprocess.augment import AugmentRanges
+    from lib.training.loop import fit
     from lib.training.schedule import step_then_exponential
 
     c = ctx.config
@@ -122,10 +127,12 @@ def train(ctx: "TaskContext") -> dict:
                                                 factor=c["decay_factor"]))
     batch = c["batch_size"]
     train_idx, val_idx, test_idx = (data.parts[s] for s in SPLITS)
-    callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=math.ceil(len(train_idx) / batch), batch_size=batch)
-    model.fit(make_dataset(x[train_idx], y[train_idx], batch, ranges=ranges, seed=c["seed"], shuffle=True),
-              validation_data=make_dataset(x[val_idx], y[val_idx], batch, ranges=None, seed=0, shuffle=False),
-              epochs=c["epochs"], callbacks=[schedule, *callbacks], verbose=0, shuffle=False)
+    train_set = make_dataset(x[train_idx], y[train_idx], batch, ranges=ranges, seed=c["seed"], shuffle=True,
+                             steps=c["steps_per_epoch"])
+    callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=len(train_set), batch_size=batch,
+                              evaluation_cost=len(test_idx) / max(1, len(val_idx)), inputs=train_set)
+    fit(model, train_set, validation=make_dataset(x[val_idx], y[val_idx], batch, ranges=None, seed=0, shuffle=False),
+        epochs=c["epochs"], callbacks=[schedule, *callbacks])
     ctx.save_trained(model)
 
     ctx.phase("evaluating on the test set", stoppable=False)

@@ -9,6 +9,7 @@ prediction of the whole test volume for IoU.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -49,10 +50,11 @@ FIELDS = {
 PRESETS = {
     "course": dict(stride=8, label_fraction=0.3, filters=64, depth=2, chunk_depth=64, epochs=20,
                    steps_per_epoch=20, validation_steps=20, batch_size=8, learning_rate=1e-3,
-                   train_volumes=AUTO, val_volume=AUTO, test_volume=AUTO, seed=0, normalise="hu_scale"),
+                   train_volumes=AUTO, val_volume=AUTO, test_volume=AUTO, seed=0, normalise="hu_scale", time_budget_s=0.0),
     "quick": dict(stride=8, label_fraction=0.3, filters=8, depth=2, chunk_depth=32, epochs=25,
                   steps_per_epoch=16, validation_steps=4, batch_size=4, learning_rate=3e-3,
-                  train_volumes=AUTO, val_volume=AUTO, test_volume=AUTO, seed=0, normalise="lung_window"),
+                  train_volumes=AUTO, val_volume=AUTO, test_volume=AUTO, seed=0, normalise="lung_window",
+                  time_budget_s=220.0),
 }
 
 
@@ -192,22 +194,38 @@ def prepare(config: dict, *, report: DatasetReport | None = None, load: Callable
     return Prepared(roles=roles, volumes=volumes, train_labels=labels, chosen=chosen)
 
 
-def chunk_dataset(images, labels, *, depth: int, batch: int, seed: int, steps: int | None):
-    """(x, y, w) batches of ``depth``-slice chunks; ``steps=None`` is endless, else a fixed, repeatable set."""
-    import tensorflow as tf
+def chunk_dataset(images, labels, *, depth: int, batch: int, seed: int, steps: int, fresh: bool = True):
+    """A Keras ``PyDataset`` of ``steps`` (x, y, w) batches of ``depth``-slice chunks per epoch (any backend).
 
-    in_plane = images[0].shape[1:]
-    spec = tf.TensorSpec((batch, depth) + in_plane, tf.float32)
+    ``fresh``: new random chunks every epoch (training); else the same, repeatable chunks every epoch
+    (validation). Each batch is drawn from its own seeded generator, so batch ``i`` of epoch ``e`` is the
+    same whatever order they are asked for in. ``seconds`` adds up the time spent sampling.
+    """
+    import keras
 
-    def generate():
-        rng = np.random.default_rng(seed)
-        count = 0
-        while steps is None or count < steps:
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+
+    class Chunks(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.epoch = 0
+            self.seconds = 0.0
+
+        def __len__(self):
+            return steps
+
+        def __getitem__(self, index):
+            start = time.perf_counter()
+            rng = np.random.default_rng([seed, self.epoch if fresh else 0, index])
             chunk = sample_chunks(images, labels, depth=depth, batch=batch, rng=rng)
-            yield chunk.x, chunk.y, chunk.w
-            count += 1
+            self.seconds += time.perf_counter() - start
+            return chunk.x, chunk.y, chunk.w
 
-    return tf.data.Dataset.from_generator(generate, output_signature=(spec, spec, spec)).prefetch(2)
+        def on_epoch_end(self):
+            self.epoch += 1
+
+    return Chunks()
 
 
 def predict_volume(model, volume: np.ndarray, *, depth: int) -> np.ndarray:
@@ -221,6 +239,7 @@ def train(ctx: "TaskContext") -> dict:
     import keras
 
     from lib.models.unet import build_unet
+    from lib.training.loop import fit
 
     c = ctx.config
     ctx.phase("reading the volumes")
@@ -237,12 +256,13 @@ def train(ctx: "TaskContext") -> dict:
                        depth=c["depth"], dropout=0.0)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
                   weighted_metrics=["accuracy"])
-    callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=c["steps_per_epoch"], batch_size=batch)
-    model.fit(chunk_dataset(train_x, data.train_labels, depth=depth, batch=batch, seed=c["seed"], steps=None),
-              steps_per_epoch=c["steps_per_epoch"], epochs=c["epochs"],
-              validation_data=chunk_dataset([val_x], [val_y], depth=depth, batch=batch, seed=c["seed"] + 100,
-                                            steps=c["validation_steps"]),
-              validation_steps=c["validation_steps"], callbacks=callbacks, verbose=0, shuffle=False)
+    train_set = chunk_dataset(train_x, data.train_labels, depth=depth, batch=batch, seed=c["seed"], steps=c["steps_per_epoch"])
+    validation_slices = c["validation_steps"] * batch * depth
+    callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=c["steps_per_epoch"], batch_size=batch,
+                              evaluation_cost=len(test_x) / validation_slices, inputs=train_set)
+    fit(model, train_set, epochs=c["epochs"], callbacks=callbacks,
+        validation=chunk_dataset([val_x], [val_y], depth=depth, batch=batch, seed=c["seed"] + 100,
+                                 steps=c["validation_steps"], fresh=False))
     ctx.save_trained(model)
 
     ctx.phase("predicting the test volume", stoppable=False)

@@ -74,6 +74,8 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     extra = sorted(set(config) - set(fields) - set(BOOKKEEPING))
     if extra:
         raise ConfigError(f"{task.name} has no setting(s) {', '.join(extra)}")
+    config = {**{name: spec.default for name, spec in fields.items() if name not in config and spec.default is not None},
+              **config}
     missing = sorted(set(fields) - set(config))
     if missing:
         raise ConfigError(f"{task.name} needs the setting(s) {', '.join(missing)}")

@@ -53,8 +53,13 @@ class TaskContext:
     parent_pid: int | None = None  # set when a server started us: if it goes away, we stop
     notes: list[str] = field(default_factory=list)
     stop_reason: str | None = None
-    started: float = field(default_factory=time.time)
+    started: float = field(default_factory=time.time)  # when the run started (before TensorFlow was imported)
     _reporter: object = None
+    _checkpoint: object = None
+    _planner: object = None
+    _inputs: object = None
+    _phases: dict = field(default_factory=dict)  # {phase: seconds}, in the order they ran
+    _phase: tuple = ()  # (name, since) of the phase now running
 
     @property
     def cache_dir(self) -> Path:
@@ -79,11 +84,35 @@ class TaskContext:
         """Report a phase outside the epochs (reading data, preprocessing, evaluating). A stoppable phase (the data
         steps, before anything is learned) also honours a stop asked for meanwhile (:meth:`check_stop`), so call
         it often during long data steps; evaluation after training is not stoppable: it saves what was learned."""
+        self._enter(name)
         files.write_json_atomic(self.run_dir / files.PROGRESS, {
             "phase": name, "fraction_in_phase": fraction, "message": message, "time": time.time(),
         }, durable=False)
         if stoppable:
             self.check_stop()
+
+    def _enter(self, name: str | None) -> None:
+        """Close the phase now running (adding up its seconds) and start ``name`` (None: start nothing)."""
+        now = time.time()
+        current, since = self._phase or ("starting", self.started)
+        if name == current:
+            return
+        self._phases[current] = self._phases.get(current, 0.0) + now - since
+        self._phase = (name, now) if name else ("", now)
+
+    def timing(self) -> dict:
+        """Where the run's time went, in seconds: each phase (starting is the time before the first phase:
+        importing the framework), and within training the first step, the other steps, validation,
+        checkpoints and making batches (which overlaps the steps)."""
+        self._enter(None)
+        out = {name: round(seconds, 2) for name, seconds in self._phases.items() if name}
+        if self._reporter is not None:
+            out["training, of which"] = {
+                **self._reporter.timing(),
+                "checkpoints": round(getattr(self._checkpoint, "seconds", 0.0), 2),
+                **({"making batches": round(self._inputs.seconds, 2)} if hasattr(self._inputs, "seconds") else {}),
+            }
+        return out
 
     def note(self, message: str) -> None:
         """A message for the person watching (e.g. weights could not be downloaded)."""
@@ -91,10 +120,16 @@ class TaskContext:
         update_status(self.run_dir, notes=self.notes)
         self.echo(f"note: {message}")
 
-    def callbacks(self, *, epochs: int, steps_per_epoch: int, batch_size: int) -> list:
-        """The Keras callbacks every task trains with: progress and stop (:class:`ProgressReporter`), and a
-        checkpoint of the best model so far at the end of each epoch (:class:`BestCheckpoint`)."""
-        from lib.training.progress import BestCheckpoint, ProgressReporter
+    def callbacks(self, *, epochs: int, steps_per_epoch: int, batch_size: int, evaluation_cost: float = 1.0,
+                  inputs=None) -> list:
+        """The Keras callbacks every task trains with: progress and stop (:class:`ProgressReporter`), a
+        checkpoint of the best model so far at the end of each epoch (:class:`BestCheckpoint`), and with a
+        time budget the :class:`BudgetPlanner` (``evaluation_cost``: the evaluation after training in
+        validation passes). ``inputs``: the training batches, whose ``seconds`` the timing reports."""
+        from lib.training.progress import BestCheckpoint, BudgetPlanner, ProgressReporter
+
+        self._enter("training")
+        self._inputs = inputs
 
         def check():
             reason = self.should_stop()
@@ -104,7 +139,14 @@ class TaskContext:
 
         self._reporter = ProgressReporter(self.run_dir, epochs=epochs, steps_per_epoch=steps_per_epoch,
                                           batch_size=batch_size, should_stop=check, echo=self.echo)
-        return [self._reporter, BestCheckpoint(self.run_dir)]
+        self._checkpoint = BestCheckpoint(self.run_dir)
+        callbacks = [self._reporter, self._checkpoint]
+        budget = float(self.config.get("time_budget_s") or 0)
+        if budget > 0:
+            self._planner = BudgetPlanner(budget_s=budget, started=self.started, most=epochs,
+                                          evaluation_cost=evaluation_cost, reporter=self._reporter)
+            callbacks.append(self._planner)
+        return callbacks
 
     def save_trained(self, model) -> None:
         """After ``fit``: fail the run if the loss diverged (evaluating NaN weights teaches nothing), else save the model."""
@@ -112,6 +154,12 @@ class TaskContext:
         if diverged:
             saved = " The best model before that is kept as checkpoint.keras." if (self.run_dir / files.CHECKPOINT).is_file() else ""
             raise Diverged(f"{diverged}: training diverged (try a smaller learning rate).{saved}")
+        cut = getattr(self._planner, "cut", None)
+        if cut and self.stop_reason is None:
+            self.note(f"Training ended early: {cut}.")
+        if self._planner is not None:
+            update_status(self.run_dir, epochs_trained=len(self._planner.epoch_seconds))
+        self._enter("saving the model")
         with atomic_path(self.run_dir / files.MODEL) as tmp:
             model.save(tmp)
 

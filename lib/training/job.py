@@ -134,17 +134,18 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
         if isinstance(waited, str):
             return _final(run_dir, state="stopped", stop_reason=waited)
         slot = waited
-        update_status(run_dir, state="running", started=time.time(), slot=slot.index, queue_position=None)
+        started = time.time()
+        update_status(run_dir, state="running", started=started, slot=slot.index, queue_position=None)
         config = validate_config(saved)
         setup_tensorflow(config["seed"])
         write_json_atomic(run_dir / files.CONFIG, {**saved, "versions": _versions()})
         from lib import tasks
 
-        ctx = TaskContext(run_dir=run_dir, config=config, echo=echo, parent_pid=parent_pid)
+        ctx = TaskContext(run_dir=run_dir, config=config, echo=echo, parent_pid=parent_pid, started=started)
         metrics = tasks.get(config["task"]).train(ctx)
         write_json_atomic(run_dir / files.METRICS, metrics)
         final = "stopped" if ctx.stop_reason else "done"
-        return _final(run_dir, state=final, stop_reason=ctx.stop_reason)
+        return _final(run_dir, state=final, stop_reason=ctx.stop_reason, timing=ctx.timing())
     except Stopped as exc:  # before training began: nothing learned, nothing to evaluate
         return _final(run_dir, state="stopped", stop_reason=str(exc))
     except BaseException as exc:  # noqa: BLE001 - every failure must end as a failed run, never "running"

@@ -59,6 +59,9 @@ class ProgressReporter(keras.callbacks.Callback):
         self._timed_seconds = 0.0
         self._batch_start = 0.0
         self._epoch_steps = 0
+        self._test_start = 0.0
+        self.first_step_s = 0.0  # the first batch: tracing / compiling the step, then one step
+        self.validation_s = 0.0  # all validation passes
 
     # helpers ---------------------------------------------------------------------------------
     def _lr(self) -> float | None:
@@ -126,12 +129,26 @@ class ProgressReporter(keras.callbacks.Callback):
             self.model.stop_training = True
         self._steps_done += 1
         self._epoch_steps += 1
+        took = time.perf_counter() - self._batch_start
         if self._steps_done > 1:  # the very first batch traces the graph: leave it out of the rate
             self._timed_steps += 1
-            self._timed_seconds += time.perf_counter() - self._batch_start
+            self._timed_seconds += took
+        else:
+            self.first_step_s = took
         self._check_stop()
         if time.monotonic() - self._last_write >= self.interval_s:
             self._write_progress("training", batch + 1, logs)
+
+    def on_test_begin(self, logs=None):
+        self._test_start = time.perf_counter()
+
+    def on_test_end(self, logs=None):
+        self.validation_s += time.perf_counter() - self._test_start
+
+    def timing(self) -> dict:
+        """Where training's time went, in seconds: the first step (tracing), the other steps, validation."""
+        return {"first step": round(self.first_step_s, 2), "training steps": round(self._timed_seconds, 2),
+                "validation": round(self.validation_s, 2), "steps": self._steps_done}
 
     def on_epoch_end(self, epoch, logs=None):
         row = {"epoch": epoch + 1}
@@ -161,6 +178,7 @@ class BestCheckpoint(keras.callbacks.Callback):
         self.run_dir = Path(run_dir)
         self.monitor = monitor
         self.best: float | None = None
+        self.seconds = 0.0  # spent saving checkpoints
 
     def on_epoch_end(self, epoch, logs=None):
         from lib.atomic import atomic_path
@@ -172,6 +190,81 @@ class BestCheckpoint(keras.callbacks.Callback):
         if value is None or (self.best is not None and value >= self.best):
             return
         self.best = value
+        start = time.perf_counter()
         with atomic_path(self.run_dir / files.CHECKPOINT) as tmp:
             self.model.save(tmp)
+        self.seconds += time.perf_counter() - start
         update_status(self.run_dir, checkpoint_epoch=epoch + 1, checkpoint_metric=f"{name} {value:.4g}")
+
+
+class BudgetPlanner(keras.callbacks.Callback):
+    """Train only the epochs that fit the run's time budget, measuring this machine's speed as it goes.
+
+    At the end of every epoch it re-plans (:func:`lib.training.budget.epochs_that_fit`) from the mean of the
+    last epochs (the first, which includes tracing, only until a second one is done) and tells the
+    ``reporter`` the planned total, so the progress bar and ETA stay true; when no further epoch fits, it
+    ends training there. Within an epoch it ends training early when even the evaluation still to come would
+    overrun the budget (a first epoch longer than the whole budget). Keep it after the other callbacks, so
+    that an epoch's duration includes their work (the checkpoint).
+
+    Parameters
+    ----------
+    budget_s : the whole run's budget in seconds (> 0)
+    started : ``time.time()`` when the run started
+    most : the configured number of epochs
+    evaluation_cost : the evaluation after training, in validation passes (test set size / validation set size)
+    reporter : the run's :class:`ProgressReporter` (its ``epochs`` follows the plan), or None
+    """
+
+    def __init__(self, *, budget_s: float, started: float, most: int, evaluation_cost: float = 1.0,
+                 reporter: ProgressReporter | None = None):
+        super().__init__()
+        self.budget_s, self.started, self.most = float(budget_s), started, most
+        self.evaluation_cost = max(0.0, evaluation_cost)
+        self.reporter = reporter
+        self.planned = most
+        self.epoch_seconds: list[float] = []
+        self.validation_s = 0.0
+        self.cut: str | None = None  # why training ended before ``most`` epochs
+        self._epoch_start = 0.0
+        self._test_start = 0.0
+
+    def _after_s(self, *, validations_left: float) -> float:
+        return (self.evaluation_cost + validations_left) * self.validation_s
+
+    def _epoch_s(self) -> float:
+        recent = self.epoch_seconds[1:][-3:] or self.epoch_seconds
+        return sum(recent) / len(recent)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.time()
+
+    def on_test_begin(self, logs=None):
+        self._test_start = time.time()
+
+    def on_test_end(self, logs=None):
+        self.validation_s = time.time() - self._test_start
+
+    def on_train_batch_end(self, batch, logs=None):
+        from lib.training.budget import margin_s
+
+        now = time.time()
+        if now - self.started + self._after_s(validations_left=1) + margin_s(self.budget_s) > self.budget_s:
+            self.cut = (f"the time budget of {self.budget_s:g} s ran out in epoch {len(self.epoch_seconds) + 1}, "
+                        f"batch {batch + 1}")
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        from lib.training.budget import epochs_that_fit
+
+        self.epoch_seconds.append(time.time() - self._epoch_start)
+        done = epoch + 1
+        self.planned = epochs_that_fit(budget_s=self.budget_s, elapsed_s=time.time() - self.started,
+                                       epoch_s=self._epoch_s(), after_s=self._after_s(validations_left=0),
+                                       done=done, most=self.most)
+        if self.reporter is not None:
+            self.reporter.epochs = self.planned
+        if self.planned <= done < self.most and self.cut is None:
+            self.cut = (f"the time budget of {self.budget_s:g} s allowed {done} of the {self.most} epochs on this "
+                        f"machine (about {self._epoch_s():.1f} s per epoch)")
+            self.model.stop_training = True

@@ -26,14 +26,26 @@ def test_chunk_dataset_yields_weights_from_sparse_labels():
     mask[:, 2:6, 2:6] = 1
     labels = sparse_labels(mask, 0.25, seed=0)
     image = np.zeros((12, 8, 8, 1), np.float32)
-    batches = list(chunk_dataset([image], [labels], depth=8, batch=2, seed=0, steps=3).as_numpy_iterator())
+    dataset = chunk_dataset([image], [labels], depth=8, batch=2, seed=0, steps=3, fresh=False)
+    batches = [dataset[i] for i in range(len(dataset))]
     assert len(batches) == 3
     x, y, w = batches[0]
     assert x.shape == y.shape == w.shape == (2, 8, 8, 8, 1)
     assert set(np.unique(w)) == {0.0, 1.0} and (y[w == 0] == 0).all()
-    again = list(chunk_dataset([image], [labels], depth=8, batch=2, seed=0, steps=3).as_numpy_iterator())
-    np.testing.assert_array_equal(again[2][2], batches[2][2])  # a fixed validation set each epoch
+    dataset.on_epoch_end()
+    np.testing.assert_array_equal(dataset[2][2], batches[2][2])  # a fixed validation set each epoch
     assert IGNORE_LABEL in labels
+
+
+def test_training_chunks_are_fresh_each_epoch_and_repeatable():
+    mask = np.zeros((40, 8, 8, 1), np.uint8)
+    mask[:, 2:6, 2:6] = 1
+    image = np.random.default_rng(0).random((40, 8, 8, 1)).astype(np.float32)
+    first = chunk_dataset([image], [mask], depth=8, batch=2, seed=0, steps=2)
+    x0 = first[1][0]
+    first.on_epoch_end()
+    assert not np.array_equal(first[1][0], x0)  # the next epoch samples other chunks
+    np.testing.assert_array_equal(chunk_dataset([image], [mask], depth=8, batch=2, seed=0, steps=2)[1][0], x0)
 
 
 def test_predict_volume_pads_odd_lengths_and_crops_back():

@@ -1,0 +1,129 @@
+"""Benchmark: each quick preset headless from a fresh demo, against the goals of a lesson.
+
+    python bench/presets.py [--tasks dr lung2d lung3d] [--data DIR] [--set KEY=VALUE ...] [--isa AVX2]
+
+For each task: writes that task's demo data into a fresh temporary folder (not timed), then runs
+``python -m lib train TASK --preset quick`` in a child process with a cold preprocessing cache and
+times it from start to exit. Prints per task the wall time, the epochs and optimisation steps trained,
+the test metric and where the time went (the run's own timing in status.json), then whether each goal
+is met. ``--data`` uses a dataset root (with eyepacs/ and lungs/) instead of the demo, e.g. real data;
+``--isa AVX2`` caps oneDNN's instruction set (ONEDNN_MAX_CPU_ISA) to mimic a CPU without AVX-512.
+The first lines name the CPU: timings mean nothing without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASET = {"dr": "eyepacs", "lung2d": "lungs", "lung3d": "lungs"}
+# task: (wall-time limit in s, headline metric, lowest, highest)
+GOALS = {"dr": (120, "auc", 0.80, 0.97), "lung2d": (120, "mean_iou", 0.90, 1.0), "lung3d": (240, "mean_iou", 0.85, 1.0)}
+
+
+def cpu() -> str:
+    model = platform.processor() or "unknown CPU"
+    flags = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and model in ("", "unknown CPU", "x86_64"):
+                model = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                flags = line
+                break
+    except OSError:
+        pass
+    avx512 = "AVX-512" if " avx512f" in flags else "no AVX-512" + (" (AVX2)" if " avx2" in flags else "")
+    return f"{model}, {os.cpu_count()} cores, {avx512}"
+
+
+def run_task(task: str, data_root: Path, work: Path, overrides: list[str], env: dict) -> dict:
+    data = data_root / DATASET[task]
+    command = [sys.executable, "-m", "lib", "train", task, "--data", str(data), "--preset", "quick",
+               "--runs-dir", str(work / "runs"), "--label", "bench"]
+    for item in overrides:
+        command += ["--set", item]
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        print(done.stdout[-2000:], done.stderr[-3000:], sep="\n", file=sys.stderr)
+        return {"task": task, "wall_s": wall, "state": "failed"}
+    summary = json.loads(lines[-1])
+    status = json.loads((Path(summary["run_dir"]) / "status.json").read_text())
+    return {"task": task, "wall_s": wall, **summary, "timing": status.get("timing", {}),
+            "notes": status.get("notes", [])}
+
+
+def _timing_line(timing: dict) -> str:
+    parts = []
+    for name, value in timing.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k} {v}" + ("" if k == "steps" else " s") for k, v in value.items())
+            parts.append(f"({inner})")
+        else:
+            parts.append(f"{name} {value} s")
+    return "; ".join(parts)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", nargs="+", default=list(GOALS), choices=list(GOALS))
+    parser.add_argument("--data", type=Path, help="a dataset root with eyepacs/ and lungs/ (default: a fresh demo)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a quick setting")
+    parser.add_argument("--isa", help="cap oneDNN's instruction set, e.g. AVX2")
+    args = parser.parse_args()
+
+    print(f"CPU: {cpu()}")
+    print(f"Python {platform.python_version()}; settings: quick preset" + (f" with {' '.join(args.set)}" if args.set else "")
+          + (f"; ONEDNN_MAX_CPU_ISA={args.isa}" if args.isa else ""), flush=True)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-presets-") as tmp:
+        work = Path(tmp)
+        env = {**os.environ, "DLMI_CACHE_DIR": str(work / "cache"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+        if args.isa:
+            env["ONEDNN_MAX_CPU_ISA"] = args.isa
+        for task in args.tasks:
+            root = args.data
+            if root is None:
+                root = work / "demo"
+                if not (root / DATASET[task]).is_dir():
+                    subprocess.run([sys.executable, "-m", "lib", "demo", DATASET[task], "--out", str(root)],
+                                   cwd=ROOT, env=env, check=True, capture_output=True)
+            result = run_task(task, root, work, args.set, env)
+            results.append(result)
+            limit, metric, low, high = GOALS[task]
+            value = result.get(metric)
+            steps = result.get("timing", {}).get("training, of which", {}).get("steps")
+            shown = f"{value:.3f}" if isinstance(value, (int, float)) else "n/a"
+            print(f"{task}: wall {result['wall_s']:.1f} s, state {result.get('state')}, {steps} steps, "
+                  f"{metric} {shown}", flush=True)
+            print(f"  where the time went: {_timing_line(result.get('timing', {}))}")
+            for note in result.get("notes", []):
+                print(f"  note: {note}")
+    print("goals:")
+    met_all = True
+    for result in results:
+        limit, metric, low, high = GOALS[result["task"]]
+        value = result.get(metric)
+        ok_time = result["wall_s"] < limit
+        ok_metric = isinstance(value, (int, float)) and low <= value <= high
+        met_all &= ok_time and ok_metric
+        shown = f"{value:.3f}" if isinstance(value, (int, float)) else "n/a"
+        print(f"  {result['task']}: wall {result['wall_s']:.0f} s < {limit} s {'met' if ok_time else 'MISSED'}; "
+              f"{metric} {shown} in [{low}, {high}] {'met' if ok_metric else 'MISSED'}")
+    print("all goals met" if met_all else "some goals missed")
+    return 0 if met_all else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
