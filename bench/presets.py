@@ -42,7 +42,8 @@ def cpu() -> str:
     except OSError:
         pass
     avx512 = "AVX-512" if " avx512f" in flags else "no AVX-512" + (" (AVX2)" if " avx2" in flags else "")
-    return f"{model}, {os.cpu_count()} cores, {avx512}"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{model}, {cores} cores, {avx512}"
 
 
 def run_task(task: str, data_root: Path, work: Path, overrides: list[str], env: dict) -> dict:

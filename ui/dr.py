@@ -21,7 +21,7 @@ TASK = task.TASK
 CLASS_NAMES = task.CLASS_NAMES
 LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 WIDGETS = ("backbone", "weights", "freeze_backbone", "image_size", "n_per_class", "epochs", "batch_size", "learning_rate",
-           "seed", "crop")
+           "seed", "crop", "time_budget_s", "steps_per_epoch")
 
 
 @st.cache_data(show_spinner=False, max_entries=4096)
@@ -142,6 +142,7 @@ def training_settings(data_path: str) -> dict | None:
     right.selectbox("Batch size", [4, 8, 10, 16, 32, 64], key="dr_batch_size")
     right.selectbox("Image size (pixels)", [96, 128, 160, 192, 224], key="dr_image_size")
     right.number_input("Seed (same seed: same sample, split and initial weights)", 0, 2**31 - 1, key="dr_seed")
+    presets.length_controls("dr", right)
     values = {name: st.session_state[f"dr_{name}"] for name in WIDGETS}
     if weights_file.strip() and values["backbone"] == "mobilenetv2":
         values["weights"] = weights_file.strip()

@@ -25,7 +25,7 @@ from ui import presets
 from ui.training import cached_predictions
 
 WIDGETS = ("stride", "label_fraction", "filters", "depth", "chunk_depth", "epochs", "steps_per_epoch", "validation_steps",
-           "batch_size", "learning_rate", "seed", "normalise")
+           "batch_size", "learning_rate", "seed", "normalise", "time_budget_s")
 PLANES = {"axial": 0, "coronal": 1, "sagittal": 2}
 TASK = task.TASK
 
@@ -118,6 +118,7 @@ def training_settings(data_path: str, data: task.Prepared) -> dict | None:
     right.number_input("Steps per epoch", 1, 1000, key="l3_steps_per_epoch")
     right.number_input("Validation steps", 1, 1000, key="l3_validation_steps")
     right.number_input("Seed", 0, 2**31 - 1, key="l3_seed")
+    presets.length_controls("l3", right, steps=False)
     values = {name: st.session_state[f"l3_{name}"] for name in WIDGETS}
     try:
         return make_config(TASK.name, preset=presets.chosen_preset("l3"), data=data_path,

@@ -27,3 +27,17 @@ def preset_selector(task: str, prefix: str, widgets: tuple[str, ...], *, help: s
 def chosen_preset(prefix: str) -> str:
     """"quick" or "course", as chosen on this page."""
     return PRESET_NAMES[st.session_state[f"{prefix}_preset"]]
+
+
+def length_controls(prefix: str, container, *, steps: bool = True) -> None:
+    """The controls for how long a run trains: batches per epoch (0: one pass over the training set) and the
+    time budget (0: none), in ``container`` (a column). Session keys ``<prefix>_steps_per_epoch`` and
+    ``<prefix>_time_budget_s``; the preset fills them."""
+    if steps:
+        container.number_input("Batches per epoch (0: one pass over the training set)", 0, 100000,
+                                key=f"{prefix}_steps_per_epoch",
+                                help="A fixed number of batches per epoch gives a small dataset as many optimisation "
+                                     "steps as a large one; 0 is the course's one pass over the training set.")
+    container.number_input("Time budget in seconds (0: none)", 0.0, 86400.0, step=10.0, format="%.0f", key=f"{prefix}_time_budget_s",
+                           help="The run measures its speed on this machine during the first epochs and trains only "
+                                "the epochs that fit, so the whole run ends within this time. 0 trains every epoch.")

@@ -17,6 +17,7 @@ from lib.runs.protocol import (
     ACTIVE_STATES, FINAL_STATES, change_stamp, followed_run, partition_runs, request_stop, stop_requested, touch_heartbeat,
 )
 from lib.runs.store import Run, RunStore, load_predictions
+from lib.training.budget import expected_duration
 from lib.training.config import ConfigError
 from lib.training.executor import LocalProcessExecutor, start_run
 from ui.session import owner_token
@@ -55,6 +56,7 @@ def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy
     if config is None:
         st.button("Start training", type="primary", disabled=True, key=f"{task}_start")
         return
+    st.caption(expected_duration_sentence(task, config))
     if st.button("Start training", type="primary", key=f"{task}_start"):
         try:
             run_dir = start_run(run_store(), {**config, "watch": True}, owner=owner, executor=_executor(),
@@ -64,6 +66,13 @@ def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy
             return
         st.session_state[_selected_key(task)] = run_dir.name
         st.rerun()
+
+
+def expected_duration_sentence(task: str, config: dict) -> str:
+    """How long a run of ``config`` should take on this machine, said before Start (:mod:`lib.training.budget`):
+    from every earlier run here with the same settings, whoever started it (the machine's speed is shared)."""
+    runs, _ = run_store().list(task=task)
+    return expected_duration(config, ((r.config, r.status) for r in runs), host=files.host()).sentence()
 
 
 @dataclass

@@ -89,7 +89,11 @@ def progress_line(status: dict, progress: dict) -> tuple[float, str]:
     if not progress:
         return 0.0, "Preparing ..."
     metrics = progress.get("metrics") or {}
-    parts = [f"Epoch {progress.get('epoch', 0) + 1}/{progress.get('epochs', '?')}",
+    planned = progress.get("epochs", "?")
+    shown = f"Epoch {progress.get('epoch', 0) + 1}/{planned}"
+    if isinstance(progress.get("epochs_set"), int) and progress["epochs_set"] != planned:
+        shown += f" (the time budget's plan; {progress['epochs_set']} set)"
+    parts = [shown,
              f"batch {progress.get('step', 0)}/{progress.get('steps', '?')}"]
     if metrics.get("loss") is not None:
         parts.append(f"loss {metrics['loss']:.4f}")

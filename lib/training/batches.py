@@ -21,7 +21,7 @@ def batch_rows(n: int, batch: int, *, steps: int | None, epoch: int, index: int,
     >>> batch_rows(5, 2, steps=None, epoch=0, index=2, shuffle=False, seed=0)
     array([4])
     >>> [batch_rows(5, 2, steps=4, epoch=e, index=i, shuffle=False, seed=0).tolist() for e in (0, 1) for i in (1, 3)]
-    [[2, 3], [1, 2], [1, 2], [0, 1]]
+    [[2, 3], [1, 2], [0, 1], [4, 0]]
     """
     if steps is None:
         return _order(n, epoch, shuffle, seed)[index * batch:(index + 1) * batch]

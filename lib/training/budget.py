@@ -21,10 +21,10 @@ def margin_s(budget_s: float) -> float:
 
     Examples
     --------
-    >>> margin_s(100), margin_s(1000)
-    (3.0, 20.0)
+    >>> margin_s(100), margin_s(1000), margin_s(10)
+    (3.0, 20.0, 1.0)
     """
-    return max(3.0, 0.02 * budget_s)
+    return min(0.1 * budget_s, max(3.0, 0.02 * budget_s))
 
 
 def epochs_that_fit(*, budget_s: float, elapsed_s: float, epoch_s: float, after_s: float, done: int,

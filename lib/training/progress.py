@@ -44,6 +44,7 @@ class ProgressReporter(keras.callbacks.Callback):
         super().__init__()
         self.run_dir = Path(run_dir)
         self.epochs, self.steps_per_epoch, self.batch_size = epochs, max(1, steps_per_epoch), batch_size
+        self.epochs_set = epochs  # as configured; ``epochs`` follows a time budget's plan
         self.should_stop = should_stop
         self.interval_s = interval_s
         self.echo = echo
@@ -88,6 +89,7 @@ class ProgressReporter(keras.callbacks.Callback):
             "phase": phase,
             "epoch": self._epoch,
             "epochs": self.epochs,
+            "epochs_set": self.epochs_set,
             "step": step,
             "steps": self.steps_per_epoch,
             "fraction": min(1.0, self._steps_done / (self.epochs * self.steps_per_epoch)),

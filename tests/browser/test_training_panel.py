@@ -29,6 +29,7 @@ def test_live_curves_and_stop(page, app_url, app_data, run_store):
     page.get_by_text("3. U-Net and training").wait_for(timeout=90_000)
     wait_idle(page)
     _set_number(page, "Epochs", 400)  # long enough to watch and stop
+    _set_number(page, "Time budget in seconds (0: none)", 0)  # every one of them planned, none cut by a budget
     page.get_by_role("button", name="Start training").click()
 
     page.locator('[data-testid="stProgress"]').filter(has_text="/400 · batch").wait_for(timeout=120_000)

@@ -28,6 +28,9 @@ def test_progress_line_for_each_stage():
     assert fraction == 0.25
     assert text == "Epoch 3/10 · batch 3/9 · loss 0.5123 · 120 images/s · lr 0.001 · ETA 1 min 15 s"
     assert progress_line({"state": "running", "stop_requested": True}, training)[1] == "Stopping after this batch ..."
+    planned = progress_line({"state": "running"}, {**training, "epochs_set": 30})[1]
+    assert planned.startswith("Epoch 3/10 (the time budget's plan; 30 set) · batch 3/9")
+    assert progress_line({"state": "running"}, {**training, "epochs_set": 10})[1] == text
 
 
 def test_describe_failure_says_why_and_what_was_kept():

@@ -1,0 +1,139 @@
+"""The time budget (a run trains only the epochs that fit), fixed-length epochs, and the expected duration."""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from lib.tasks import dr, lung2d
+from lib.training.batches import array_batches, batch_rows
+from lib.training.budget import Expected, epochs_that_fit, expected_duration
+from lib.training.context import TaskContext
+from lib.training.loop import fit
+
+
+def _tiny_model():
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(inputs))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+class SlowBatches(keras.utils.PyDataset):
+    """A fake throughput: every batch takes ``seconds`` to make."""
+
+    def __init__(self, steps: int, seconds: float):
+        super().__init__()
+        self.steps, self.seconds = steps, seconds
+        self.rng = np.random.default_rng(0)
+
+    def __len__(self):
+        return self.steps
+
+    def __getitem__(self, index):
+        time.sleep(self.seconds)
+        x = self.rng.random((8, 4)).astype(np.float32)
+        return x, (x.sum(axis=1) > 2).astype(np.float32)
+
+
+@pytest.mark.parametrize("budget", [2.0, 4.0])
+def test_a_run_with_a_time_budget_ends_within_it(tmp_path, budget):
+    model = _tiny_model()
+    model.train_on_batch(np.zeros((8, 4), np.float32), np.zeros(8, np.float32))  # trace outside the clock
+    ctx = TaskContext(run_dir=tmp_path, config={"time_budget_s": budget}, echo=lambda line: None, started=time.time())
+    callbacks = ctx.callbacks(epochs=1000, steps_per_epoch=5, batch_size=8, evaluation_cost=1.0)
+    fit(model, SlowBatches(5, 0.03), validation=SlowBatches(2, 0.03), epochs=1000, callbacks=callbacks)
+    ctx.save_trained(model)
+    elapsed = time.time() - ctx.started
+    planner = ctx._planner
+    assert elapsed <= budget * 1.2, f"{elapsed:.2f} s for a budget of {budget} s"
+    assert elapsed >= budget * 0.5, f"stopped after {elapsed:.2f} s of a {budget} s budget: too early"
+    assert planner.cut and "time budget" in planner.cut
+    trained = len(planner.epoch_seconds)
+    assert 1 <= trained < 1000 and ctx._reporter.epochs == trained
+    assert any("Training ended early" in note for note in ctx.notes)
+
+
+def test_without_a_budget_every_epoch_is_trained(tmp_path):
+    ctx = TaskContext(run_dir=tmp_path, config={"time_budget_s": 0}, echo=lambda line: None)
+    callbacks = ctx.callbacks(epochs=3, steps_per_epoch=2, batch_size=8)
+    fit(_tiny_model(), SlowBatches(2, 0.0), epochs=3, callbacks=callbacks)
+    assert ctx._planner is None and len(ctx._reporter.rows) == 3
+
+
+def test_a_budget_never_takes_back_epochs_already_done():
+    assert epochs_that_fit(budget_s=10, elapsed_s=50, epoch_s=5, after_s=1, done=4, most=9) == 4
+    assert epochs_that_fit(budget_s=10, elapsed_s=50, epoch_s=5, after_s=1, done=0, most=9) == 1
+    assert epochs_that_fit(budget_s=1000, elapsed_s=0, epoch_s=1, after_s=0, done=1, most=9) == 9
+
+
+def test_loop_reports_validation_and_honours_stop_training():
+    seen = []
+
+    class Watch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(dict(logs))
+
+        def on_train_batch_end(self, batch, logs=None):
+            if len(seen) == 1 and batch == 1:
+                self.model.stop_training = True
+
+    data = SlowBatches(4, 0.0)
+    logs = fit(_tiny_model(), data, validation=SlowBatches(2, 0.0), epochs=5, callbacks=[Watch()])
+    assert len(seen) == 2  # the stop in the second epoch ended it after that epoch's validation
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(seen[0]) and logs == seen[-1]
+
+
+def test_a_small_training_set_gets_as_many_steps_per_epoch_as_a_large_one():
+    steps = lung2d.PRESETS["quick"]["steps_per_epoch"]
+    sizes = {}
+    for n in (30, 160):
+        images, masks = np.zeros((n, 16, 16, 1), np.float32), np.zeros((n, 16, 16, 1), np.uint8)
+        sizes[n] = len(lung2d.make_dataset(images, masks, 16, ranges=None, seed=0, shuffle=True, steps=steps))
+    assert sizes[30] == sizes[160] == steps
+    photos = np.zeros((30, 8, 8, 3), np.uint8)
+    assert len(dr._dataset(photos, np.zeros(30), 16, shuffle=True, seed=0, steps=dr.PRESETS["quick"]["steps_per_epoch"])) \
+        == dr.PRESETS["quick"]["steps_per_epoch"]
+    # one pass (the course's) depends on the size
+    assert len(lung2d.make_dataset(images[:30], masks[:30], 16, ranges=None, seed=0, shuffle=True)) == 2
+
+
+def test_fixed_length_epochs_cycle_through_every_row_once_per_pass():
+    n, batch, steps = 30, 16, 10
+    stream = np.concatenate([batch_rows(n, batch, steps=steps, epoch=e, index=i, shuffle=True, seed=3)
+                             for e in range(2) for i in range(steps)])
+    assert len(stream) == 2 * steps * batch
+    for p in range(len(stream) // n):
+        assert sorted(stream[p * n:(p + 1) * n]) == list(range(n))  # each pass is a permutation
+    again = batch_rows(n, batch, steps=steps, epoch=1, index=4, shuffle=True, seed=3)
+    np.testing.assert_array_equal(again, stream[(steps + 4) * batch:(steps + 5) * batch])  # by index, any order
+    dataset = array_batches((np.arange(n),), batch, shuffle=True, seed=3, steps=steps)
+    first = dataset[0][0]
+    dataset.on_epoch_end()
+    assert not np.array_equal(dataset[0][0], first)
+
+
+def _past(seconds, *, state="done", host="here", **settings):
+    config = {"task": "lung2d", "epochs": 30, "filters": 16, "seed": 0, **settings}
+    return config, {"state": state, "host": host, "started": 100.0, "ended": 100.0 + seconds}
+
+
+def test_expected_duration_is_the_median_of_matching_runs_on_this_machine():
+    config = {"task": "lung2d", "epochs": 30, "filters": 16, "seed": 7, "time_budget_s": 0}
+    past = [_past(40, time_budget_s=0), _past(50, time_budget_s=0, seed=3), _past(90, time_budget_s=0),
+            _past(10, time_budget_s=0, host="elsewhere"), _past(5, time_budget_s=0, state="failed"),
+            _past(500, time_budget_s=0, filters=64)]
+    expected = expected_duration(config, past, host="here")
+    assert expected == Expected(seconds=50.0, runs=3, budget_s=0.0)
+    assert "about 50 s on this machine" in expected.sentence() and "3 earlier runs" in expected.sentence()
+
+
+def test_expected_duration_without_earlier_runs_says_the_budget_or_that_it_is_unknown():
+    assert "at most 1 min 50 s" in expected_duration({"time_budget_s": 110.0}, [], host="here").sentence()
+    assert "unknown" in expected_duration({"time_budget_s": 0}, [], host="here").sentence()
+    capped = expected_duration({"time_budget_s": 110.0, "task": "x"}, [({"task": "x", "time_budget_s": 110.0},
+                                                                        {"state": "done", "host": "h", "started": 0, "ended": 70})], host="h")
+    assert "about 1 min 10 s" in capped.sentence() and "caps it at 1 min 50 s" in capped.sentence()
