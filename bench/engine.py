@@ -32,7 +32,7 @@ from lib.runs.store import RunStore  # noqa: E402
 from lib.training.executor import LocalProcessExecutor, start_run  # noqa: E402
 from lib.training.progress import ProgressReporter  # noqa: E402
 
-UI_POLL_S = 2.0  # ui/training.py POLL_S (the bench does not import streamlit)
+UI_POLL_S = 3.0  # ui/training.py POLL_S (the bench does not import streamlit)
 
 
 def _fit(x, y, *, epochs, batch, run_dir=None) -> float:

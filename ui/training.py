@@ -22,7 +22,7 @@ from lib.training.config import ConfigError
 from lib.training.executor import LocalProcessExecutor, start_run
 from ui.session import owner_token
 
-POLL_S = 2.0  # how often a watching page looks at the run's files (four stat calls)
+POLL_S = 3.0  # how often a watching page looks at the run's files (four stat calls)
 FULL_CHECK_S = 10.0  # a full read at least this often, so a worker that died silently is noticed
 HEARTBEAT_S = 20.0  # how often a watching page tells the job it is still watched
 _VIEW, _BUILDS = "_live_view", "_live_builds"
