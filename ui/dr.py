@@ -16,6 +16,7 @@ from lib.tasks import dr as task
 from lib.tasks.base import DataError
 from lib.training.config import ConfigError, make_config
 from ui import presets
+from ui.notice import think
 
 TASK = task.TASK
 CLASS_NAMES = task.CLASS_NAMES
@@ -36,6 +37,9 @@ def thumbnail(path: str) -> np.ndarray | None:
 def preset_selector() -> None:
     presets.preset_selector(TASK.name, "dr", WIDGETS,
                             help="Course defaults: MobileNetV2 at 224 px, 30 epochs (for a GPU). Quick CPU demo: a small CNN at 128 px.")
+    if st.session_state["dr_weights"] not in ("imagenet", "none"):  # a running run's weights file (after a reload)
+        st.session_state["dr_weights_file"] = st.session_state["dr_weights"]
+        st.session_state["dr_weights"] = "imagenet"
 
 
 def data_section(report: DatasetReport) -> None:
@@ -58,6 +62,7 @@ def data_section(report: DatasetReport) -> None:
             st.caption("no photo of this level in the dataset")
 
     st.header("2. Refer or not: balanced sampling")
+    think("imbalance")
     st.number_input("Photos per class (N)", 1, 100000, key="dr_n_per_class",
                     help="The course takes 2,000 of each class; when a class has fewer, every class gives that many.")
     chosen = task.sample(report, _data_settings(str(report.path)))
@@ -115,6 +120,7 @@ def preprocessing_section(report: DatasetReport) -> "task.Prepared | None":
     for col, name in zip(cols, task.SPLITS):
         counts = data.counts(name)
         col.metric(f"{name} (60/20/20)", f"{sum(counts.values())} photos", f"{counts[1]} refer · {counts[0]} no refer", delta_color="off", delta_arrow="off")
+    think("test_set")
     st.subheader("Sanity check: training photos with their labels")
     shown = data.indices("train")[:12]
     grid = data.frame.iloc[shown]

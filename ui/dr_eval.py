@@ -8,9 +8,13 @@ import streamlit as st
 from lib.metrics.roc import (
     curve_payload, operating_point, roc, threshold_for_sensitivity, threshold_for_specificity, youden_index,
 )
+from lib.figures.charts import precision_recall_figure
+from lib.metrics.uncertainty import Bootstrap
+from lib.notice import auc_reading, prevalence_reading
 from lib.runs.store import Run
 from ui.components.roc_point import released, roc_operating_point
 from ui.dr import thumbnail
+from ui.notice import notice, think
 from ui.training import cached_predictions
 
 EYEPACS_REFERABLE = 0.20  # about 20 % of EyePACS training photos are level 2 or worse
@@ -25,6 +29,12 @@ def _from_input() -> None:
     st.session_state["dr_threshold"] = float(st.session_state["dr_threshold_input"])
 
 
+@st.cache_resource(max_entries=4, show_spinner="Resampling the test set ...")
+def _bootstrap(run_id: str, _scores: np.ndarray, _labels: np.ndarray) -> Bootstrap:
+    """The run's bootstrap resamples, drawn once (a run's predictions never change)."""
+    return Bootstrap(_scores, _labels, samples=1000, seed=0)
+
+
 def evaluation_section(run: Run) -> None:
     try:
         predictions = cached_predictions(run)
@@ -33,6 +43,7 @@ def evaluation_section(run: Run) -> None:
         return
     scores, labels = predictions["scores"].astype(float), predictions["labels"].astype(int)
     st.header("5. How good is it on the test set?")
+    think("learning_rate")
     cols = st.columns(4)
     cols[0].metric("Test accuracy (threshold 0.5)", f"{run.metrics.get('accuracy', float('nan')):.1%}")
     cols[1].metric("Test loss", f"{run.metrics.get('loss', float('nan')):.3f}")
@@ -42,8 +53,11 @@ def evaluation_section(run: Run) -> None:
         st.warning("The test set holds only one class: there is no ROC curve to draw.")
         return
     curve = roc(scores, labels)
-    st.markdown("**AUC** = the chance that a random *refer* photo scores higher than a random *no refer* one. "
-                "0.5 is guessing, 1.0 is perfect.")
+    boot = _bootstrap(run.summary.run_id, scores, labels)
+    auc = boot.auc()
+    st.caption(f"AUC with its 95 % bootstrap interval ({boot.samples} resamples of the test set): {auc.text()}")
+    notice(auc_reading(auc.value, len(labels), auc.low, auc.high))
+    think("auc")
 
     st.header("6. Choose the operating point")
     # One source of truth: dr_threshold. A release in the browser is applied here, before the component is
@@ -80,6 +94,16 @@ def evaluation_section(run: Run) -> None:
     cols[1].metric("Specificity", f"{point.specificity:.1%}")
     cols[2].metric(f"PPV at {prevalence:.0%}", f"{point.ppv_at_prevalence:.1%}")
     cols[3].metric(f"NPV at {prevalence:.0%}", f"{point.npv_at_prevalence:.1%}")
+    st.caption(f"95 % bootstrap intervals at this threshold: sensitivity {boot.sensitivity(threshold).text(percent=True)}, "
+               f"specificity {boot.specificity(threshold).text(percent=True)}.")
+    notice(prevalence_reading(point.sensitivity, point.specificity, float(labels.mean()), prevalence))
+    think("screening")
+    with st.expander("Precision and recall: the same test set, seen from the referrals"):
+        st.plotly_chart(precision_recall_figure(curve.tpr, curve.fpr, test_prevalence=float(labels.mean()),
+                                                prevalence=prevalence, point=(point.sensitivity, point.specificity)),
+                        key="dr_pr")
+        st.caption("Recall is sensitivity; precision is the PPV: of the photos referred, the share that are referable. "
+                   "At a lower prevalence the same model's precision falls, while its ROC curve stays the same.")
 
     st.header("7. The photos behind the numbers")
     _galleries(predictions, scores, labels, threshold)

@@ -17,7 +17,9 @@ from lib.tasks import lung2d as task
 from lib.tasks.base import DataError
 from lib.training.config import ConfigError, make_config
 from lib.training.schedule import schedule_values
+from lib.notice import iou_reading
 from ui import presets
+from ui.notice import notice, think
 from ui.training import cached_predictions
 
 TASK = task.TASK
@@ -142,6 +144,8 @@ def evaluation_section(run: Run) -> None:
     cols[3].metric("Test slices", str(len(names)))
     st.plotly_chart(score_histogram(scores["iou"]))
     st.caption("IoU = overlap / union of predicted and true lung. A slice where both masks are empty counts as 1.0.")
+    notice(iou_reading(scores["iou"], [str(n) for n in names]))
+    think("iou")
 
     st.header("5. Where is it right, where is it wrong?")
     picks = examples_in_ranges(scores["iou"], IOU_RANGES)

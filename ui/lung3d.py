@@ -21,7 +21,9 @@ from lib.training.config import ConfigError, make_config
 from lib.training.executor import start_fraction_experiment
 from ui.session import owner_token
 from ui.training import _executor, run_store
+from lib.notice import sparse_reading
 from ui import presets
+from ui.notice import notice, think
 from ui.training import cached_predictions
 
 WIDGETS = ("stride", "label_fraction", "filters", "depth", "chunk_depth", "epochs", "steps_per_epoch", "validation_steps",
@@ -131,6 +133,7 @@ def training_settings(data_path: str, data: task.Prepared) -> dict | None:
 
 def experiment_section(config: dict | None) -> None:
     st.header("4. The experiment: IoU against the fraction of labelled slices")
+    think("sparse_labels")
     fractions = st.multiselect("Fractions to train", [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0], default=[0.05, 0.1, 0.3, 1.0],
                                key="l3_fractions")
     owner = owner_token()
@@ -173,6 +176,8 @@ def evaluation_section(run: Run) -> None:
     cols[3].metric("Voxel accuracy (0.5)", f"{run.metrics.get('accuracy', float('nan')):.1%}")
     st.plotly_chart(per_slice_chart(per_item_scores(probs, truth, threshold=threshold)["iou"]))
     st.caption("IoU of each axial slice: low values show where the model fails (often the lung tips at the top and bottom).")
+    notice(sparse_reading(run.config.get("label_fraction", float("nan")), run.metrics.get("labelled_voxel_fraction", float("nan")),
+                          iou(probs, truth, threshold=threshold)))
 
     st.header("6. Views")
     st.subheader("Projections: input, prediction, ground truth")

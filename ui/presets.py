@@ -16,11 +16,19 @@ def _apply(task: str, prefix: str, widgets: tuple[str, ...]) -> None:
 
 
 def preset_selector(task: str, prefix: str, widgets: tuple[str, ...], *, help: str) -> None:
-    """Draw the radio; the first time, fill the controls (session keys ``<prefix>_<setting>``) with the quick preset."""
+    """Draw the radio; the first time, fill the controls (session keys ``<prefix>_<setting>``) with the settings of
+    the user's running run of this task (after a reload), else with the quick preset."""
+    from ui.training import active_config
+
     key = f"{prefix}_preset"
     if key not in st.session_state:
-        st.session_state[key] = "Quick CPU demo"
+        running = active_config(task)
+        names = {value: name for name, value in PRESET_NAMES.items()}
+        st.session_state[key] = names.get((running or {}).get("preset"), "Quick CPU demo")
         _apply(task, prefix, widgets)
+        for name in widgets:
+            if running is not None and name in running:
+                st.session_state[f"{prefix}_{name}"] = running[name]
     st.radio("Preset", list(PRESET_NAMES), key=key, on_change=_apply, args=(task, prefix, widgets), horizontal=True, help=help)
 
 

@@ -18,3 +18,13 @@ def ensure_entrypoint() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+# Streamlit's own "Running ... Stop" in the header would be a second Stop button beside the training panel's,
+# stopping the page's script rather than the job; the panel's Stop is the one that stops a training.
+_STYLE = "<style>[data-testid='stStatusWidget'] {display: none;}</style>"
+
+
+def app_style() -> None:
+    """The app's own style, once per run of app.py."""
+    st.html(_STYLE)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import paths
+from lib import paths, tasks
 from lib.diagnosis import diagnose_run
 from lib.figures.training import compare_figure, history_figure
+from lib.notice import curves
 from lib.runs import files
 from lib.runs.describe import config_label, describe_failure, progress_line, run_line
 from lib.runs.protocol import (
@@ -20,6 +21,7 @@ from lib.runs.store import Run, RunStore, load_predictions
 from lib.training.budget import expected_duration
 from lib.training.config import ConfigError
 from lib.training.executor import LocalProcessExecutor, start_run
+from ui.notice import notice
 from ui.session import owner_token
 
 POLL_S = 3.0  # how often a watching page looks at the run's files (four stat calls)
@@ -41,6 +43,18 @@ def _selected_key(task: str) -> str:
     return f"{task}_selected_run"
 
 
+def _follow_key(task: str) -> str:
+    """Session key of a run that just finished in this session's live panel: Results switches to it."""
+    return f"_{task}_follow"
+
+
+def active_config(task: str) -> dict | None:
+    """The settings of this user's running (or queued) run of ``task``, or None: a reloaded page fills its controls
+    with them instead of a preset, so what is on screen is what is training."""
+    active = _active_run(task, owner_token())
+    return dict(active.config) if active is not None else None
+
+
 def _active_run(task: str, owner: str):
     runs, _ = run_store().list(task=task, viewer=owner)
     return followed_run(runs, owner)
@@ -50,8 +64,15 @@ def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy
     """Start a run of ``config``, or follow the user's running one with live curves and a stop button."""
     owner = owner_token()
     active = _active_run(task, owner)
+    watching = f"_{task}_watching"
+    if active is None and watching in st.session_state:  # the run this page followed has ended since
+        st.session_state[_follow_key(task)] = st.session_state.pop(watching)
     if active is not None:
+        st.session_state[watching] = active.run_id
+        st.info("Your run below trains with the settings it was started with (listed under it). Changing the "
+                "controls above prepares your **next** run.", icon=":material/info:")
         _live(active.run_id, owner, tuple(metrics), task)
+        _settings_of(active)
         return
     if config is None:
         st.button("Start training", type="primary", disabled=True, key=f"{task}_start")
@@ -146,6 +167,7 @@ def _live(run_id: str, owner: str, metrics: tuple, task: str) -> None:
         return
     if view.final:
         st.session_state.pop(_VIEW, None)
+        st.session_state[_follow_key(task)] = run_id  # Results shows the run that just ended
         st.rerun()  # the whole page, which now shows the finished run (or follows the next queued one)
     _heartbeat(view, store, task, owner)
     st.progress(min(1.0, view.fraction), text=view.text)
@@ -156,6 +178,15 @@ def _live(run_id: str, owner: str, metrics: tuple, task: str) -> None:
         request_stop(store.path(run_id))
     right.caption(view.caption)
     st.plotly_chart(view.figure, key=f"live_{run_id}", config={"displayModeBar": False})  # no toolbar over the titles
+
+
+def _settings_of(run) -> None:
+    """The running run's settings, read-only."""
+    spec = tasks.get(run.task)
+    shown = {name: run.config[name] for name in spec.fields if name in run.config and name != "data"}
+    with st.expander(f"Settings of the running run (read-only; preset {run.config.get('preset', '?')})"):
+        st.dataframe({"setting": list(shown), "value": [str(v) for v in shown.values()]}, hide_index=True,
+                     width="stretch")
 
 
 @st.cache_data(show_spinner="Loading the test predictions ...", max_entries=6)
@@ -213,6 +244,9 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
         st.info("No finished run yet: start one above. (A lecturer can prepare runs with `python -m lib train`.)")
         return None
     ids = [r.run_id for r in finished]
+    follow = st.session_state.pop(_follow_key(task), None)
+    if follow in ids:  # set before the selectbox exists in this run: the widget then shows it
+        st.session_state[f"{task}_run_choice"] = follow
     wanted = st.session_state.get(_selected_key(task))
     # every option's text must be unique: the browser tells options apart by their text, so two runs with the same
     # settings and minute would make the choice jump between them
@@ -228,6 +262,7 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
     if run.summary.state == "stopped":
         st.caption(f"This run was stopped early ({run.status.get('stop_reason')}); its results are from what it had learned by then.")
     diagnosis_panel(run)
+    notice(curves(run.history, items=tasks.get(task).items))
     with st.expander("Curves of this run, and comparing runs"):
         st.plotly_chart(history_figure(run.history, metrics=metrics), key=f"{task}_history")
         others = st.multiselect("Compare with", [i for i in ids if i != chosen], key=f"{task}_compare", format_func=shown.get)

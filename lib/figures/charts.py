@@ -43,3 +43,40 @@ def class_counts_chart(before: Mapping[str, int], after: Mapping[str, int]) -> g
     ])
     fig.update_layout(barmode="group", font=FONT, height=380, title="Class counts before and after sampling")
     return fig
+
+
+def precision_recall(tpr, fpr, prevalence: float):
+    """Precision (PPV) at each ROC vertex for a population with ``prevalence`` referable, and recall (= sensitivity).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> precision_recall(np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.25, 1.0]), 0.5)[0].round(3).tolist()
+    [1.0, 0.667, 0.5]
+    """
+    import numpy as np
+
+    tpr, fpr = np.asarray(tpr, float), np.asarray(fpr, float)
+    hits, alarms = tpr * prevalence, fpr * (1 - prevalence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(hits + alarms > 0, hits / (hits + alarms), 1.0)
+    return precision, tpr
+
+
+def precision_recall_figure(tpr, fpr, *, test_prevalence: float, prevalence: float, point: tuple[float, float]) -> go.Figure:
+    """The precision-recall curve of the test set and of a population at ``prevalence``, with the chosen operating
+    point (its sensitivity and specificity) marked on both."""
+    fig = go.Figure()
+    sensitivity, specificity = point
+    for prev, name, dash in ((test_prevalence, f"test set ({test_prevalence:.0%} refer)", "solid"),
+                             (prevalence, f"screened population ({prevalence:.0%} refer)", "dot")):
+        precision, recall = precision_recall(tpr, fpr, prev)
+        fig.add_trace(go.Scatter(x=recall, y=precision, mode="lines", name=name, line=dict(dash=dash, width=3)))
+        here, _ = precision_recall([sensitivity], [1 - specificity], prev)
+        fig.add_trace(go.Scatter(x=[sensitivity], y=here, mode="markers", marker=dict(size=14, color="#d62728"),
+                                 showlegend=False, hovertemplate="recall %{x:.2f}<br>precision %{y:.2f}<extra></extra>"))
+    fig.update_layout(height=420, font=FONT, title="Precision (PPV) against recall (sensitivity)",
+                      xaxis=dict(title="recall = sensitivity", range=[0, 1.02]),
+                      yaxis=dict(title="precision = PPV", range=[0, 1.02]),
+                      legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=40))
+    return fig

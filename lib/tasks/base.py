@@ -87,3 +87,4 @@ class Task:
     check: Callable[[dict], None] | None = None
     diagnose: Callable[..., list] = lambda **kwargs: []
     metrics_shown: tuple[str, ...] = field(default=("loss", "accuracy"))
+    items: str = "items"  # what one training example is, for people ("photos", "slices")

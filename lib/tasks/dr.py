@@ -257,6 +257,7 @@ def diagnose(*, history, predictions, metrics: dict, status: dict) -> list:
 
 TASK = Task(
     name="dr",
+    items="photos",
     title="DR referral",
     dataset=EYEPACS,
     data_folder="train",

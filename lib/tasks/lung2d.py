@@ -159,6 +159,7 @@ def diagnose(*, history, predictions, metrics: dict, status: dict) -> list:
 
 TASK = Task(
     name="lung2d",
+    items="slices",
     title="Lung 2D",
     dataset=LUNGS,
     data_folder="2d_images",

@@ -295,6 +295,7 @@ def diagnose(*, history, predictions, metrics: dict, status: dict) -> list:
 
 TASK = Task(
     name="lung3d",
+    items="chunks",
     title="Lung 3D",
     dataset=LUNGS,
     data_folder="3d_images",
