@@ -1,4 +1,4 @@
-"""Run one training job from its run folder: wait for a slot, set up TensorFlow, train, save, report.
+"""Run one training job from its run folder: wait for a slot, set up the Keras backend, train, save, report.
 
 Whatever happens, the run ends in a final state: "done", "stopped" (a stop request, SIGTERM, an
 abandoned browser, the app exiting: what was learned so far is saved and evaluated; a stop before
@@ -27,24 +27,56 @@ from lib.training.context import Diverged, Stopped, TaskContext, abandoned
 
 
 def _versions() -> dict:
+    """What the run trained with: Python, Keras, its backend and that framework's version, and the accelerators seen."""
+    import importlib
+
     import keras
     import numpy
-    import tensorflow as tf
 
-    return {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
-            "numpy": numpy.__version__, "gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
+    backend = keras.backend.backend()
+    framework = importlib.import_module({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend, backend))
+    return {"python": platform.python_version(), "keras": keras.__version__, "backend": backend,
+            backend: getattr(framework, "__version__", "?"), "numpy": numpy.__version__, "devices": _accelerators(backend)}
 
 
-def setup_tensorflow(seed: int) -> None:
-    """Share the GPU politely (grow memory as needed instead of taking it all) and seed everything."""
+def _accelerators(backend: str) -> list[str]:
+    """The GPUs (or other accelerators) the backend sees; [] on a CPU-only machine."""
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return [d.name for d in tf.config.list_physical_devices("GPU")]
+        if backend == "jax":
+            import jax
+
+            return [str(d) for d in jax.devices() if d.platform != "cpu"]
+        if backend == "torch":
+            import torch
+
+            return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    except Exception:  # noqa: BLE001 - a version report must not fail a run
+        return []
+    return []
+
+
+def setup_backend(seed: int) -> None:
+    """Share the GPU politely and seed everything, whichever Keras backend is in use (KERAS_BACKEND).
+
+    TensorFlow grows its GPU memory as needed instead of taking it all; JAX is told not to preallocate 75 %
+    of the card (XLA_PYTHON_CLIENT_PREALLOCATE, read when JAX starts: set here before Keras imports it).
+    Only the backend in use is imported: a JAX or PyTorch server needs no TensorFlow.
+    """
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     import keras
-    import tensorflow as tf
 
-    for gpu in tf.config.list_physical_devices("GPU"):
-        try:
-            tf.config.experimental.set_memory_growth(gpu, True)
-        except RuntimeError:
-            pass  # already initialised in this process
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        for gpu in tf.config.list_physical_devices("GPU"):
+            try:
+                tf.config.experimental.set_memory_growth(gpu, True)
+            except RuntimeError:
+                pass  # already initialised in this process
     keras.utils.set_random_seed(seed)
 
 
@@ -137,7 +169,7 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
         started = time.time()
         update_status(run_dir, state="running", started=started, slot=slot.index, queue_position=None)
         config = validate_config(saved)
-        setup_tensorflow(config["seed"])
+        setup_backend(config["seed"])
         write_json_atomic(run_dir / files.CONFIG, {**saved, "versions": _versions()})
         from lib import tasks
 
