@@ -82,20 +82,20 @@ def evaluation_section(run: Run) -> None:
     b3.caption("Rule in: refer only when nearly sure, where specialist time is scarce.")
     prevalence = st.slider("Prevalence of referable DR in the population you screen", 0.01, 0.99, EYEPACS_REFERABLE, 0.01,
                            key="dr_prevalence", help="About 20 % of EyePACS photos are referable.")
-    st.caption("The balanced test set is 50 % *refer*; in a real clinic far fewer are. PPV falls with prevalence, NPV rises.")
+    st.caption(f"The test set is {labels.mean():.0%} *refer*; in a real clinic far fewer are. PPV falls with prevalence, "
+               "NPV rises.")
 
     roc_operating_point(curve_payload(curve, threshold=st.session_state["dr_threshold"], prevalence=prevalence), key="dr_roc")
     st.number_input("Threshold (type, or use the arrow keys)", 0.0, 1.001, step=0.01, format="%.4f",
                     key="dr_threshold_input", on_change=_from_input)
     threshold = st.session_state["dr_threshold"]
     point = operating_point(scores, labels, threshold, prevalence=prevalence)
-    cols = st.columns(4)
-    cols[0].metric("Sensitivity", f"{point.sensitivity:.1%}")
-    cols[1].metric("Specificity", f"{point.specificity:.1%}")
-    cols[2].metric(f"PPV at {prevalence:.0%}", f"{point.ppv_at_prevalence:.1%}")
-    cols[3].metric(f"NPV at {prevalence:.0%}", f"{point.npv_at_prevalence:.1%}")
-    st.caption(f"95 % bootstrap intervals at this threshold: sensitivity {boot.sensitivity(threshold).text(percent=True)}, "
-               f"specificity {boot.specificity(threshold).text(percent=True)}.")
+    # The panel beside the curve shows this threshold's figures (once); below, how far they could move.
+    cols = st.columns(2)
+    cols[0].metric("Sensitivity: 95 % interval", boot.sensitivity(threshold).span())
+    cols[1].metric("Specificity: 95 % interval", boot.specificity(threshold).span())
+    st.caption(f"On another test set of the same size ({len(labels)} photos) the panel's sensitivity and specificity could "
+               f"well be anywhere in these intervals ({boot.samples} bootstrap resamples of the test set, seeded).")
     notice(prevalence_reading(point.sensitivity, point.specificity, float(labels.mean()), prevalence))
     think("screening")
     with st.expander("Precision and recall: the same test set, seen from the referrals"):

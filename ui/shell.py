@@ -25,6 +25,23 @@ def ensure_entrypoint() -> None:
 _STYLE = "<style>[data-testid='stStatusWidget'] {display: none;}</style>"
 
 
+# Presentation mode, for a projector: everything one and a quarter times larger (Streamlit sizes text in rem), and
+# the small print (captions, help texts) hidden; what the class should look at stays.
+_PRESENTATION = ("<style>html {font-size: 20px;} [data-testid='stCaptionContainer'] {display: none;} "
+                 "[data-testid='stTooltipIcon'] {display: none;} .js-plotly-plot .main-svg text {font-size: 1.05em;}</style>")
+
+
 def app_style() -> None:
-    """The app's own style, once per run of app.py."""
+    """The app's own style, once per run of app.py, and the sidebar's presentation toggle."""
     st.html(_STYLE)
+    # The choice lives in a plain session key: the toggle's own state would not survive the first run (its widget id
+    # changes once the navigation has chosen a page) nor page switches.
+    st.sidebar.toggle("Presentation mode", value=st.session_state.get("presentation", False), key="_presentation_toggle",
+                      on_change=_remember_presentation,
+                      help="For a projector: larger text, the small print hidden. Switch off to change settings.")
+    if st.session_state.get("presentation"):
+        st.html(_PRESENTATION)
+
+
+def _remember_presentation() -> None:
+    st.session_state["presentation"] = bool(st.session_state.get("_presentation_toggle"))

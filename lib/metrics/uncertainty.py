@@ -26,6 +26,10 @@ class Interval:
     high: float
     level: float = 0.95
 
+    def span(self) -> str:
+        """``31% to 77%``: the interval alone, in percent (for rates)."""
+        return f"{self.low:.0%} to {self.high:.0%}"
+
     def text(self, percent: bool = False) -> str:
         """``0.86 (0.78 to 0.93)``, or in percent."""
         if percent:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lib.metrics.roc import operating_point, roc, youden_index
+from lib.metrics.uncertainty import Bootstrap
 from tests.browser.conftest import screenshot
 from tests.helpers.runs import make_dr_run
 
@@ -64,10 +65,10 @@ def test_dragging_the_handle_updates_the_figures_to_libs_values(page, app_url, r
     page.wait_for_function(
         "([el, want]) => Math.abs(parseFloat(el.value) - want) < 1e-4",
         arg=[threshold_box.element_handle(), moved_to], timeout=20_000)
-    at_20 = operating_point(scores, labels, moved_to, prevalence=0.2)
-    page.get_by_text("PPV at 20%").first.wait_for()
+    page.get_by_text("Sensitivity: 95 % interval").first.wait_for()
     page.wait_for_timeout(500)
     metric_values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-    assert _pct(at_20.sensitivity) in metric_values and _pct(at_20.ppv_at_prevalence) in metric_values
+    boot = Bootstrap(np.asarray(scores, float), np.asarray(labels, int), samples=1000, seed=0)
+    assert boot.sensitivity(moved_to).span() in metric_values and boot.specificity(moved_to).span() in metric_values
     svg.scroll_into_view_if_needed()
     screenshot(page, "dr_operating_point")

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from lib.metrics.roc import operating_point, roc
+from lib.metrics.uncertainty import Bootstrap
 from tests.browser.conftest import screenshot, wait_idle
 from tests.helpers.runs import make_dr_run
 
@@ -67,11 +68,14 @@ class Page:
         panel = {k: self.page.locator(f'[data-field="{k}"]').inner_text() for k in ("sensitivity", "specificity", "tp", "fp", "fn", "tn")}
         assert panel == {"sensitivity": _pct(point.sensitivity), "specificity": _pct(point.specificity), "tp": str(point.tp),
                          "fp": str(point.fp), "fn": str(point.fn), "tn": str(point.tn)}, context
+        assert self.page.locator('[data-field="ppv_prev"]').inner_text() == _pct(at_20.ppv_at_prevalence), context
+        # below the curve, the server's figures for the same threshold: the bootstrap intervals lib computes
         metrics = dict(zip(self.page.locator('[data-testid="stMetricLabel"]').all_inner_texts(),
                            self.page.locator('[data-testid="stMetricValue"]').all_inner_texts()))
-        assert metrics["Sensitivity"] == _pct(point.sensitivity), context
-        assert metrics["Specificity"] == _pct(point.specificity), context
-        assert metrics["PPV at 20%"] == _pct(at_20.ppv_at_prevalence), context
+        boot = Bootstrap(self.scores.astype(float), self.labels.astype(int), samples=1000, seed=0)
+        at = float(self.curve.thresholds[vertex])
+        assert metrics["Sensitivity: 95 % interval"] == boot.sensitivity(at).span(), context
+        assert metrics["Specificity: 95 % interval"] == boot.specificity(at).span(), context
         return threshold
 
 

@@ -2,6 +2,8 @@ import numpy as np
 import pytest
 
 from lib.metrics.roc import operating_point, roc, youden_index
+from lib.metrics.uncertainty import Bootstrap
+from lib.notice import prevalence_reading
 from lib.runs.store import RunStore
 from tests.helpers.runs import make_dr_run
 from tests.pages.conftest import open_page
@@ -28,9 +30,13 @@ def test_page_walks_from_histogram_to_the_operating_point(dr_run):
     youden = float(curve.thresholds[youden_index(curve)])
     assert at.number_input(key="dr_threshold_input").value == pytest.approx(youden)
     point = operating_point(predictions["scores"], predictions["labels"], youden, prevalence=0.2)
+    boot = Bootstrap(predictions["scores"].astype(float), predictions["labels"].astype(int), samples=1000, seed=0)
     shown = {m.label: m.value for m in at.metric}
-    assert shown["Sensitivity"] == f"{point.sensitivity:.1%}"
-    assert shown["PPV at 20%"] == f"{point.ppv_at_prevalence:.1%}"
+    assert shown["Sensitivity: 95 % interval"] == boot.sensitivity(youden).span()
+    assert shown["Specificity: 95 % interval"] == boot.specificity(youden).span()
+    assert "Sensitivity" not in shown and "PPV at 20%" not in shown  # the panel shows the point's figures, once
+    labels = predictions["labels"]
+    assert any(prevalence_reading(point.sensitivity, point.specificity, float(labels.mean()), 0.2) in i.value for i in at.info)
     assert _component(at) is not None
 
 
@@ -38,11 +44,11 @@ def test_presets_and_typed_threshold_update_the_figures(dr_run):
     at = open_page("pages/dr.py")
     predictions = np.load(dr_run / "predictions.npz")
     at.button(key="dr_screening").click().run()
-    sens = float(next(m.value for m in at.metric if m.label == "Sensitivity").rstrip("%")) / 100
-    assert sens >= 0.95
+    chosen = at.number_input(key="dr_threshold_input").value
+    assert operating_point(predictions["scores"], predictions["labels"], chosen).sensitivity >= 0.95
     at.number_input(key="dr_threshold_input").set_value(0.9).run()
-    point = operating_point(predictions["scores"], predictions["labels"], 0.9, prevalence=0.2)
-    assert next(m.value for m in at.metric if m.label == "Specificity") == f"{point.specificity:.1%}"
+    boot = Bootstrap(predictions["scores"].astype(float), predictions["labels"].astype(int), samples=1000, seed=0)
+    assert next(m.value for m in at.metric if m.label == "Specificity: 95 % interval") == boot.specificity(0.9).span()
     assert any("False positives" in s.value for s in at.subheader)
 
 

@@ -30,3 +30,16 @@ def test_a_missing_real_folder_is_reported_not_crashed(app_env, monkeypatch, tmp
     assert "does not exist" in at.dataframe[0].value["status"][0]
     at = open_page("pages/dr.py")
     assert any("does not exist" in e.value for e in at.error)
+
+
+def test_presentation_mode_enlarges_the_text_and_hides_the_small_print(app_env):
+    from tests.pages.conftest import open_page
+
+    at = open_page()
+    styles = lambda: " ".join(h.proto.body for h in at.get("html"))
+    assert "font-size: 20px" not in styles()
+    at.sidebar.toggle(key="_presentation_toggle").set_value(True).run()
+    assert not at.exception
+    assert "font-size: 20px" in styles() and "stCaptionContainer" in styles()
+    at.switch_page("pages/lung2d.py").run()
+    assert "font-size: 20px" in styles()  # it stays on from page to page
