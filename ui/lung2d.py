@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib.data.lung2d import BadFileError, load_lung2d_pair
 from lib.data.report import DatasetReport
-from lib.figures.display import FN_RGB, FP_RGB, TP_RGB, error_overlay, overlay, to_grey_uint8, window
+from lib.figures.display import FN_RGB, FP_RGB, TP_RGB, enlarge, error_overlay, overlay, to_grey_uint8, window
 from lib.figures.segmentation import score_histogram
 from lib.figures.training import schedule_figure
 from lib.metrics.segmentation import IOU_RANGES, examples_in_ranges, per_item_scores
@@ -100,8 +100,8 @@ def augmentation_section(report: DatasetReport) -> None:
     images, masks = preview(arrays.images[pick], arrays.masks[pick], ranges, seed=int(seed))
     shown = [overlay(to_grey_uint8(img[..., 0]), m[..., 0]) for img, m in zip(images, masks)]
     originals = [overlay(to_grey_uint8(img[..., 0]), m[..., 0]) for img, m in zip(arrays.images[pick], arrays.masks[pick])]
-    st.image(originals, caption=[f"original {i}" for i in pick], width=170)
-    st.image(shown, caption=[f"augmented {i}" for i in pick], width=170)
+    st.image([enlarge(img, at_least=320) for img in originals], caption=[f"original {i}" for i in pick], width=320)
+    st.image([enlarge(img, at_least=320) for img in shown], caption=[f"augmented {i}" for i in pick], width=320)
     st.caption("The mask (blue) moves with the lungs: both are transformed by the same matrix; the mask with "
                "nearest-neighbour sampling, so it stays 0 / 1. Training runs this very code on every batch.")
 
@@ -161,11 +161,13 @@ def evaluation_section(run: Run) -> None:
     index = options[choice]
     grey = to_grey_uint8(from_uint8_unit(images[index]))
     predicted = probs[index] >= threshold
-    cols = st.columns(4)
-    cols[0].image(grey, caption=f"{names[index]}", width="stretch")
-    cols[1].image(overlay(grey, masks[index]), caption="ground truth", width="stretch")
-    cols[2].image(overlay(grey, predicted), caption="prediction", width="stretch")
-    cols[3].image(error_overlay(grey, masks[index], predicted), caption=f"errors (IoU {scores['iou'][index]:.3f})", width="stretch")
+    # two per row, enlarged pixel by pixel: one-pixel error fringes stay visible on a projector
+    top, bottom = st.columns(2), st.columns(2)
+    top[0].image(enlarge(grey), caption=f"{names[index]}", width="stretch")
+    top[1].image(enlarge(error_overlay(grey, masks[index], predicted)), caption=f"errors (IoU {scores['iou'][index]:.3f})",
+                 width="stretch")
+    bottom[0].image(enlarge(overlay(grey, masks[index])), caption="ground truth", width="stretch")
+    bottom[1].image(enlarge(overlay(grey, predicted)), caption="prediction", width="stretch")
     st.markdown(_legend(), unsafe_allow_html=True)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from lib.data.report import DatasetReport
-from lib.figures.display import busiest_index, ct_grey, error_overlay, plane, projection, sparse_overlay, to_grey_uint8
+from lib.figures.display import busiest_index, ct_grey, enlarge, error_overlay, plane, projection, sparse_overlay, to_grey_uint8
 from lib.figures.segmentation import fraction_figure, per_slice_chart
 from lib.figures.volume3d import lungs_3d_figure
 from lib.metrics.segmentation import dice, iou, per_item_scores
@@ -94,7 +94,8 @@ def _slices_in_planes(volume: np.ndarray, labels: np.ndarray, mask: np.ndarray, 
     for col, (name, axis) in zip(cols, PLANES.items()):
         index = busiest_index(mask, axis)
         grey = ct_grey(plane(volume, axis, index), st.session_state["l3_normalise"])
-        col.image(sparse_overlay(grey, plane(labels, axis, index)), caption=f"{caption}: {name} slice {index}", width="stretch")
+        col.image(enlarge(sparse_overlay(grey, plane(labels, axis, index))), caption=f"{caption}: {name} slice {index}",
+                  width="stretch")
 
 
 def sparse_section(data: task.Prepared) -> None:
@@ -104,7 +105,7 @@ def sparse_section(data: task.Prepared) -> None:
     image, mask = data.volumes[first]
     labels = data.train_labels[0]  # what the job trains the first volume with
     _slices_in_planes(image, labels, mask, f"IMG_{first}")
-    st.markdown(f"Green: labelled lung · plain: labelled background · violet: **no label** (ignored by the loss, weight 0). "
+    st.markdown(f"Green: labelled lung · amber tint: labelled background · untinted: **no label** (ignored by the loss, weight 0). "
                 f"With {fraction:.0%} of the slices per axis, **{labelled_fraction(labels):.1%} of the voxels** carry a label.")
 
 

@@ -91,11 +91,14 @@ def plane(volume: np.ndarray, axis: int, index: int) -> np.ndarray:
 
 
 LABELLED_LUNG_RGB = (40, 200, 70)  # green
-UNLABELLED_RGB = (110, 60, 200)  # violet veil over voxels without a label
+LABELLED_BACKGROUND_RGB = (245, 190, 60)  # a light amber tint: labelled, not lung
 
 
-def sparse_overlay(grey: np.ndarray, labels: np.ndarray, *, ignore_label: int = 2, alpha: float = 0.45) -> np.ndarray:
-    """Show sparse labels on a slice: labelled lung green, labelled background as is, unlabelled violet.
+def sparse_overlay(grey: np.ndarray, labels: np.ndarray, *, ignore_label: int = 2, alpha: float = 0.45,
+                   background_alpha: float = 0.25) -> np.ndarray:
+    """Show sparse labels on a slice without hiding the anatomy: labelled lung green, labelled background a light
+    amber tint, voxels without a label left as they are (so the labelled slices show as lines across the other
+    planes).
 
     Parameters
     ----------
@@ -104,8 +107,9 @@ def sparse_overlay(grey: np.ndarray, labels: np.ndarray, *, ignore_label: int = 
     """
     labels = np.asarray(labels)
     out = overlay(grey, labels == 1, rgb=LABELLED_LUNG_RGB, alpha=alpha)
-    veil = labels == ignore_label
-    out[veil] = ((1 - alpha) * out[veil] + alpha * np.asarray(UNLABELLED_RGB, np.float32)).astype(np.uint8)
+    tint = labels == 0
+    out[tint] = ((1 - background_alpha) * out[tint] + background_alpha * np.asarray(LABELLED_BACKGROUND_RGB, np.float32)
+                 ).astype(np.uint8)
     return out
 
 
@@ -135,3 +139,21 @@ def ct_grey(values: np.ndarray, normalise: str, *, hu_scale: float = 3071.0) -> 
     if normalise == "lung_window":
         return to_grey_uint8(values)
     return window(np.asarray(values, np.float32) * hu_scale)
+
+
+def enlarge(image: np.ndarray, *, at_least: int = 512) -> np.ndarray:
+    """``image`` (H, W) or (H, W, 3) repeated pixel by pixel (nearest neighbour, a whole factor) until its longer side
+    is at least ``at_least``: a 128-pixel overlay shown 500 pixels wide keeps crisp one-pixel error fringes instead of
+    the browser's blur.
+
+    Examples
+    --------
+    >>> enlarge(np.zeros((128, 100), np.uint8)).shape
+    (512, 400)
+    >>> enlarge(np.zeros((600, 600, 3), np.uint8)).shape
+    (600, 600, 3)
+    """
+    factor = max(1, -(-at_least // max(image.shape[:2])))
+    if factor == 1:
+        return image
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)

@@ -8,16 +8,38 @@ import plotly.graph_objects as go
 FONT = dict(size=16)
 
 
-def score_histogram(values: np.ndarray, *, name: str = "IoU", bins: int = 20) -> go.Figure:
-    """Histogram of per-image (or per-slice) scores in [0, 1] with the mean marked."""
+def histogram_range(values: np.ndarray, *, step: float = 0.05) -> tuple[float, float]:
+    """The x range of a score histogram: from just below the lowest score (a multiple of ``step``) to 1.
+
+    Examples
+    --------
+    >>> histogram_range(np.array([0.57, 0.9, 1.0]))
+    (0.5, 1.0)
+    >>> histogram_range(np.array([0.0, 0.5]))
+    (0.0, 1.0)
+    """
     values = np.asarray(values, dtype=float)
-    fig = go.Figure(go.Histogram(x=values, xbins=dict(start=0.0, end=1.0001, size=1.0 / bins), marker_color="#1f77b4"))
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 0.0, 1.0
+    low = np.floor(round(values.min() / step, 6)) * step - step  # one empty step of margin on the left
+    return float(round(max(0.0, low), 10)), 1.0
+
+
+def score_histogram(values: np.ndarray, *, name: str = "IoU", bins_per_unit: int = 50) -> go.Figure:
+    """Histogram of per-image (or per-slice) scores in [0, 1], zoomed to where they are, with the mean marked by a
+    dashed line and named in the title (a label on the line would sit on the tallest bar)."""
+    values = np.asarray(values, dtype=float)
+    low, high = histogram_range(values)
+    size = 1.0 / bins_per_unit if high - low < 0.6 else 0.05
+    fig = go.Figure(go.Histogram(x=values, xbins=dict(start=low, end=high + 1e-4, size=size), marker_color="#1f77b4"))
+    title = None
     if values.size:
-        mean = float(values.mean())
-        fig.add_vline(x=mean, line_dash="dash", line_color="#d62728", annotation_text=f"mean {mean:.3f}",
-                      annotation_position="top left")
-    fig.update_layout(height=320, font=FONT, xaxis_title=name, yaxis_title="test images", xaxis_range=[0, 1.0],
-                      margin=dict(t=30, b=40), bargap=0.05)
+        mean = float(np.nanmean(values))
+        fig.add_vline(x=mean, line_dash="dash", line_color="#d62728", line_width=3)
+        title = f"{name} of each test image: mean {mean:.3f} (dashed red line)"
+    fig.update_layout(height=340, font=FONT, title=title, xaxis_title=name, yaxis_title="test images",
+                      xaxis_range=[low, high + size / 2], margin=dict(t=60, b=40), bargap=0.05)
     return fig
 
 

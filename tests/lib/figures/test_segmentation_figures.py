@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lib.figures.display import LABELLED_LUNG_RGB, UNLABELLED_RGB, busiest_index, projection, sparse_overlay
+from lib.figures.display import LABELLED_BACKGROUND_RGB, LABELLED_LUNG_RGB, busiest_index, projection, sparse_overlay
 from lib.figures.segmentation import fraction_figure, per_slice_chart, score_histogram
 from lib.figures.training import compare_figure, history_figure, schedule_figure
 from lib.figures.volume3d import lungs_3d_figure, surface
@@ -9,8 +9,8 @@ from lib.metrics.segmentation import examples_in_ranges
 
 
 def test_sparse_overlay_colours():
-    out = sparse_overlay(np.zeros((1, 3), np.uint8), np.array([[1, 0, 2]]), alpha=1.0)
-    assert [tuple(p) for p in out[0]] == [LABELLED_LUNG_RGB, (0, 0, 0), UNLABELLED_RGB]
+    out = sparse_overlay(np.full((1, 3), 100, np.uint8), np.array([[1, 0, 2]]), alpha=1.0, background_alpha=1.0)
+    assert [tuple(p) for p in out[0]] == [LABELLED_LUNG_RGB, LABELLED_BACKGROUND_RGB, (100, 100, 100)]  # no label: untouched
 
 
 def test_projection_and_busiest_slice():
@@ -42,7 +42,9 @@ def test_charts_carry_their_data():
     import pandas as pd
 
     hist = score_histogram(np.array([0.9, 0.95, 1.0]))
-    assert list(hist.data[0].x) == [0.9, 0.95, 1.0] and "mean 0.950" in str(hist.layout.annotations[0].text)
+    assert list(hist.data[0].x) == [0.9, 0.95, 1.0] and "mean 0.950" in hist.layout.title.text
+    assert tuple(hist.layout.xaxis.range)[0] == 0.85  # zoomed to the data, not 0-1
+    assert not hist.layout.annotations  # no label sitting on a bar
     assert list(per_slice_chart(np.array([1.0, 0.5])).data[0].y) == [1.0, 0.5]
     rows = [{"experiment": "a", "fraction": f, "iou": v} for f, v in ((1.0, 0.9), (0.1, 0.8))]
     fig = fraction_figure(rows)
