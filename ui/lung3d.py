@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from lib.data.report import DatasetReport
-from lib.figures.display import busiest_index, ct_grey, enlarge, error_overlay, plane, projection, sparse_overlay, to_grey_uint8
+from lib.figures.display import busiest_index, ct_grey, square_pixels, error_overlay, plane, projection, sparse_overlay, to_grey_uint8
 from lib.figures.segmentation import fraction_figure, per_slice_chart
 from lib.figures.volume3d import lungs_3d_figure
 from lib.metrics.segmentation import dice, iou, per_item_scores
@@ -89,13 +89,16 @@ def roles_section(report: DatasetReport) -> task.Prepared | None:
     return data
 
 
-def _slices_in_planes(volume: np.ndarray, labels: np.ndarray, mask: np.ndarray, caption: str) -> None:
+def _slices_in_planes(volume: np.ndarray, labels: np.ndarray, mask: np.ndarray, caption: str,
+                      spacing: tuple = (1.0, 1.0, 1.0)) -> None:
+    """The three planes through the busiest slices, each in the patient's proportions (``spacing``: voxel size)."""
     cols = st.columns(3)
     for col, (name, axis) in zip(cols, PLANES.items()):
         index = busiest_index(mask, axis)
         grey = ct_grey(plane(volume, axis, index), st.session_state["l3_normalise"])
-        col.image(enlarge(sparse_overlay(grey, plane(labels, axis, index))), caption=f"{caption}: {name} slice {index}",
-                  width="stretch")
+        shown = [spacing[k] for k in range(3) if k != axis]
+        col.image(square_pixels(sparse_overlay(grey, plane(labels, axis, index)), (shown[0], shown[1])),
+                  caption=f"{caption}: {name} slice {index}", width="stretch")
 
 
 def sparse_section(data: task.Prepared) -> None:
@@ -104,7 +107,7 @@ def sparse_section(data: task.Prepared) -> None:
     first = data.roles["train"][0]
     image, mask = data.volumes[first]
     labels = data.train_labels[0]  # what the job trains the first volume with
-    _slices_in_planes(image, labels, mask, f"IMG_{first}")
+    _slices_in_planes(image, labels, mask, f"IMG_{first}", data.spacing.get(first, (1.0, 1.0, 1.0)))
     st.markdown(f"Green: labelled lung · amber tint: labelled background · untinted: **no label** (ignored by the loss, weight 0). "
                 f"With {fraction:.0%} of the slices per axis, **{labelled_fraction(labels):.1%} of the voxels** carry a label.")
 

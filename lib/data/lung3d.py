@@ -32,6 +32,7 @@ class VolumePair:
     image_path: Path
     mask_path: Path
     shape: tuple[int, ...] = ()
+    spacing: tuple[float, ...] = (1.0, 1.0, 1.0)  # voxel size along (slices, rows, columns) from the header, mm
 
 
 class BadVolumeError(ValueError):
@@ -43,6 +44,16 @@ def _open(path: Path) -> nib.Nifti1Image:
         return nib.load(str(path))
     except Exception as exc:  # nibabel raises several types for damaged headers
         raise BadVolumeError(f"{path.name} cannot be read as NIfTI ({type(exc).__name__}: {exc})") from exc
+
+
+def _spacing(image: nib.Nifti1Image) -> tuple[float, float, float]:
+    """The voxel size from the header; 1 mm where the header says nothing usable (zero, NaN, absurd)."""
+    try:
+        zooms = [float(z) for z in image.header.get_zooms()[:3]]
+    except Exception:  # noqa: BLE001 - a header without zooms is still a volume
+        zooms = []
+    zooms = [z if np.isfinite(z) and 0 < z < 1000 else 1.0 for z in zooms] + [1.0] * (3 - len(zooms))
+    return tuple(zooms[:3])
 
 
 def _check_headers(pair: VolumePair) -> tuple[int, ...]:
@@ -199,13 +210,14 @@ def read_lung3d(root: str | Path, *, deep: bool = False) -> DatasetReport:
         pair = VolumePair(volume_id, image_path, masks[volume_id])
         try:
             shape = _check_headers(pair)
+            spacing = _spacing(_open(pair.image_path))
             if deep:
                 _scan(pair.image_path, mask=False)
                 _scan(pair.mask_path, mask=True)
         except BadVolumeError as exc:
             report.add(f"{VOLUMES_DIR}/{image_path.name}", "bad_file", str(exc))
             continue
-        report.items.append(VolumePair(volume_id, image_path, masks[volume_id], shape))
+        report.items.append(VolumePair(volume_id, image_path, masks[volume_id], shape, spacing))
     for volume_id, mask_path in masks.items():
         if volume_id not in images:
             report.add(f"{VOLUMES_DIR}/{mask_path.name}", "missing_image", f"no IMG_{volume_id}.nii.gz beside it")

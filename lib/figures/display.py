@@ -90,6 +90,25 @@ def plane(volume: np.ndarray, axis: int, index: int) -> np.ndarray:
     return np.take(volume, index, axis=axis)
 
 
+def square_pixels(image: np.ndarray, pixel_size: tuple[float, float], *, longest: int = 512) -> np.ndarray:
+    """Resample a slice (nearest neighbour) so that its pixels are square in millimetres and its longer side is
+    ``longest``: a coronal plane of 128 slices 1 mm apart by 64 columns 5.6 mm apart is wider than tall, as the
+    patient is, not stretched to 128 x 64.
+
+    Examples
+    --------
+    >>> square_pixels(np.zeros((128, 64), np.uint8), (1.0, 5.6)).shape
+    (183, 512)
+    """
+    rows, cols = image.shape[:2]
+    height, width = rows * float(pixel_size[0]), cols * float(pixel_size[1])
+    scale = longest / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    import cv2
+
+    return cv2.resize(np.ascontiguousarray(image), size, interpolation=cv2.INTER_NEAREST)
+
+
 LABELLED_LUNG_RGB = (40, 200, 70)  # green
 LABELLED_BACKGROUND_RGB = (245, 190, 60)  # a light amber tint: labelled, not lung
 

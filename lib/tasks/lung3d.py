@@ -10,7 +10,7 @@ prediction of the whole test volume for IoU.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -144,6 +144,7 @@ class Prepared:
     volumes: dict[str, Volume]
     train_labels: list[np.ndarray]
     chosen: bool = False  # some roles were "auto" and chosen from the data
+    spacing: dict = field(default_factory=dict)  # {volume id: voxel size (slices, rows, columns) after the stride}
 
     def roles_sentence(self) -> str:
         return (f"training on {', '.join('IMG_' + v for v in self.roles['train'])}, validating on IMG_{self.roles['val'][0]}, "
@@ -191,7 +192,9 @@ def prepare(config: dict, *, report: DatasetReport | None = None, load: Callable
         raise DataError(f"IMG_{odd} is {sizes[odd][0]}x{sizes[odd][1]} in-plane after the stride, but IMG_{first} is "
                         f"{sizes[first][0]}x{sizes[first][1]}: one model needs volumes of one in-plane size")
     labels = [training_labels(volumes[v][1], config, i) for i, v in enumerate(roles["train"])]
-    return Prepared(roles=roles, volumes=volumes, train_labels=labels, chosen=chosen)
+    stride = config["stride"]
+    spacing = {v: (pairs[v].spacing[0], pairs[v].spacing[1] * stride, pairs[v].spacing[2] * stride) for v in order}
+    return Prepared(roles=roles, volumes=volumes, train_labels=labels, chosen=chosen, spacing=spacing)
 
 
 def chunk_dataset(images, labels, *, depth: int, batch: int, seed: int, steps: int, fresh: bool = True):

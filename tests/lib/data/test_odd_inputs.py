@@ -42,3 +42,23 @@ def test_masks_and_images_in_any_encoding(tmp_path, mask_values, dtype, image_dt
     loaded, binary = load_lung2d_pair(SlicePair("x.tif", tmp_path / "i.tif", tmp_path / "m.tif"))
     assert loaded.shape == (48, 40) and binary.dtype == np.uint8
     assert binary.sum() == 20 * 15 and set(np.unique(binary)) == {0, 1}
+
+
+def test_voxel_spacing_comes_from_the_header_and_absurd_values_fall_back_to_1mm(demo_root, tmp_path):
+    import nibabel as nib
+    import numpy as np
+    import pytest as _pytest
+
+    from lib.data.lung3d import read_lung3d
+
+    pairs = read_lung3d(demo_root / "lungs").items
+    assert pairs and all(p.spacing == _pytest.approx((1.0, 0.7, 0.7)) for p in pairs)  # the demo's affine
+    folder = tmp_path / "lungs" / "3d_images"
+    folder.mkdir(parents=True)
+    volume = np.zeros((8, 16, 16), np.int16)
+    image = nib.Nifti1Image(volume, np.eye(4))
+    image.header.set_zooms((0.0, 2.0, float("nan")))
+    nib.save(image, str(folder / "IMG_0001.nii.gz"))
+    nib.save(nib.Nifti1Image(volume.astype(np.uint8), np.eye(4)), str(folder / "MASK_0001.nii.gz"))
+    (pair,) = read_lung3d(tmp_path / "lungs").items
+    assert pair.spacing == (1.0, 2.0, 1.0)

@@ -1,3 +1,4 @@
+import pytest
 import keras
 import numpy as np
 
@@ -92,3 +93,13 @@ def test_a_dataset_with_other_volume_ids_trains_with_no_setting_changed(lungs_co
     # the demo volumes have 24, 32, 20 and 16 slices
     assert json.loads((run_dir / "split.json").read_text()) == {"train": ["0102", "0101"], "val": ["0103"], "test": ["0104"]}
     assert any("Volume roles chosen from the data" in n for n in status.get("notes", []))
+
+
+def test_prepared_volumes_carry_their_voxel_size_after_the_stride(demo_root):
+    from lib.tasks.lung3d import prepare
+
+    config = {"data": str(demo_root / "lungs"), "train_volumes": "auto", "val_volume": "auto", "test_volume": "auto",
+              "stride": 2, "depth": 2, "label_fraction": 0.3, "seed": 0, "normalise": "lung_window"}
+    data = prepare(config)
+    assert set(data.spacing) == set(data.volumes)
+    assert all(s == pytest.approx((1.0, 1.4, 1.4)) for s in data.spacing.values())
