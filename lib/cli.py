@@ -148,6 +148,43 @@ def _diagnosis(store, run_dir: Path) -> list[dict]:
         return []
 
 
+def _cmd_gradcam(args) -> int:
+    """Grad-CAM of one photo under a finished DR run's model: writes an .npz (photo, cam, score), prints one JSON line."""
+    from lib.runs.files import read_json
+
+    run_dir, photo = Path(args.run_dir), Path(args.photo)
+    model_path = run_dir / "model.keras"
+    try:
+        config = read_json(run_dir / "config.json")
+    except (OSError, ValueError) as exc:
+        print(f"error: {run_dir} is not a readable run folder ({exc})", file=sys.stderr)
+        return 2
+    if config.get("task") != "dr" or not model_path.is_file():
+        print(f"error: {run_dir.name} is not a finished DR run with a saved model", file=sys.stderr)
+        return 2
+    import keras
+    import numpy as np
+
+    from lib.atomic import atomic_path
+    from lib.data.eyepacs import UnreadablePhotoError
+    from lib.models.gradcam import grad_cam
+    from lib.preprocess.fundus import preprocess_photo
+    from lib.preprocess.images import from_uint8_unit, to_uint8_unit
+
+    try:
+        image = to_uint8_unit(preprocess_photo(photo, size=int(config["image_size"]), crop=config.get("crop", "none")))
+    except (UnreadablePhotoError, OSError, ValueError) as exc:
+        print(f"error: {photo.name}: {exc}", file=sys.stderr)
+        return 2
+    model = keras.models.load_model(model_path, compile=False)
+    cam, score = grad_cam(model, from_uint8_unit(image))
+    with atomic_path(Path(args.out)) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, photo=image, cam=cam.astype(np.float16), score=np.float32(score))
+    print(json.dumps({"out": str(args.out), "score": score}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lib", description="Deep learning in medical imaging: data and training tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -184,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--label", help="a name for the run in the app's run lists")
     train.add_argument("--set", action="append", metavar="KEY=VALUE", help="override any setting, e.g. --set learning_rate=0.01")
     train.set_defaults(func=_cmd_train)
+
+    gradcam = sub.add_parser("gradcam", help="where a DR run's model looks on one photo (Grad-CAM), saved as .npz")
+    gradcam.add_argument("run_dir", help="a finished DR run folder")
+    gradcam.add_argument("photo", help="the photo (any size; preprocessed as the run was)")
+    gradcam.add_argument("--out", required=True, help="the .npz to write (photo, cam, score)")
+    gradcam.set_defaults(func=_cmd_gradcam)
     return parser
 
 

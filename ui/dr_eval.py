@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
+
+from lib import paths
+from lib.models.gradcam import heat_overlay
 
 from lib.metrics.roc import (
     curve_payload, operating_point, roc, threshold_for_sensitivity, threshold_for_specificity, youden_index,
@@ -107,6 +116,7 @@ def evaluation_section(run: Run) -> None:
 
     st.header("7. The photos behind the numbers")
     _galleries(predictions, scores, labels, threshold)
+    _where_it_looks(run, predictions, scores, labels, threshold)
 
 
 def _gallery(title: str, predictions: dict, index: np.ndarray, scores: np.ndarray, limit: int = 12) -> None:
@@ -119,6 +129,56 @@ def _gallery(title: str, predictions: dict, index: np.ndarray, scores: np.ndarra
     shown = [(img, f"{predictions['images'][i]} · level {predictions['levels'][i]} · score {scores[i]:.2f}")
              for img, i in zip(images, index) if img is not None]
     st.image([img for img, _ in shown], caption=[cap for _, cap in shown], width=200)
+
+
+@st.cache_data(show_spinner="Computing where the model looks (Grad-CAM, in a child process) ...", max_entries=32)
+def _gradcam(run_dir: str, photo: str, model_mtime: float) -> dict:
+    """Grad-CAM of one photo under the run's model, computed by ``python -m lib gradcam`` in a child process (no deep
+    learning framework enters the server); {"error": ...} when it failed."""
+    key = hashlib.sha1(f"{photo}|{model_mtime}".encode()).hexdigest()[:16]
+    target = paths.cache_dir() / "gradcam" / f"{Path(run_dir).name}-{key}.npz"
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([sys.executable, "-m", "lib", "gradcam", run_dir, photo, "--out", str(target)],
+                              capture_output=True, text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        if done.returncode != 0 or not target.is_file():
+            lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+            return {"error": lines[-1].removeprefix("error: ") if lines else f"the heat map could not be computed "
+                    f"(exit status {done.returncode})"}
+    with np.load(target) as data:
+        return {"photo": data["photo"], "cam": data["cam"].astype(np.float32), "score": float(data["score"])}
+
+
+def _show_gradcam(run_id: str) -> None:
+    st.session_state["dr_gradcam_run"] = run_id
+
+
+def _where_it_looks(run: Run, predictions: dict, scores: np.ndarray, labels: np.ndarray, threshold: float) -> None:
+    """Grad-CAM for one photo of the error galleries: does the model look at lesions or at the optic disc?"""
+    st.subheader("Where does the model look?")
+    positive = scores >= threshold
+    wrong = np.flatnonzero(positive != (labels == 1))
+    if len(wrong) == 0 or not run.model_path().is_file():
+        st.caption("No misclassified photo at this threshold." if len(wrong) == 0 else "This run has no saved model.")
+        return
+    names = {int(i): f"{predictions['images'][i]} · {'false positive' if positive[i] else 'false negative'} · score {scores[i]:.2f}"
+             for i in wrong[np.argsort(-np.abs(scores[wrong] - threshold))]}
+    index = st.selectbox("A misclassified photo", list(names), format_func=names.get, key="dr_gradcam_photo")
+    st.button("Show where the model looks (Grad-CAM)", key="dr_gradcam", on_click=_show_gradcam, args=(run.summary.run_id,))
+    if st.session_state.get("dr_gradcam_run") != run.summary.run_id:  # stays on for this run, whichever photo is chosen
+        st.caption("Grad-CAM weighs the last feature map by how much each channel raises the referral score: red is "
+                   "where the evidence for *refer* sits.")
+        return
+    result = _gradcam(str(run.path), str(predictions["paths"][index]), run.model_path().stat().st_mtime)
+    if "error" in result:
+        st.error(f"Could not compute the heat map: {result['error']}")
+        return
+    left, right = st.columns(2)
+    left.image(result["photo"], caption="the photo as the model saw it", width="stretch")
+    right.image(heat_overlay(result["photo"], result["cam"]), caption=f"Grad-CAM (score {result['score']:.2f}): red = "
+                "evidence for refer", width="stretch")
+    notice("Is the red on lesions (spots, haemorrhages, exudates) or on the optic disc, the vessels or the border? "
+           "A model that looks at the wrong thing can still score well on one dataset, and fail on the next.")
 
 
 def _galleries(predictions: dict, scores: np.ndarray, labels: np.ndarray, threshold: float) -> None:
