@@ -177,6 +177,9 @@ def _where_it_looks(run: Run, predictions: dict, scores: np.ndarray, labels: np.
     left.image(result["photo"], caption="the photo as the model saw it", width="stretch")
     right.image(heat_overlay(result["photo"], result["cam"]), caption=f"Grad-CAM (score {result['score']:.2f}): red = "
                 "evidence for refer", width="stretch")
+    if float(np.max(result["cam"])) <= 0:
+        st.info("The heat map is empty: nothing in this photo raises the referral score (the model sees no evidence for "
+                "refer anywhere). For a missed referable photo, that is the finding: its lesions did not register.")
     notice("Is the red on lesions (spots, haemorrhages, exudates) or on the optic disc, the vessels or the border? "
            "A model that looks at the wrong thing can still score well on one dataset, and fail on the next.")
 
