@@ -139,8 +139,11 @@ def _gradcam(run_dir: str, photo: str, model_mtime: float) -> dict:
     target = paths.cache_dir() / "gradcam" / f"{Path(run_dir).name}-{key}.npz"
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([sys.executable, "-m", "lib", "gradcam", run_dir, photo, "--out", str(target)],
-                              capture_output=True, text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        try:
+            done = subprocess.run([sys.executable, "-m", "lib", "gradcam", run_dir, photo, "--out", str(target)],
+                                  capture_output=True, text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        except (subprocess.TimeoutExpired, OSError) as exc:
+            return {"error": f"the heat map could not be computed ({type(exc).__name__}: {exc})"}
         if done.returncode != 0 or not target.is_file():
             lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
             return {"error": lines[-1].removeprefix("error: ") if lines else f"the heat map could not be computed "
