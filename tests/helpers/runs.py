@@ -18,6 +18,18 @@ from lib.runs.store import SHARED_OWNER, RunStore
 from lib.training.config import make_config
 
 
+def make_running_run(store: RunStore, config: dict, owner: str, *, label: str = "live run") -> Path:
+    """A run started from a page whose worker is alive (this test process), so the panel follows it."""
+    import os
+
+    from lib.runs.protocol import process_identity
+
+    run_dir = store.create({**config, "watch": True}, owner=owner, label=label)
+    update_status(run_dir, state="running", pid=os.getpid(), pid_started=process_identity(os.getpid()), host=files.host(),
+                  started=time.time())
+    return run_dir
+
+
 def _finish(store: RunStore, config: dict, metrics: dict, history_metrics: dict, label: str, **predictions) -> Path:
     run_dir = store.create(config, owner=SHARED_OWNER, label=label)
     rows = [{"epoch": e + 1, **{k: v * (0.9 ** e) for k, v in history_metrics.items()}, "learning_rate": 1e-3,

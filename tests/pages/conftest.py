@@ -18,9 +18,12 @@ def app_env(demo_root, monkeypatch, tmp_path):
     return tmp_path
 
 
-def open_page(page: str | None = None, timeout: float = 60) -> AppTest:
-    """Run the app and switch to ``page`` (a path under pages/), as a user clicking the sidebar."""
+def open_page(page: str | None = None, timeout: float = 60, *, owner: str | None = None) -> AppTest:
+    """Run the app and switch to ``page`` (a path under pages/), as a user clicking the sidebar; ``owner``: the
+    browser's token in the URL (a reload of a session that owns runs)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    if owner is not None:
+        at.query_params["u"] = owner
     at.run()
     if page is not None:
         at.switch_page(page)

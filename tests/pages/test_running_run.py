@@ -1,27 +1,16 @@
 """A reloaded page shows the running run's settings, and Results follows the run that just ended."""
 
-import os
 import secrets
 import time
 
-from streamlit.testing.v1 import AppTest
+import numpy as np
 
 from lib.runs import files
-from lib.runs.protocol import process_identity, update_status
+from lib.runs.protocol import update_status
 from lib.runs.store import RunStore
 from lib.training.config import make_config
-from tests.helpers.runs import make_lung2d_run
-from tests.pages.conftest import ROOT
-
-
-def _open_as(owner: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["u"] = owner
-    at.run()
-    at.switch_page("pages/lung2d.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+from tests.helpers.runs import make_lung2d_run, make_running_run
+from tests.pages.conftest import open_page
 
 
 def test_a_reload_shows_the_running_runs_settings_and_results_follow_it_when_it_ends(app_env, demo_root):
@@ -29,10 +18,8 @@ def test_a_reload_shows_the_running_runs_settings_and_results_follow_it_when_it_
     make_lung2d_run(store, demo_root / "lungs")  # an older finished run, shared
     owner = secrets.token_hex(16)
     config = make_config("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64, epochs=3, filters=8)
-    run_dir = store.create({**config, "watch": True}, owner=owner, label="my run")
-    update_status(run_dir, state="running", pid=os.getpid(), pid_started=process_identity(os.getpid()), host=files.host(),
-                  started=time.time())
-    at = _open_as(owner)  # a reload: a new session, the owner token from the URL
+    run_dir = make_running_run(store, config, owner, label="my run")
+    at = open_page("pages/lung2d.py", timeout=120, owner=owner)  # a reload: a new session, the owner token from the URL
     assert at.number_input(key="l2_epochs").value == 3 and at.select_slider(key="l2_filters").value == 8
     assert any("prepares your **next** run" in i.value for i in at.info)
     assert any("Settings of the running run" in e.label for e in at.expander)
@@ -42,8 +29,7 @@ def test_a_reload_shows_the_running_runs_settings_and_results_follow_it_when_it_
 
     # the run ends: the live panel notices and Results switches to it
     files.write_json_atomic(run_dir / files.METRICS, {"mean_iou": 0.5, "accuracy": 0.9, "mean_dice": 0.6})
-    source = next(store.path(r) for r in [older])
-    files.write_npz_atomic(run_dir / files.PREDICTIONS, **dict(__import__("numpy").load(source / files.PREDICTIONS)))
+    files.write_npz_atomic(run_dir / files.PREDICTIONS, **dict(np.load(store.path(older) / files.PREDICTIONS)))
     files.write_history_atomic(run_dir / files.HISTORY, [{"epoch": 1, "loss": 0.5, "partial": False}])
     update_status(run_dir, state="done", ended=time.time())
     at.run()

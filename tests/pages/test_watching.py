@@ -4,30 +4,20 @@ import os
 import secrets
 import time
 
-from streamlit.testing.v1 import AppTest
-
 from lib.runs import files
-from lib.runs.protocol import process_identity, update_status
 from lib.runs.store import RunStore
 from lib.training.config import make_config
-from tests.pages.conftest import ROOT
+from tests.helpers.runs import make_running_run
+from tests.pages.conftest import ROOT, open_page
 
 
 def test_the_live_panel_redraws_only_when_the_run_changes(app_env, demo_root):
     owner = secrets.token_hex(16)
     config = make_config("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64)
-    run_dir = RunStore(app_env / "runs").create({**config, "watch": True}, owner=owner, label="live run")
-    # a running job whose worker is alive (this test process), so the panel follows it
-    update_status(run_dir, state="running", pid=os.getpid(), pid_started=process_identity(os.getpid()), host=files.host(),
-                  started=time.time())
+    run_dir = make_running_run(RunStore(app_env / "runs"), config, owner)
     files.write_json_atomic(run_dir / files.PROGRESS, {"phase": "training", "epoch": 0, "epochs": 30, "step": 3, "steps": 9,
                                                        "fraction": 0.01, "metrics": {"loss": 0.6}})
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["u"] = owner
-    at.run()
-    at.switch_page("pages/lung2d.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page("pages/lung2d.py", timeout=120, owner=owner)
     assert any("Epoch 1/30 · batch 3/9" in p.proto.text for p in at.get("progress"))
     builds = at.session_state["_live_builds"]
     at.run()
