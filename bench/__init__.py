@@ -1,0 +1,24 @@
+"""Benchmark scripts; each prints its figures. A timing means nothing without the CPU it ran on: :func:`cpu_line`."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+
+def cpu_line() -> str:
+    """The CPU's model, the cores this process may use, and whether it has AVX-512 (else AVX2), from /proc/cpuinfo."""
+    model, flags = "", ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and not model:
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not flags:
+                flags = line
+    except OSError:
+        pass
+    model = model or platform.processor() or "unknown CPU"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    isa = "AVX-512" if " avx512f" in flags else "no AVX-512" + (" (AVX2)" if " avx2" in flags else "")
+    return f"{model}, {cores} cores, {isa}"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import resource
 import sys
 import time
@@ -46,7 +45,9 @@ def device_line() -> str:
     backend = keras.backend.backend()
     from lib.training.job import _accelerators
 
-    devices = _accelerators(backend) or [f"CPU ({platform.processor() or 'unknown'}, {os.cpu_count()} cores)"]
+    from bench import cpu_line
+
+    devices = _accelerators(backend) or [f"CPU ({cpu_line()})"]
     version = __import__({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]).__version__
     return f"Keras {keras.__version__} on {backend} {version}; devices: {', '.join(devices)}"
 

@@ -27,27 +27,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench import cpu_line  # noqa: E402
 DATASET = {"dr": "eyepacs", "lung2d": "lungs", "lung3d": "lungs"}
 # task: (wall-time limit in s, headline metric, lowest, highest)
 GOALS = {"dr": (120, "auc", 0.80, 0.97), "lung2d": (120, "mean_iou", 0.90, 1.0), "lung3d": (240, "mean_iou", 0.85, 1.0)}
 REAL_GOALS = {"lung2d": (120, "mean_iou", 0.80, 1.0), "lung3d": (240, "mean_iou", 0.70, 1.0)}
-
-
-def cpu() -> str:
-    model = platform.processor() or "unknown CPU"
-    flags = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and model in ("", "unknown CPU", "x86_64"):
-                model = line.split(":", 1)[1].strip()
-            if line.startswith("flags"):
-                flags = line
-                break
-    except OSError:
-        pass
-    avx512 = "AVX-512" if " avx512f" in flags else "no AVX-512" + (" (AVX2)" if " avx2" in flags else "")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{model}, {cores} cores, {avx512}"
 
 
 def run_task(task: str, data_root: Path, work: Path, overrides: list[str], env: dict) -> dict:
@@ -93,7 +78,7 @@ def main() -> int:
         goals = REAL_GOALS
         args.tasks = [t for t in args.tasks if t in REAL_GOALS]
 
-    print(f"CPU: {cpu()}")
+    print(f"CPU: {cpu_line()}")
     print(f"Python {platform.python_version()}; settings: quick preset" + (f" with {' '.join(args.set)}" if args.set else "")
           + (f"; ONEDNN_MAX_CPU_ISA={args.isa}" if args.isa else ""), flush=True)
     results = []

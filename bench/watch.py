@@ -58,13 +58,13 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from bench.first_start import _cpu
+    from bench import cpu_line
     from lib.demo import write_demo
     from lib.runs.store import RunStore
     from lib.training.config import make_config
     from lib.training.executor import LocalProcessExecutor, start_run
 
-    print(f"CPU: {_cpu()}")
+    print(f"CPU: {cpu_line()}")
     with tempfile.TemporaryDirectory() as data:
         data = Path(data)
         write_demo(data / "demo", datasets=["lungs"])  # full size: epochs of a few seconds, as in class
