@@ -56,13 +56,14 @@ def _spacing(image: nib.Nifti1Image) -> tuple[float, float, float]:
     return tuple(zooms[:3])
 
 
-def _check_headers(pair: VolumePair) -> tuple[int, ...]:
+def _check_headers(pair: VolumePair) -> tuple[tuple[int, ...], tuple[float, float, float]]:
+    """(shape, voxel size) from the two headers; BadVolumeError when they do not make a usable pair."""
     image, mask = _open(pair.image_path), _open(pair.mask_path)
     if len(image.shape) != 3:
         raise BadVolumeError(f"{pair.image_path.name} has shape {image.shape}, expected 3 axes (slices, rows, columns)")
     if tuple(mask.shape) != tuple(image.shape):
         raise BadVolumeError(f"{pair.mask_path.name} has shape {mask.shape} but {pair.image_path.name} has {image.shape}")
-    return tuple(int(s) for s in image.shape)
+    return tuple(int(s) for s in image.shape), _spacing(image)
 
 
 def _scaled(image: nib.Nifti1Image, values: np.ndarray, path: Path) -> np.ndarray:
@@ -209,8 +210,7 @@ def read_lung3d(root: str | Path, *, deep: bool = False) -> DatasetReport:
             continue
         pair = VolumePair(volume_id, image_path, masks[volume_id])
         try:
-            shape = _check_headers(pair)
-            spacing = _spacing(_open(pair.image_path))
+            shape, spacing = _check_headers(pair)
             if deep:
                 _scan(pair.image_path, mask=False)
                 _scan(pair.mask_path, mask=True)
