@@ -17,7 +17,7 @@ from lib.runs.describe import config_label, describe_failure, progress_line, run
 from lib.runs.protocol import (
     ACTIVE_STATES, FINAL_STATES, change_stamp, followed_run, partition_runs, request_stop, stop_requested, touch_heartbeat,
 )
-from lib.runs.store import Run, RunStore, load_predictions
+from lib.runs.store import Run, RunStore, load_predictions, visible_to
 from lib.training.budget import expected_duration
 from lib.training.config import ConfigError
 from lib.training.executor import LocalProcessExecutor, start_run
@@ -63,7 +63,8 @@ def _active_run(task: str, owner: str):
 def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy")) -> None:
     """Start a run of ``config``, or follow the user's running one with live curves and a stop button."""
     owner = owner_token()
-    active = _active_run(task, owner)
+    runs, _ = run_store().list(task=task)  # read once: the user's active run, and every run here for the estimate
+    active = followed_run([r for r in runs if visible_to(r, owner)], owner)
     watching = f"_{task}_watching"
     if active is None and watching in st.session_state:  # the run this page followed has ended since
         st.session_state[_follow_key(task)] = st.session_state.pop(watching)
@@ -77,7 +78,7 @@ def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy
     if config is None:
         st.button("Start training", type="primary", disabled=True, key=f"{task}_start")
         return
-    st.caption(expected_duration_sentence(task, config))
+    st.caption(expected_duration(config, ((r.config, r.status) for r in runs), host=files.host()).sentence())
     if st.button("Start training", type="primary", key=f"{task}_start"):
         try:
             run_dir = start_run(run_store(), {**config, "watch": True}, owner=owner, executor=_executor(),
@@ -87,13 +88,6 @@ def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy
             return
         st.session_state[_selected_key(task)] = run_dir.name
         st.rerun()
-
-
-def expected_duration_sentence(task: str, config: dict) -> str:
-    """How long a run of ``config`` should take on this machine, said before Start (:mod:`lib.training.budget`):
-    from every earlier run here with the same settings, whoever started it (the machine's speed is shared)."""
-    runs, _ = run_store().list(task=task)
-    return expected_duration(config, ((r.config, r.status) for r in runs), host=files.host()).sentence()
 
 
 @dataclass

@@ -22,6 +22,12 @@ from lib.runs.schema import check_config, check_metrics
 SHARED_OWNER = "shared"  # runs prepared from the command line: visible to every session, read-only there
 
 
+def visible_to(summary: "RunSummary", viewer: str | None) -> bool:
+    """Whether ``viewer`` (an owner token; None: everyone, e.g. the command line) may see the run: their own and
+    the shared ones."""
+    return viewer is None or summary.owner in (viewer, SHARED_OWNER)
+
+
 def load_predictions(path: Path) -> dict[str, np.ndarray]:
     """The arrays of a run's predictions.npz (no pickled objects); ValueError naming the file when it is damaged."""
     try:
@@ -167,7 +173,7 @@ class RunStore:
                 continue
             if task and summary.task != task:
                 continue
-            if viewer is not None and summary.owner not in (viewer, SHARED_OWNER):
+            if not visible_to(summary, viewer):
                 continue
             runs.append(summary)
         runs.sort(key=lambda r: (r.created, r.run_id), reverse=True)
