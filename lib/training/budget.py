@@ -12,6 +12,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Iterable
 
+from lib.runs.describe import duration
+
 # Settings that do not change how long a run takes.
 _NOT_TIMING = frozenset({"seed", "run_id", "owner", "label", "versions", "watch", "experiment", "preset"})
 
@@ -73,31 +75,16 @@ class Expected:
 
     def sentence(self) -> str:
         if self.seconds is not None:
-            said = (f"Expected duration: about {duration_text(self.seconds)} on this machine "
+            said = (f"Expected duration: about {duration(self.seconds)} on this machine "
                     f"(the median of {self.runs} earlier run{'s' if self.runs != 1 else ''} with these settings)")
             if self.budget_s > 0:
-                said += f"; the time budget caps it at {duration_text(self.budget_s)}"
+                said += f"; the time budget caps it at {duration(self.budget_s)}"
             return said + "."
         if self.budget_s > 0:
-            return (f"Expected duration: at most {duration_text(self.budget_s)} (the time budget). The run measures "
+            return (f"Expected duration: at most {duration(self.budget_s)} (the time budget). The run measures "
                     "its speed on this machine during the first epochs and trains only the epochs that fit.")
         return ("Expected duration: unknown; no run with these settings has finished on this machine yet. "
                 "Set a time budget to cap it.")
-
-
-def duration_text(seconds: float) -> str:
-    """``95`` -> ``1 min 35 s``.
-
-    Examples
-    --------
-    >>> duration_text(42.4), duration_text(95), duration_text(3600)
-    ('42 s', '1 min 35 s', '60 min')
-    """
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, rest = divmod(seconds, 60)
-    return f"{minutes} min" + (f" {rest} s" if rest else "")
 
 
 def timing_key(config: dict) -> tuple:
