@@ -64,6 +64,7 @@ def _cmd_train(args) -> int:
     import signal
 
     from lib.runs.files import read_json
+    from lib.runs.describe import trained_with
     from lib.runs.protocol import request_stop
     from lib.runs.store import SHARED_OWNER, RunStore
     from lib.training.config import ConfigError, make_config
@@ -130,6 +131,10 @@ def _cmd_train(args) -> int:
         metrics = {}
     if status.get("state") == "failed":
         print(f"error: training failed: {status.get('error')}", file=sys.stderr)
+    try:
+        print(f"trained with: {trained_with(read_json(run_dir / 'config.json'), status)}", flush=True)
+    except ValueError:
+        pass  # an unreadable config: the run's state below says what happened
     findings = _diagnosis(store, run_dir)
     for finding in findings:
         print(f"diagnosis: {finding['title']}: {finding['text']}", flush=True)
@@ -213,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train without the UI; the last line printed is a JSON summary")
     train.add_argument("task", choices=task_names)
     train.add_argument("--data", required=True, help="dataset folder (Kaggle layout)")
-    train.add_argument("--preset", choices=("quick", "course"), default="quick")
+    train.add_argument("--preset", choices=sorted({name for t in tasks.all_tasks() for name in t.presets}), default="quick",
+                       help="course_gpu (DR only): the course's training with batch 64, for a GPU")
     train.add_argument("--epochs", type=int)
     train.add_argument("--seed", type=int)
     train.add_argument("--runs-dir", help=f"where runs are saved (default {paths.runs_dir()})")

@@ -22,7 +22,7 @@ TASK = task.TASK
 CLASS_NAMES = task.CLASS_NAMES
 LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 WIDGETS = ("backbone", "weights", "freeze_backbone", "image_size", "n_per_class", "epochs", "batch_size", "learning_rate",
-           "seed", "crop", "time_budget_s", "steps_per_epoch")
+           "seed", "crop", "time_budget_s", "steps_per_epoch", "precision", "jit_compile")
 
 
 @st.cache_data(show_spinner=False, max_entries=4096)
@@ -36,7 +36,7 @@ def thumbnail(path: str) -> np.ndarray | None:
 
 def preset_selector() -> None:
     presets.preset_selector(TASK.name, "dr", WIDGETS,
-                            help="Course defaults: MobileNetV2 at 224 px, 30 epochs (for a GPU). Quick CPU demo: a small CNN at 128 px.")
+                            help="Course defaults: MobileNetV2 at 224 px, batch 10, 30 epochs (for a GPU; batch 64 makes better use of one). Quick CPU demo: a small CNN at 128 px.")
     if st.session_state["dr_weights"] not in ("imagenet", "none"):  # a running run's weights file (after a reload)
         st.session_state["dr_weights_file"] = st.session_state["dr_weights"]
         st.session_state["dr_weights"] = "imagenet"
@@ -149,6 +149,7 @@ def training_settings(data_path: str) -> dict | None:
     right.selectbox("Image size (pixels)", [96, 128, 160, 192, 224], key="dr_image_size")
     right.number_input("Seed (same seed: same sample, split and initial weights)", 0, 2**31 - 1, key="dr_seed")
     presets.length_controls("dr", right)
+    presets.speed_controls("dr")
     values = {name: st.session_state[f"dr_{name}"] for name in WIDGETS}
     if weights_file.strip() and values["backbone"] == "mobilenetv2":
         values["weights"] = weights_file.strip()

@@ -25,7 +25,7 @@ from ui.training import cached_predictions
 TASK = task.TASK
 
 WIDGETS = ("image_size", "filters", "depth", "dropout", "epochs", "batch_size", "learning_rate", "decay_start",
-           "decay_factor", "shift", "rotation", "zoom", "seed", "normalise", "time_budget_s", "steps_per_epoch")
+           "decay_factor", "shift", "rotation", "zoom", "seed", "normalise", "time_budget_s", "steps_per_epoch", "precision", "jit_compile")
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
 
 
@@ -120,6 +120,7 @@ def training_settings(data_path: str) -> dict | None:
     right.slider("Decay factor per epoch after that", 0.5, 1.0, key="l2_decay_factor", step=0.005)
     right.number_input("Seed", 0, 2**31 - 1, key="l2_seed")
     presets.length_controls("l2", right)
+    presets.speed_controls("l2")
     values = {name: st.session_state[f"l2_{name}"] for name in WIDGETS}
     st.plotly_chart(schedule_figure(schedule_values(int(values["epochs"]), base=values["learning_rate"],
                                                     decay_start=int(values["decay_start"]), factor=values["decay_factor"])))

@@ -27,7 +27,7 @@ from ui.notice import notice, think
 from ui.training import cached_predictions
 
 WIDGETS = ("stride", "label_fraction", "filters", "depth", "chunk_depth", "epochs", "steps_per_epoch", "validation_steps",
-           "batch_size", "learning_rate", "seed", "normalise", "time_budget_s")
+           "batch_size", "learning_rate", "seed", "normalise", "time_budget_s", "precision", "jit_compile")
 PLANES = {"axial": 0, "coronal": 1, "sagittal": 2}
 TASK = task.TASK
 
@@ -125,6 +125,7 @@ def training_settings(data_path: str, data: task.Prepared) -> dict | None:
     right.number_input("Validation steps", 1, 1000, key="l3_validation_steps")
     right.number_input("Seed", 0, 2**31 - 1, key="l3_seed")
     presets.length_controls("l3", right, steps=False)
+    presets.speed_controls("l3")
     values = {name: st.session_state[f"l3_{name}"] for name in WIDGETS}
     try:
         return make_config(TASK.name, preset=presets.chosen_preset("l3"), data=data_path,

@@ -6,7 +6,12 @@ import streamlit as st
 
 from lib import tasks
 
-PRESET_NAMES = {"Quick CPU demo": "quick", "Course defaults": "course"}
+PRESET_NAMES = {"Quick CPU demo": "quick", "Course defaults": "course", "Course, batch 64 for a GPU": "course_gpu"}
+
+
+def _offered(task: str) -> list[str]:
+    """The preset titles of ``task``, in PRESET_NAMES' order."""
+    return [title for title, name in PRESET_NAMES.items() if name in tasks.get(task).presets]
 
 
 def _apply(task: str, prefix: str, widgets: tuple[str, ...]) -> None:
@@ -29,11 +34,11 @@ def preset_selector(task: str, prefix: str, widgets: tuple[str, ...], *, help: s
         for name in widgets:
             if running is not None and name in running:
                 st.session_state[f"{prefix}_{name}"] = running[name]
-    st.radio("Preset", list(PRESET_NAMES), key=key, on_change=_apply, args=(task, prefix, widgets), horizontal=True, help=help)
+    st.radio("Preset", _offered(task), key=key, on_change=_apply, args=(task, prefix, widgets), horizontal=True, help=help)
 
 
 def chosen_preset(prefix: str) -> str:
-    """"quick" or "course", as chosen on this page."""
+    """The preset's name ("quick", "course", ...), as chosen on this page."""
     return PRESET_NAMES[st.session_state[f"{prefix}_preset"]]
 
 
@@ -49,3 +54,14 @@ def length_controls(prefix: str, container, *, steps: bool = True) -> None:
     container.number_input("Time budget in seconds (0: none)", 0.0, 86400.0, step=10.0, format="%.0f", key=f"{prefix}_time_budget_s",
                            help="The run measures its speed on this machine during the first epochs and trains only "
                                 "the epochs that fit, so the whole run ends within this time. 0 trains every epoch.")
+
+
+def speed_controls(prefix: str) -> None:
+    """The settings that matter on a GPU server (precision, XLA), folded away: session keys ``<prefix>_precision``
+    and ``<prefix>_jit_compile``; the preset fills them."""
+    fields = tasks.base.COMMON_FIELDS
+    with st.expander("On a GPU: precision and XLA"):
+        left, right = st.columns(2)
+        left.selectbox("Precision", fields["precision"].choices, key=f"{prefix}_precision", help=fields["precision"].help)
+        right.selectbox("XLA compilation (jit_compile)", fields["jit_compile"].choices, key=f"{prefix}_jit_compile",
+                        help=fields["jit_compile"].help)

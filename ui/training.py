@@ -13,7 +13,7 @@ from lib.diagnosis import diagnose_run
 from lib.figures.training import compare_figure, history_figure
 from lib.notice import curves
 from lib.runs import files
-from lib.runs.describe import config_label, describe_failure, progress_line, run_line
+from lib.runs.describe import config_label, describe_failure, progress_line, run_line, trained_with
 from lib.runs.protocol import (
     ACTIVE_STATES, FINAL_STATES, change_stamp, followed_run, partition_runs, request_stop, stop_requested, touch_heartbeat,
 )
@@ -255,6 +255,7 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
         return None
     if run.summary.state == "stopped":
         st.caption(f"This run was stopped early ({run.status.get('stop_reason')}); its results are from what it had learned by then.")
+    st.caption(f"Trained with {trained_with(run.config, run.status, run.history)}.")
     diagnosis_panel(run)
     notice(curves(run.history, items=tasks.get(task).items))
     with st.expander("Curves of this run, and comparing runs"):

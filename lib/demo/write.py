@@ -128,7 +128,8 @@ DATASET_KEYS = tuple(_WRITERS)
 
 
 def write_demo(out: str | Path, *, small: bool = False, seed: int = 0, workers: int | None = None,
-               progress: Progress | None = None, datasets: Sequence[str] | None = None) -> dict[str, Path]:
+               progress: Progress | None = None, datasets: Sequence[str] | None = None,
+               size: DemoSize | None = None) -> dict[str, Path]:
     """Generate demo datasets under ``out`` (deterministic for a given seed and size).
 
     Parameters
@@ -143,13 +144,14 @@ def write_demo(out: str | Path, *, small: bool = False, seed: int = 0, workers: 
         Worker processes (default: the number of CPU cores, at most 4).
     progress : callable(fraction, message), keyword-only
     datasets : the dataset keys to write ("eyepacs", "lungs"), keyword-only; default both
+    size : how much to write, keyword-only (benchmarks at Kaggle's sizes); default by ``small``
 
     Returns
     -------
     {dataset key: its folder}
     """
     out = Path(out)
-    size = SMALL_SIZE if small else DEFAULT_SIZE
+    size = size or (SMALL_SIZE if small else DEFAULT_SIZE)
     progress = progress or _noop
     keys = list(DATASET_KEYS) if datasets is None else list(dict.fromkeys(datasets))
     unknown = [k for k in keys if k not in _WRITERS]

@@ -113,5 +113,5 @@ def build_dr_classifier(*, backbone: str = "mobilenetv2", image_size: int = 224,
         # Max, not average, pooling: a lesion is a few pixels; averaging over the whole photo drowns it,
         # and a from-scratch network has no pretrained features strong enough to survive that.
         x = layers.GlobalMaxPooling2D(name="pool")(x)
-    outputs = layers.Dense(1, activation="sigmoid", name="refer")(x)
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32", name="refer")(x)  # float32 under mixed precision
     return keras.Model(inputs, outputs, name=name or f"dr_{backbone}"), report

@@ -72,5 +72,5 @@ def build_unet(*, spatial_dims: int = 2, input_shape: tuple | None = None, filte
         x = layers.Concatenate(name=f"up{level}_concat")([x, skips[level]])
     if dropout > 0:
         x = layers.Dropout(dropout, name="dropout")(x)
-    outputs = conv(1, 1, activation="sigmoid", name="mask")(x)
+    outputs = conv(1, 1, activation="sigmoid", dtype="float32", name="mask")(x)  # float32 under mixed precision too
     return keras.Model(inputs, outputs, name=name or f"unet{spatial_dims}d_f{filters}_d{depth}")

@@ -40,7 +40,21 @@ COMMON_FIELDS = {
                            help="0: train every epoch; else the run measures its speed on this machine and trains only "
                                 "the epochs that fit, so that the whole run (data steps, training, evaluation) ends "
                                 "within this many seconds"),
+    "precision": Field(str, choices=("float32", "mixed_float16", "mixed_bfloat16"), default="float32",
+                       help="float32: full precision (the course's). mixed_*: compute in 16 bits and keep the weights in "
+                            "32 bits: faster and smaller on a GPU with tensor cores (bfloat16 on A100/H100 and newer, "
+                            "float16 with loss scaling on older cards); no faster on a CPU"),
+    "jit_compile": Field(str, choices=("auto", "on", "off"), default="auto",
+                         help="compile the training step with XLA (Keras' jit_compile). auto: Keras decides per model "
+                              "and backend; off helps where XLA is slow for a layer type (reported for depthwise "
+                              "convolutions on some GPUs with TensorFlow)"),
 }
+
+# The speed settings every preset starts from: what the course used (a GPU server may change them).
+SPEED_DEFAULTS = {"precision": "float32", "jit_compile": "auto"}
+
+# What jit_compile's choices mean for keras.Model.compile.
+JIT_COMPILE = {"auto": "auto", "on": True, "off": False}
 
 # The length of an epoch for tasks whose epoch is otherwise one pass over the training set.
 STEPS_FIELD = Field(int, 0, 100000, default=0,

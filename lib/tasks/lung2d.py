@@ -21,7 +21,7 @@ from lib.metrics.segmentation import per_item_scores
 from lib.preprocess.images import NORMALISATIONS, from_uint8_unit, to_uint8_unit
 from lib.preprocess.sampling import split_indices
 from lib.preprocess.slices import SliceArrays, load_slices
-from lib.tasks.base import COMMON_FIELDS, STEPS_FIELD, DataError, Field, Task
+from lib.tasks.base import COMMON_FIELDS, SPEED_DEFAULTS, STEPS_FIELD, DataError, Field, Task
 
 if TYPE_CHECKING:
     from lib.training.context import TaskContext
@@ -47,11 +47,11 @@ FIELDS = {
 PRESETS = {
     "course": dict(image_size=128, filters=64, depth=2, dropout=0.5, epochs=40, batch_size=16,
                    learning_rate=1e-3, decay_start=20, decay_factor=round(math.exp(-0.1), 4),
-                   shift=0.1, rotation=10.0, zoom=0.1, seed=0, normalise="minmax", steps_per_epoch=0, time_budget_s=0.0),
+                   shift=0.1, rotation=10.0, zoom=0.1, seed=0, normalise="minmax", steps_per_epoch=0, time_budget_s=0.0, **SPEED_DEFAULTS),
     "quick": dict(image_size=128, filters=16, depth=2, dropout=0.5, epochs=30, batch_size=16,
                   learning_rate=1e-3, decay_start=20, decay_factor=round(math.exp(-0.1), 4),
                   shift=0.1, rotation=10.0, zoom=0.1, seed=0, normalise="lung_window", steps_per_epoch=10,
-                  time_budget_s=110.0),
+                  time_budget_s=110.0, **SPEED_DEFAULTS),
 }
 
 
@@ -121,7 +121,7 @@ def train(ctx: "TaskContext") -> dict:
     model = build_unet(spatial_dims=2, input_shape=(c["image_size"], c["image_size"], 1), filters=c["filters"],
                        depth=c["depth"], dropout=c["dropout"])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
-                  metrics=["accuracy"])
+                  metrics=["accuracy"], **ctx.compile_options)
     schedule = keras.callbacks.LearningRateScheduler(
         lambda epoch, lr: step_then_exponential(epoch, base=c["learning_rate"], decay_start=c["decay_start"],
                                                 factor=c["decay_factor"]))

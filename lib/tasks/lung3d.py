@@ -23,7 +23,7 @@ from lib.preprocess.images import from_uint8_unit, to_uint8_unit
 from lib.preprocess.volumes import (
     VOLUME_NORMALISATIONS, crop_slices, labelled_fraction, pad_slices, prepare_volume, sample_chunks, sparse_labels,
 )
-from lib.tasks.base import COMMON_FIELDS, DataError, Field, Task
+from lib.tasks.base import COMMON_FIELDS, SPEED_DEFAULTS, DataError, Field, Task
 
 if TYPE_CHECKING:
     from lib.training.context import TaskContext
@@ -50,11 +50,11 @@ FIELDS = {
 PRESETS = {
     "course": dict(stride=8, label_fraction=0.3, filters=64, depth=2, chunk_depth=64, epochs=20,
                    steps_per_epoch=20, validation_steps=20, batch_size=8, learning_rate=1e-3,
-                   train_volumes=AUTO, val_volume=AUTO, test_volume=AUTO, seed=0, normalise="hu_scale", time_budget_s=0.0),
+                   train_volumes=AUTO, val_volume=AUTO, test_volume=AUTO, seed=0, normalise="hu_scale", time_budget_s=0.0, **SPEED_DEFAULTS),
     "quick": dict(stride=8, label_fraction=0.3, filters=8, depth=2, chunk_depth=32, epochs=25,
                   steps_per_epoch=16, validation_steps=4, batch_size=4, learning_rate=3e-3,
                   train_volumes=AUTO, val_volume=AUTO, test_volume=AUTO, seed=0, normalise="lung_window",
-                  time_budget_s=220.0),
+                  time_budget_s=220.0, **SPEED_DEFAULTS),
 }
 
 
@@ -258,7 +258,7 @@ def train(ctx: "TaskContext") -> dict:
     model = build_unet(spatial_dims=3, input_shape=(None,) + train_x[0].shape[1:], filters=c["filters"],
                        depth=c["depth"], dropout=0.0)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
-                  weighted_metrics=["accuracy"])
+                  weighted_metrics=["accuracy"], **ctx.compile_options)
     train_set = chunk_dataset(train_x, data.train_labels, depth=depth, batch=batch, seed=c["seed"], steps=c["steps_per_epoch"])
     validation_slices = c["validation_steps"] * batch * depth
     callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=c["steps_per_epoch"], batch_size=batch,

@@ -65,6 +65,13 @@ class TaskContext:
     def cache_dir(self) -> Path:
         return paths.cache_dir()
 
+    @property
+    def compile_options(self) -> dict:
+        """The settings of ``model.compile`` that come from the run's configuration (XLA or not)."""
+        from lib.tasks.base import JIT_COMPILE
+
+        return {"jit_compile": JIT_COMPILE[self.config.get("jit_compile", "auto")]}
+
     def should_stop(self) -> str | None:
         """None, or why the job must stop now (checked every batch, so it must be cheap)."""
         if stop_requested(self.run_dir):
@@ -113,6 +120,12 @@ class TaskContext:
                 **({"making batches": round(self._inputs.seconds, 2)} if hasattr(self._inputs, "seconds") else {}),
             }
         return out
+
+    @property
+    def device_peak_mb(self) -> float | None:
+        """The accelerator's peak memory during training in MB (None without an accelerator or before training)."""
+        peak = getattr(self._reporter, "device_peak_mb", None)
+        return None if peak is None else round(peak, 1)
 
     def note(self, message: str) -> None:
         """A message for the person watching (e.g. weights could not be downloaded)."""

@@ -59,8 +59,10 @@ def _accelerators(backend: str) -> list[str]:
     return []
 
 
-def setup_backend(seed: int) -> None:
-    """Share the GPU politely and seed everything, whichever Keras backend is in use (KERAS_BACKEND).
+def setup_backend(seed: int, precision: str = "float32") -> None:
+    """Share the GPU politely, seed everything and set the precision policy (``float32``, ``mixed_float16`` or
+    ``mixed_bfloat16``: every model built after this computes in it), whichever Keras backend is in use
+    (KERAS_BACKEND).
 
     TensorFlow grows its GPU memory as needed instead of taking it all; JAX is told not to preallocate 75 %
     of the card (XLA_PYTHON_CLIENT_PREALLOCATE, read when JAX starts: set here before Keras imports it).
@@ -78,6 +80,7 @@ def setup_backend(seed: int) -> None:
             except RuntimeError:
                 pass  # already initialised in this process
     keras.utils.set_random_seed(seed)
+    keras.mixed_precision.set_global_policy(precision)  # also float32: a process that runs jobs one after another
 
 
 def _no_space(exc: BaseException) -> OSError | None:
@@ -169,7 +172,7 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
         started = time.time()
         update_status(run_dir, state="running", started=started, slot=slot.index, queue_position=None)
         config = validate_config(saved)
-        setup_backend(config["seed"])
+        setup_backend(config["seed"], config["precision"])
         write_json_atomic(run_dir / files.CONFIG, {**saved, "versions": _versions()})
         from lib import tasks
 
@@ -177,7 +180,8 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
         metrics = tasks.get(config["task"]).train(ctx)
         write_json_atomic(run_dir / files.METRICS, metrics)
         final = "stopped" if ctx.stop_reason else "done"
-        return _final(run_dir, state=final, stop_reason=ctx.stop_reason, timing=ctx.timing())
+        return _final(run_dir, state=final, stop_reason=ctx.stop_reason, timing=ctx.timing(),
+                      device_memory_peak_mb=ctx.device_peak_mb)
     except Stopped as exc:  # before training began: nothing learned, nothing to evaluate
         return _final(run_dir, state="stopped", stop_reason=str(exc))
     except BaseException as exc:  # noqa: BLE001 - every failure must end as a failed run, never "running"

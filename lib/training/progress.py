@@ -1,7 +1,7 @@
 """The Keras callback that reports progress into the run folder and obeys stop requests.
 
 Per batch (throttled to one write every ``interval_s``): progress.json with the running loss and
-metrics, learning rate, images/s and ETA. Per epoch: a row appended to history.csv. Every batch:
+metrics, learning rate, images/s, the accelerator's memory in use (on a GPU) and ETA. Per epoch: a row appended to history.csv. Every batch:
 a check for a stop request (a file's existence: microseconds), so a stop takes effect within one batch.
 """
 
@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 from lib.runs import files
+from lib.training.device import device_memory
 
 
 def _float(value) -> float | None:
@@ -63,6 +64,8 @@ class ProgressReporter(keras.callbacks.Callback):
         self._test_start = 0.0
         self.first_step_s = 0.0  # the first batch: tracing / compiling the step, then one step
         self.validation_s = 0.0  # all validation passes
+        self.device_peak_mb: float | None = None  # the accelerator's peak memory (None: no accelerator)
+        self._has_device = True  # until the first reading says otherwise
 
     # helpers ---------------------------------------------------------------------------------
     def _lr(self) -> float | None:
@@ -84,6 +87,17 @@ class ProgressReporter(keras.callbacks.Callback):
         remaining = self.epochs * self.steps_per_epoch - self._steps_done
         return max(0.0, remaining * self.batch_size / rate)
 
+    def _device_memory_mb(self) -> float | None:
+        """The accelerator's memory in use now (its peak kept in ``device_peak_mb``); None without one."""
+        if not self._has_device:
+            return None
+        memory = device_memory()
+        if memory is None:
+            self._has_device = False
+            return None
+        self.device_peak_mb = max(self.device_peak_mb or 0.0, memory.peak_mb)
+        return memory.in_use_mb
+
     def _write_progress(self, phase: str, step: int, logs: dict | None) -> None:
         payload = {
             "phase": phase,
@@ -96,6 +110,7 @@ class ProgressReporter(keras.callbacks.Callback):
             "metrics": {k: _float(v) for k, v in (logs or {}).items()},
             "learning_rate": self._lr(),
             "images_per_s": self._rate(),
+            "device_memory_mb": self._device_memory_mb(),
             "eta_s": self._eta(),
             "elapsed_s": time.time() - self._train_start,
             "time": time.time(),
