@@ -1,8 +1,19 @@
-"""Benchmark: training throughput and peak memory of the course's three models, on whatever device Keras sees.
+"""Benchmark: the course presets trained through the real task code, and the bare models, on whatever device Keras sees.
 
-    KERAS_BACKEND=jax python bench/gpu.py [--small] [--precision float32 mixed] [--steps 20]
+    python bench/gpu.py [--small] [--backends jax torch] [--jobs 1 2 4] [--tasks dr lung2d lung3d] [--epochs 3]
+    KERAS_BACKEND=jax python bench/gpu.py --models [--small] [--precision float32 mixed] [--steps 20]
 
-For each model at the course's settings (MobileNetV2 at 224 px, batch 10 and 64; the 2D U-Net with 64 filters
+**Tasks** (the default): writes synthetic data of the Kaggle sizes (DR: 10,000 photos, enough for the course's
+2,000 referable photos per class, so 2,400 train at 224 px; Lung 2D: 267 slices; Lung 3D: four volumes of
+325 / 465 / 301 / 117 slices) once, then for each installed backend (or ``--backends``) and each N in ``--jobs``
+starts N workers at once (``python -m lib.training.worker``, ``DLMI_MAX_JOBS=N``) on the course preset with
+``--epochs`` epochs and ImageNet weights off (the throughput is the same, and a GPU server may be offline).
+Prints per task, backend and N: the first epoch (compiling), the steady seconds per epoch, images/s per job and
+in total, and the peak device memory each job reported; the last line is JSON. Use it to choose ``DLMI_MAX_JOBS``
+for a GPU: the N after which the total stops growing. ``--small`` runs the same with the small demo data and tiny
+models (a CPU check that the script runs).
+
+**Models** (``--models``): for each model at the course's settings (MobileNetV2 at 224 px, batch 10 and 64; the 2D U-Net with 64 filters
 at 128 px, batch 16; the 3D U-Net with 64 filters on 64x64x64 chunks, batch 8) and each precision: builds it,
 traces one step, then times ``--steps`` steps of ``train_on_batch`` on random data (the project's training loop,
 :mod:`lib.training.loop`) and prints items/s, seconds per step and the peak memory of the device (the process's
@@ -14,6 +25,7 @@ The first lines name the backend, its version and the device.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import sys
@@ -25,6 +37,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
 import numpy as np  # noqa: E402
+
+from bench import cpu_line  # noqa: E402
 
 # (name, builder arguments, input shape without the batch, batches); --small replaces them
 COURSE = [
@@ -45,53 +59,18 @@ def device_line() -> str:
     backend = keras.backend.backend()
     from lib.training.job import _accelerators
 
-    from bench import cpu_line
-
     devices = _accelerators(backend) or [f"CPU ({cpu_line()})"]
     version = __import__({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]).__version__
     return f"Keras {keras.__version__} on {backend} {version}; devices: {', '.join(devices)}"
 
 
-def reset_peak() -> None:
-    import keras
-
-    if keras.backend.backend() == "torch":
-        import torch
-
-        if torch.cuda.is_available():
-            torch.cuda.reset_peak_memory_stats()
-    elif keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        for gpu in tf.config.list_physical_devices("GPU"):
-            tf.config.experimental.reset_memory_stats(gpu.name.replace("physical_device:", ""))
-
-
 def peak_memory_mb() -> tuple[float, str]:
-    """The device's peak memory in MB since the last reset, and where it was measured."""
-    import keras
+    """The device's peak memory in MB since the last reset, and where it was measured (the process's peak RSS on a CPU)."""
+    from lib.training.device import device_memory
 
-    backend = keras.backend.backend()
-    try:
-        if backend == "jax":
-            import jax
-
-            device = jax.devices()[0]
-            if device.platform != "cpu":
-                stats = device.memory_stats() or {}
-                return stats.get("peak_bytes_in_use", 0) / 2**20, f"{device.platform} peak"
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            if tf.config.list_physical_devices("GPU"):
-                return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20, "GPU peak"
-        if backend == "torch":
-            import torch
-
-            if torch.cuda.is_available():
-                return torch.cuda.max_memory_allocated() / 2**20, "GPU peak"
-    except Exception:  # noqa: BLE001 - a figure we cannot read is reported as such
-        return float("nan"), "unreadable"
+    memory = device_memory()
+    if memory is not None:
+        return memory.peak_mb, f"{memory.device} peak"
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "process peak RSS"
 
 
@@ -122,6 +101,8 @@ def measure(name: str, spec: dict, shape: tuple, batch: int, precision: str, ste
     x = rng.random((batch, *shape), dtype=np.float32)
     y = (rng.random((batch,)) > 0.5).astype(np.float32) if spec["kind"] == "dr" else (x > 0.5).astype(np.float32)
     model = build(spec, shape)
+    from lib.training.device import reset_peak
+
     reset_peak()
     start = time.perf_counter()
     model.train_on_batch(x, y)  # traces / compiles the step
@@ -136,12 +117,130 @@ def measure(name: str, spec: dict, shape: tuple, batch: int, precision: str, ste
             f"first step {first:5.1f} s, {where} {memory:,.0f} MB")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--small", action="store_true", help="tiny models and inputs: a check on a CPU")
-    parser.add_argument("--precision", nargs="+", default=["float32", "mixed"], choices=["float32", "mixed"])
-    parser.add_argument("--steps", type=int, default=20)
-    args = parser.parse_args()
+# The course presets of the task mode: synthetic data of the Kaggle sizes, and the settings changed for a bench.
+KAGGLE_SIZE = dict(n_photos=10000, photo_height=256, n_slices_2d=267, slice_size=512,
+                   volume_slices=(325, 465, 301, 117), volume_size=512)
+BENCH_SETTINGS = {"dr": dict(weights="none"), "lung2d": {}, "lung3d": {}}
+SMALL_SETTINGS = {  # tiny models on the small demo: a check that the script runs
+    "dr": dict(backbone="small_cnn", weights="none", image_size=64, n_per_class=12, batch_size=4),
+    "lung2d": dict(image_size=64, filters=4, batch_size=4),
+    "lung3d": dict(stride=2, filters=4, chunk_depth=8, steps_per_epoch=4, validation_steps=1, batch_size=2),
+}
+DATASET = {"dr": "eyepacs", "lung2d": "lungs", "lung3d": "lungs"}
+
+
+def installed_backends() -> list[str]:
+    import importlib.util
+
+    return [name for name in ("tensorflow", "jax", "torch") if importlib.util.find_spec(name) is not None]
+
+
+def write_data(root: Path, small: bool) -> Path:
+    """The synthetic datasets (written once per folder; reused when the folder already holds them)."""
+    from lib.demo.write import DemoSize, write_demo
+
+    if not all((root / key / "DEMO_DATA.json").is_file() for key in ("eyepacs", "lungs")):
+        start = time.perf_counter()
+        write_demo(root, small=small, size=None if small else DemoSize(**KAGGLE_SIZE))
+        print(f"wrote the synthetic data in {time.perf_counter() - start:.0f} s to {root}", flush=True)
+    return root
+
+
+def run_jobs(task: str, backend: str, n: int, *, data: Path, work: Path, epochs: int, small: bool,
+             timeout_s: float) -> list[dict]:
+    """Start ``n`` workers at once on the course preset and wait for them; one summary per job."""
+    import subprocess
+
+    import pandas as pd
+
+    from lib.runs import files
+    from lib.runs.store import RunStore
+    from lib.training.config import make_config
+
+    store = RunStore(work / "runs" / f"{task}-{backend}-{n}")
+    settings = {**(SMALL_SETTINGS if small else BENCH_SETTINGS)[task], "epochs": epochs}
+    config = make_config(task, preset="quick" if small else "course", data=str(data / DATASET[task]), **settings)
+    if small:
+        config.update(time_budget_s=0.0, steps_per_epoch=0 if task != "lung3d" else config["steps_per_epoch"])
+    run_dirs = [store.create(config, owner="bench", label=f"bench {task} {backend} {i + 1}/{n}") for i in range(n)]
+    env = {**os.environ, "KERAS_BACKEND": backend, "DLMI_MAX_JOBS": str(n), "DLMI_CACHE_DIR": str(work / "cache"),
+           "TF_CPP_MIN_LOG_LEVEL": "2", "XLA_PYTHON_CLIENT_PREALLOCATE": "false", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}
+    root = Path(__file__).resolve().parents[1]
+    children = [subprocess.Popen([sys.executable, "-m", "lib.training.worker", str(d)], cwd=root, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=open(d / "bench-stderr.txt", "w")) for d in run_dirs]
+    deadline = time.monotonic() + timeout_s
+    for child in children:
+        try:
+            child.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    out = []
+    for run_dir in run_dirs:
+        status = json.loads((run_dir / files.STATUS).read_text())
+        history = pd.read_csv(run_dir / files.HISTORY) if (run_dir / files.HISTORY).is_file() else pd.DataFrame()
+        seconds = history["seconds"].tolist() if "seconds" in history else []
+        rates = history["images_per_s"].dropna().tolist() if "images_per_s" in history else []
+        out.append({"state": status.get("state"), "error": status.get("error"),
+                    "first_epoch_s": seconds[0] if seconds else None,
+                    "steady_epoch_s": float(np.median(seconds[1:])) if len(seconds) > 1 else None,
+                    "images_per_s": rates[-1] if rates else None,
+                    "peak_device_mb": status.get("device_memory_peak_mb")})
+    return out
+
+
+def _figure(value, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def tasks_mode(args) -> int:
+    import tempfile
+
+    work = Path(args.work or tempfile.mkdtemp(prefix="dlmi-gpu-bench-"))
+    data = write_data(Path(args.data) if args.data else work / "data", args.small)
+    backends = args.backends or installed_backends()
+    print(f"backends: {', '.join(backends)}; CPU: {cpu_line()}", flush=True)
+    results = []
+    for backend in backends:
+        print(device_line_of(backend), flush=True)
+        for task in args.tasks:
+            for n in args.jobs:
+                jobs = run_jobs(task, backend, n, data=data, work=work, epochs=args.epochs, small=args.small,
+                                timeout_s=args.timeout)
+                done = [j for j in jobs if j["state"] == "done"]
+                rates = [j["images_per_s"] for j in done if j["images_per_s"]]
+                row = {"task": task, "backend": backend, "jobs": n, "done": len(done),
+                       "first_epoch_s": max((j["first_epoch_s"] or 0 for j in done), default=None),
+                       "steady_epoch_s": float(np.median([j["steady_epoch_s"] for j in done if j["steady_epoch_s"]]))
+                       if any(j["steady_epoch_s"] for j in done) else None,
+                       "images_per_s_per_job": float(np.median(rates)) if rates else None,
+                       "images_per_s_total": float(sum(rates)) if rates else None,
+                       "peak_device_mb": max((j["peak_device_mb"] for j in done if j["peak_device_mb"]), default=None),
+                       "errors": sorted({j["error"] for j in jobs if j["error"]})}
+                results.append(row)
+                print(f"{task:7s} {backend:10s} {n} job(s): {row['done']}/{n} done; first epoch "
+                      f"{_figure(row['first_epoch_s'], '.1f')} s, steady {_figure(row['steady_epoch_s'], '.2f')} s/epoch, "
+                      f"{_figure(row['images_per_s_per_job'], ',.0f')} images/s per job, "
+                      f"{_figure(row['images_per_s_total'], ',.0f')} in total, peak device memory "
+                      f"{_figure(row['peak_device_mb'], ',.0f')} MB" + (f"; errors: {row['errors']}" if row["errors"] else ""),
+                      flush=True)
+    print(json.dumps({"cpu": cpu_line(), "small": args.small, "epochs": args.epochs, "results": results}))
+    return 0 if all(r["done"] == r["jobs"] for r in results) else 1
+
+
+def device_line_of(backend: str) -> str:
+    """The device line as the backend's own process sees it (each backend runs in its own worker processes)."""
+    import subprocess
+
+    code = "import sys; sys.path.insert(0, sys.argv[1]); from bench.gpu import device_line; print(device_line())"
+    done = subprocess.run([sys.executable, "-c", code, str(Path(__file__).resolve().parents[1])],
+                          env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"},
+                          capture_output=True, text=True)
+    return done.stdout.strip().splitlines()[-1] if done.returncode == 0 and done.stdout.strip() else \
+        f"{backend}: cannot start ({done.stderr.strip().splitlines()[-1] if done.stderr.strip() else 'no output'})"
+
+
+def models_mode(args) -> int:
     print(device_line(), flush=True)
     for name, spec, shape, batches in SMALL if args.small else COURSE:
         for batch in batches:
@@ -152,6 +251,25 @@ def main() -> int:
                     print(f"{name:30s} batch {batch:3d} {precision:8s}: failed ({type(exc).__name__}: {str(exc)[:200]})",
                           flush=True)
     return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", action="store_true", help="tiny models and inputs: a check on a CPU")
+    parser.add_argument("--models", action="store_true", help="time the bare models on random data instead of the tasks")
+    parser.add_argument("--precision", nargs="+", default=["float32", "mixed"], choices=["float32", "mixed"],
+                        help="--models: the precisions to time")
+    parser.add_argument("--steps", type=int, default=20, help="--models: steps timed per model")
+    parser.add_argument("--tasks", nargs="+", default=["dr", "lung2d", "lung3d"], choices=["dr", "lung2d", "lung3d"])
+    parser.add_argument("--backends", nargs="+", choices=["tensorflow", "jax", "torch"],
+                        help="default: every installed one")
+    parser.add_argument("--jobs", nargs="+", type=int, default=[1, 2, 4], help="jobs at once (DLMI_MAX_JOBS)")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per job (the first one compiles)")
+    parser.add_argument("--data", help="a folder with eyepacs/ and lungs/ to reuse (default: written into --work)")
+    parser.add_argument("--work", help="where the runs and cache go (default: a new temporary folder)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for one set of jobs")
+    args = parser.parse_args()
+    return models_mode(args) if args.models else tasks_mode(args)
 
 
 if __name__ == "__main__":
