@@ -60,6 +60,39 @@ def _cmd_download(args) -> int:
     return code
 
 
+def _cmd_class(args) -> int:
+    from dataclasses import replace
+
+    from lib.access.identity import check_name, hash_password
+    from lib.access.policy import ClassFileError, class_file, load_class, save_class
+
+    path = Path(args.file) if args.file else class_file()
+    try:
+        settings = load_class(path)
+        if args.action == "auth":
+            settings = replace(settings, auth=args.mode, proxy_header=args.proxy_header or settings.proxy_header)
+        elif args.action == "add-user":
+            name = check_name(args.name)
+            password = sys.stdin.readline().rstrip("\n")
+            users = {**settings.users, name: hash_password(password)}
+            lecturers = settings.lecturers + ((name,) if args.lecturer and name not in settings.lecturers else ())
+            settings = replace(settings, users=users, lecturers=lecturers)
+        elif args.action == "lecturer":
+            name = check_name(args.name)
+            settings = replace(settings, lecturers=settings.lecturers + (() if name in settings.lecturers else (name,)))
+        elif args.action == "remove-user":
+            settings = replace(settings, users={k: v for k, v in settings.users.items() if k != args.name},
+                               lecturers=tuple(n for n in settings.lecturers if n != args.name))
+        if args.action != "show":
+            save_class(settings, path)
+    except (ClassFileError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    shown = {**settings.to_json(), "users": sorted(settings.users)}
+    print(json.dumps({"file": str(path), **shown}))
+    return 0
+
+
 def _cmd_train(args) -> int:
     import signal
 
@@ -227,6 +260,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--label", help="a name for the run in the app's run lists")
     train.add_argument("--set", action="append", metavar="KEY=VALUE", help="override any setting, e.g. --set learning_rate=0.01")
     train.set_defaults(func=_cmd_train)
+
+    klass = sub.add_parser("class", help="set up a class: sign-in mode, users and passwords, lecturers")
+    klass.add_argument("--file", help="the class file (default: DLMI_CLASS_FILE or <data>/class.json)")
+    class_sub = klass.add_subparsers(dest="action", required=True)
+    setup = class_sub.add_parser("auth", help="choose how people sign in")
+    setup.add_argument("mode", choices=("token", "roster", "proxy", "oidc"))
+    setup.add_argument("--proxy-header", help="proxy mode: the header that names the user (default X-Forwarded-User)")
+    add = class_sub.add_parser("add-user", help="add a user (or set their password); reads the password from stdin")
+    add.add_argument("name")
+    add.add_argument("--lecturer", action="store_true", help="give the user the lecturer role")
+    lecturer = class_sub.add_parser("lecturer", help="give a user name (oidc: an e-mail) the lecturer role")
+    lecturer.add_argument("name")
+    remove = class_sub.add_parser("remove-user", help="remove a user and their lecturer role")
+    remove.add_argument("name")
+    class_sub.add_parser("show", help="print the class's settings (without password hashes)")
+    klass.set_defaults(func=_cmd_class)
 
     gradcam = sub.add_parser("gradcam", help="where a DR run's model looks on one photo (Grad-CAM), saved as .npz")
     gradcam.add_argument("run_dir", help="a finished DR run folder")

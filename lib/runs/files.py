@@ -13,6 +13,7 @@ from lib.atomic import write_bytes_atomic, write_json_atomic, write_npz_atomic  
 CONFIG, STATUS, PROGRESS, HISTORY, STOP = "config.json", "status.json", "progress.json", "history.csv", "STOP"
 MODEL, PREDICTIONS, METRICS, LOG, HEARTBEAT = "model.keras", "predictions.npz", "metrics.json", "log.txt", "ui_seen"
 SPLIT = "split.json"  # the ids of the items in each split (train / val / test) the job used
+PUBLISHED = "PUBLISHED"  # present: a lecturer published the run to the class (read-only for students)
 CHECKPOINT = "checkpoint.keras"  # the best model so far, rewritten at the end of each epoch that improved
 
 

@@ -6,6 +6,7 @@ import secrets
 import shutil
 import time
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -22,10 +23,33 @@ from lib.runs.schema import check_config, check_metrics
 SHARED_OWNER = "shared"  # runs prepared from the command line: visible to every session, read-only there
 
 
-def visible_to(summary: "RunSummary", viewer: str | None) -> bool:
-    """Whether ``viewer`` (an owner token; None: everyone, e.g. the command line) may see the run: their own and
-    the shared ones."""
-    return viewer is None or summary.owner in (viewer, SHARED_OWNER)
+def visible_to(summary: "RunSummary", viewer: str | None, *, lecturer: bool = False) -> bool:
+    """Whether ``viewer`` (an owner; None: everyone, e.g. the command line) may see the run: their own, the shared
+    ones and the published ones; a ``lecturer`` sees every run."""
+    return viewer is None or lecturer or summary.owner in (viewer, SHARED_OWNER) or summary.published
+
+
+def fair_order(queued: list[tuple[float, str, str]], running: Counter) -> list[str]:
+    """The order in which waiting runs get a slot: users in turn (round robin), not first come.
+
+    ``queued``: (submitted, run name, owner) of every waiting run; ``running``: runs now training per owner.
+    A user's k-th waiting run comes in round (their running runs + k); within a round, the earlier submission first.
+    So one student's seven runs wait behind everyone else's first, and a student already training waits behind
+    those who are not.
+
+    Examples
+    --------
+    >>> fair_order([(1, "a1", "ann"), (2, "a2", "ann"), (3, "a3", "ann"), (4, "b1", "bob"), (5, "c1", "cy")], Counter())
+    ['a1', 'b1', 'c1', 'a2', 'a3']
+    >>> fair_order([(1, "a1", "ann"), (4, "b1", "bob")], Counter({"ann": 1}))
+    ['b1', 'a1']
+    """
+    rounds = Counter(running)
+    keyed = []
+    for submitted, name, owner in sorted(queued):
+        keyed.append((rounds[owner], submitted, name))
+        rounds[owner] += 1
+    return [name for _, _, name in sorted(keyed)]
 
 
 def load_predictions(path: Path) -> dict[str, np.ndarray]:
@@ -50,6 +74,7 @@ class RunSummary:
     error: str | None = None
     config: dict = field(default_factory=dict)
     status: dict = field(default_factory=dict)
+    published: bool = False  # a lecturer published it to the class
 
 
 @dataclass
@@ -110,10 +135,10 @@ class RunStore:
         task = config.get("task")
         if not task:
             raise ValueError("config must name its task")
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{task}-{secrets.token_hex(3)}"
         staging = self.root / f".new-{run_id}"
-        staging.mkdir()
+        staging.mkdir(mode=0o700)  # the server's user only: configs name their owners, logs hold errors
         try:
             now = time.time()
             write_json_atomic(staging / files.CONFIG, {**config, "run_id": run_id, "owner": owner, "label": label or run_id})
@@ -140,7 +165,7 @@ class RunStore:
         return RunSummary(
             run_id=run_dir.name, path=run_dir, task=config["task"], state=status["state"], owner=config["owner"],
             created=float(status.get("created", 0.0)), label=label, metrics=metrics,
-            error=status.get("error"), config=config, status=status,
+            error=status.get("error"), config=config, status=status, published=(run_dir / files.PUBLISHED).exists(),
         )
 
     def _folders(self) -> list[Path]:
@@ -149,14 +174,16 @@ class RunStore:
         except OSError:
             return []
 
-    def list(self, *, task: str | None = None, viewer: str | None = None) -> tuple[list[RunSummary], list[Unreadable]]:
+    def list(self, *, task: str | None = None, viewer: str | None = None,
+             lecturer: bool = False) -> tuple[list[RunSummary], list[Unreadable]]:
         """Runs, newest first, with the folders that could not be read.
 
         Parameters
         ----------
         task : only runs of this task
-        viewer : an owner token; when given, only that owner's runs and the shared ones are listed, and
+        viewer : an owner; when given, only that owner's runs, the shared and the published ones are listed, and
             only that owner's unreadable folders
+        lecturer : the viewer is a lecturer: every run and every unreadable folder is listed
 
         Returns
         -------
@@ -168,17 +195,17 @@ class RunStore:
                 summary = self._summary(run_dir)
             except (ValueError, OSError) as exc:
                 owner = _owner_of(run_dir)
-                if viewer is None or owner == viewer:
+                if viewer is None or lecturer or owner == viewer:
                     problems.append(Unreadable(run_dir.name, str(exc), owner))
                 continue
             if task and summary.task != task:
                 continue
-            if not visible_to(summary, viewer):
+            if not visible_to(summary, viewer, lecturer=lecturer):
                 continue
             runs.append(summary)
         runs.sort(key=lambda r: (r.created, r.run_id), reverse=True)
         return runs, problems
-    def load(self, run_id: str, *, viewer: str | None = None) -> Run:
+    def load(self, run_id: str, *, viewer: str | None = None, lecturer: bool = False) -> Run:
         """Load a run; raises ValueError when it is corrupt, missing or not visible to ``viewer``."""
         run_dir = self.path(run_id)
         if not run_dir.is_dir():
@@ -187,7 +214,7 @@ class RunStore:
             summary = self._summary(run_dir)
         except OSError as exc:
             raise ValueError(f"run {run_id} cannot be read ({exc.strerror or exc})") from exc
-        if viewer is not None and summary.owner not in (viewer, SHARED_OWNER):
+        if not visible_to(summary, viewer, lecturer=lecturer):
             raise ValueError(f"no run {run_id} in {self.root}")  # same answer as missing: nothing leaks
         progress = {}
         if (run_dir / files.PROGRESS).is_file():
@@ -220,34 +247,68 @@ class RunStore:
         run_dir.rename(trash)  # disappears from the list at once, even if the removal is slow
         shutil.rmtree(trash, ignore_errors=True)
 
-    def compare(self, run_ids: list[str], *, viewer: str | None = None) -> pd.DataFrame:
+    def publish(self, run_id: str, published: bool = True) -> None:
+        """Publish a run to the class (every student may then see it, read-only), or take it back. Who may do
+        this is the caller's decision (:mod:`lib.access.policy`: lecturers)."""
+        marker = self.path(run_id) / files.PUBLISHED
+        if not marker.parent.is_dir():
+            raise ValueError(f"no run {run_id} in {self.root}")
+        if published:
+            marker.touch()
+        else:
+            marker.unlink(missing_ok=True)
+
+    def compare(self, run_ids: list[str], *, viewer: str | None = None, lecturer: bool = False) -> pd.DataFrame:
         """The histories of several runs in one long table with a ``run`` column (label)."""
         frames = []
         for run_id in run_ids:
-            run = self.load(run_id, viewer=viewer)
+            run = self.load(run_id, viewer=viewer, lecturer=lecturer)
             if not run.history.empty:
                 frames.append(run.history.assign(run=run.summary.label, run_id=run_id))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def queue_position(self, run_dir: Path, *, starting_grace_s: float = 60.0) -> int | None:
-        """0-based position of a queued run among all live queued runs (oldest first); None if not queued.
+        """0-based position of a queued run among all live queued runs, in :func:`fair_order` (users in turn);
+        None if not queued.
 
         A queued run whose worker has not registered yet counts for ``starting_grace_s`` seconds after
         its submission (so a job submitted earlier keeps its place while its process starts).
         """
-        mine = None
-        queued = []
+        queue = self.queue(starting_grace_s=starting_grace_s)
+        name = Path(run_dir).name
+        return queue.index(name) if name in queue else None
+
+    def recent_durations(self, *, limit: int = 20) -> list[float]:
+        """Start-to-end seconds of the last ``limit`` runs that finished ("done"), newest first (for queue waits)."""
+        found = []
+        for run_dir in reversed(self._folders()):  # run ids start with their creation time: newest last
+            try:
+                status = refresh_status(run_dir)
+            except (ValueError, OSError):
+                continue
+            if status.get("state") == "done" and isinstance(status.get("started"), (int, float)) \
+                    and isinstance(status.get("ended"), (int, float)):
+                found.append(float(status["ended"]) - float(status["started"]))
+                if len(found) >= limit:
+                    break
+        return found
+
+    def queue(self, *, starting_grace_s: float = 60.0) -> list[str]:
+        """The names of the waiting runs, in the order they will get a slot (:func:`fair_order`)."""
+        queued, running = [], Counter()
         for other in self._folders():
             try:
                 status = refresh_status(other)  # checked by the schema: another run's folder is never trusted
             except (ValueError, OSError):
                 continue
+            state = status.get("state")
+            if state not in ACTIVE_STATES:
+                continue
+            owner = _owner_of(other) or ""
+            if state == "running":
+                running[owner] += 1
+                continue
             starting = time.time() - float(status.get("submitted", 0.0)) < starting_grace_s
-            if status.get("state") == "queued" and (status.get("pid") or starting):
-                queued.append((float(status.get("submitted", 0)), other.name))
-                if other.name == Path(run_dir).name:
-                    mine = other.name
-        if mine is None:
-            return None
-        queued.sort()
-        return [name for _, name in queued].index(mine)
+            if status.get("pid") or starting:
+                queued.append((float(status.get("submitted", 0)), other.name, owner))
+        return fair_order(queued, running)

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from lib import paths
 from lib.runs import files
@@ -54,23 +54,27 @@ class LocalProcessExecutor:
 
 
 def start_fraction_experiment(store: RunStore, config: dict, fractions, *, owner: str, executor: Executor,
-                              name: str) -> list[Path]:
-    """Queue one run per label fraction, all else equal, tagged as experiment ``name``."""
+                              name: str, admit: Callable[[list[dict]], None] | None = None) -> list[Path]:
+    """Queue one run per label fraction, all else equal, tagged as experiment ``name``. ``admit`` (the class's
+    limits, :func:`lib.access.policy.check_limits`) sees all the runs first and raises to refuse them together."""
     from lib.runs.describe import config_label
 
     if "label_fraction" not in config:
         raise ValueError(f"a label-fraction experiment needs a task with a label_fraction setting, got {config.get('task')!r}")
-    run_dirs = []
-    for fraction in sorted(set(float(f) for f in fractions)):
-        run_config = {**config, "label_fraction": fraction, "experiment": name}
-        run_dirs.append(start_run(store, run_config, owner=owner, executor=executor,
-                                  label=f"{name} · {config_label(run_config)}"))
-    return run_dirs
+    configs = [{**config, "label_fraction": fraction, "experiment": name}
+               for fraction in sorted(set(float(f) for f in fractions))]
+    if admit is not None:
+        admit([validate_config(c) for c in configs])
+    return [start_run(store, c, owner=owner, executor=executor, label=f"{name} · {config_label(c)}") for c in configs]
 
 
-def start_run(store: RunStore, config: dict, *, owner: str, executor: Executor, label: str = "") -> Path:
-    """Validate ``config``, create its run folder and hand it to ``executor``; returns the run folder."""
+def start_run(store: RunStore, config: dict, *, owner: str, executor: Executor, label: str = "",
+              admit: Callable[[list[dict]], None] | None = None) -> Path:
+    """Validate ``config``, create its run folder and hand it to ``executor``; returns the run folder.
+    ``admit``: raises (e.g. :class:`lib.access.policy.LimitError`) when the run may not start."""
     checked = validate_config(config)
+    if admit is not None:
+        admit([checked])
     run_dir = store.create(checked, owner=owner, label=label)
     executor.submit(run_dir)
     return run_dir

@@ -22,6 +22,7 @@ from lib.runs.files import read_json, write_json_atomic
 from lib.runs.protocol import process_identity, read_status, stop_requested, update_status
 from lib.runs.store import RunStore
 from lib.training import slots
+from lib.training.budget import queue_wait_s
 from lib.training.config import validate_config
 from lib.training.context import Diverged, Stopped, TaskContext, abandoned
 
@@ -131,9 +132,12 @@ def wait_for_slot(run_dir: Path, store: RunStore, *, max_jobs: int, poll_s: floa
             if slot is not None:
                 return slot
         if position != last_position:
-            update_status(run_dir, queue_position=position)
+            wait = None if position is None else queue_wait_s(position, max_jobs, store.recent_durations())
+            update_status(run_dir, queue_position=position, queue_wait_s=wait)
             last_position = position
-        time.sleep(poll_s)
+        # far back in the queue nothing changes fast: a class's thirty waiting workers need not each read every
+        # run folder twice a second
+        time.sleep(poll_s if position in (0, None) else max(poll_s, 2.0))
 
 
 def _log(run_dir: Path, text: str) -> None:
@@ -170,7 +174,7 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
             return _final(run_dir, state="stopped", stop_reason=waited)
         slot = waited
         started = time.time()
-        update_status(run_dir, state="running", started=started, slot=slot.index, queue_position=None)
+        update_status(run_dir, state="running", started=started, slot=slot.index, queue_position=None, queue_wait_s=None)
         config = validate_config(saved)
         setup_backend(config["seed"], config["precision"])
         write_json_atomic(run_dir / files.CONFIG, {**saved, "versions": _versions()})

@@ -1,0 +1,131 @@
+"""Identities: who a browser session is, and how that was established.
+
+Four ways, chosen by the class file's ``auth`` (see :mod:`lib.access.policy`):
+
+``token``   one person on a laptop: an unguessable token in the URL is the identity. Anyone who has the URL is
+            that person, so it is only for a single user (the app says so).
+``roster``  a small class: the lecturer lists user names with passwords (stored as salted scrypt hashes, never
+            in clear); a session signs in with a form.
+``proxy``   a reverse proxy that has already signed the user in passes the user name in a header
+            (``proxy_header``, e.g. ``X-Forwarded-User``); only for a server that nobody reaches but through it.
+``oidc``    Streamlit's own OpenID Connect sign-in (``st.login``) with the university's identity provider,
+            configured in ``.streamlit/secrets.toml``; the identity is the provider's e-mail (else its subject).
+
+The identity owns the runs: an owner in a run's config.json is ``user:<name>`` for a signed-in user, the bare
+token for ``token`` mode, so nothing in a URL can act on a signed-in user's runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Mapping
+
+AUTH_MODES = ("token", "roster", "proxy", "oidc")
+ROLES = ("lecturer", "student")
+_NAME = re.compile(r"^[A-Za-z0-9._@+-]{1,64}$")
+# scrypt's cost: about 50 ms and 16 MiB per check on a 2-core laptop: slow for guessing, quick for a sign-in
+_SCRYPT = dict(n=2**14, r=8, p=1)
+
+
+class SignInError(ValueError):
+    """A sign-in that did not succeed; the message is safe to show (it never says which part was wrong)."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A signed-in person (or a token's browser): ``name`` as shown, ``role`` and how it was established."""
+
+    name: str
+    role: str
+    how: str
+
+    @property
+    def owner(self) -> str:
+        """What run folders record as their owner."""
+        return self.name if self.how == "token" else f"user:{self.name}"
+
+    @property
+    def is_lecturer(self) -> bool:
+        return self.role == "lecturer"
+
+
+def check_name(name: str) -> str:
+    """A user name as stored: 1-64 letters, digits and ``._@+-``; ValueError naming the value otherwise."""
+    if not isinstance(name, str) or not _NAME.match(name.strip()):
+        raise ValueError(f"a user name must be 1-64 letters, digits or . _ @ + -, got {name!r}")
+    return name.strip()
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """A salted scrypt hash of ``password`` as one text: ``scrypt$n$r$p$salt$hash`` (hex).
+
+    Examples
+    --------
+    >>> stored = hash_password("correct horse")
+    >>> stored.startswith("scrypt$16384$8$1$"), "correct horse" in stored
+    (True, False)
+    >>> verify_password("correct horse", stored), verify_password("wrong", stored)
+    (True, False)
+    """
+    if not isinstance(password, str) or len(password) < 6:
+        raise ValueError("a password must have at least 6 characters")
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches the ``stored`` hash (constant-time compare; a malformed hash matches nothing)."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        computed = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                                  dklen=len(bytes.fromhex(digest)))
+    except (ValueError, AttributeError, TypeError):
+        return False
+    return hmac.compare_digest(computed, bytes.fromhex(digest))
+
+
+def role_of(name: str, lecturers) -> str:
+    return "lecturer" if name in set(lecturers) else "student"
+
+
+def roster_sign_in(users: Mapping[str, str], lecturers, name: str, password: str) -> Identity:
+    """The identity of ``name`` when ``password`` matches its stored hash in ``users`` ({name: hash});
+    :class:`SignInError` otherwise (the same message for an unknown name and a wrong password)."""
+    stored = users.get((name or "").strip())
+    # hash even for an unknown name, so the time taken does not tell which names exist
+    if not verify_password(password or "", stored or hash_password("unknown-user", salt=b"0" * 16)) or stored is None:
+        raise SignInError("The user name or the password is not right.")
+    return Identity(name.strip(), role_of(name.strip(), lecturers), "roster")
+
+
+def proxy_identity(headers: Mapping[str, str], header: str, lecturers) -> Identity | None:
+    """The identity a trusted reverse proxy put in ``header`` (matched without regard to case), or None when absent."""
+    wanted = header.lower()
+    value = next((v for k, v in headers.items() if k.lower() == wanted), None)
+    if not value or not value.strip():
+        return None
+    name = check_name(value)
+    return Identity(name, role_of(name, lecturers), "proxy")
+
+
+def oidc_identity(user: Mapping[str, object], lecturers) -> Identity | None:
+    """The identity of an OIDC sign-in (``st.user``'s fields): its e-mail, else its subject; None when not signed in."""
+    if not user or not user.get("is_logged_in"):
+        return None
+    name = user.get("email") or user.get("sub")
+    if not isinstance(name, str) or not name:
+        return None
+    return Identity(check_name(name), role_of(name, lecturers), "oidc")
+
+
+def token_identity(token: str) -> Identity:
+    """A single-user laptop's identity: the URL's token. It sees its own runs and the shared ones; the class's limits
+    do not apply (there is no class)."""
+    return Identity(token, "student", "token")
