@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.session import sign_in_gate
 from ui.shell import app_style
 
 # A local icon file: a Material icon here would be fetched from a font CDN, which an offline server cannot reach.
@@ -11,14 +12,16 @@ st.set_page_config(page_title="Deep learning in medical imaging", page_icon=str(
                    layout="wide")
 
 app_style()
-pages = st.navigation(
-    {
-        "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
-        "Tasks": [
-            st.Page("pages/dr.py", title="DR referral", icon=":material/visibility:"),
-            st.Page("pages/lung2d.py", title="Lung 2D", icon=":material/pulmonology:"),
-            st.Page("pages/lung3d.py", title="Lung 3D", icon=":material/view_in_ar:"),
-        ],
-    }
-)
+identity = sign_in_gate()  # shows the sign-in and stops here until the session has signed in
+sections = {
+    "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
+    "Tasks": [
+        st.Page("pages/dr.py", title="DR referral", icon=":material/visibility:"),
+        st.Page("pages/lung2d.py", title="Lung 2D", icon=":material/pulmonology:"),
+        st.Page("pages/lung3d.py", title="Lung 3D", icon=":material/view_in_ar:"),
+    ],
+}
+if identity.is_lecturer:
+    sections["Lecturer"] = [st.Page("pages/classroom.py", title="Class", icon=":material/groups:")]
+pages = st.navigation(sections)
 pages.run()

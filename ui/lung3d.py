@@ -17,9 +17,10 @@ from lib.preprocess.volumes import HU_SCALE, labelled_fraction
 from lib.runs.store import Run
 from lib.tasks import lung3d as task
 from lib.tasks.base import DataError
+from lib.access.policy import LimitError
 from lib.training.config import ConfigError, make_config
 from lib.training.executor import start_fraction_experiment
-from ui.session import owner_token
+from ui.session import admit, owner_token
 from ui.training import _executor, run_store
 from lib.notice import sparse_reading
 from ui import presets
@@ -144,7 +145,12 @@ def experiment_section(config: dict | None) -> None:
     owner = owner_token()
     if st.button("Train one run per fraction (queued)", disabled=config is None or not fractions, key="l3_sweep"):
         name = time.strftime("experiment %H:%M:%S")
-        start_fraction_experiment(run_store(), {**config, "watch": True}, fractions, owner=owner, executor=_executor(), name=name)
+        try:
+            start_fraction_experiment(run_store(), {**config, "watch": True}, fractions, owner=owner,
+                                      executor=_executor(), name=name, admit=admit)
+        except (LimitError, ConfigError, OSError) as exc:
+            st.error(f"Could not queue the experiment: {exc}")
+            return
         st.session_state["l3_flash"] = (f"{len(fractions)} runs queued as '{name}'; they train one after another "
                                         "(or side by side on a GPU server). The panel above follows them.")
         st.rerun()  # so the training panel follows the queued runs at once

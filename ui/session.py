@@ -1,21 +1,49 @@
-"""Who is this browser? An unguessable owner token that survives page switches and reloads.
+"""Who is this browser? Sign-in as the class file says (lib.access), and the identity that owns runs.
 
-The token lives in the session state and in the URL (``?u=...``): a reload opens a new Streamlit
-session, and the token in the URL brings the user back to their own runs. Runs of other tokens are
-neither listed nor loadable, so students on one server cannot see or stop each other's jobs.
+- ``token`` (no class file; one person on a laptop): an unguessable token in the URL (``?u=...``) survives reloads
+  and is the identity; whoever has the URL is that person, which the sidebar says.
+- ``roster``: a sign-in form checked against the class file's password hashes; the identity lives in this
+  session only, never in the URL (a projected URL gives nobody the lecturer's runs). A reload asks again.
+- ``proxy``: the user name a trusted reverse proxy puts in a header (``st.context.headers``).
+- ``oidc``: Streamlit's own sign-in (``st.login``) with the identity provider set in ``.streamlit/secrets.toml``.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import time
 
 import streamlit as st
 
+from lib.access.identity import (Identity, SignInError, oidc_identity, proxy_identity, roster_sign_in,
+                                 token_identity)
+from lib.access.policy import ClassFileError, ClassSettings, check_limits, load_class
+from lib.runs.protocol import ACTIVE_STATES
+
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
+_IDENTITY = "_identity"
+_FAILED = "_sign_in_failures"
 
 
-def owner_token() -> str:
+@st.cache_data(show_spinner=False, max_entries=4)
+def _cached_class(path: str, stamp: float) -> ClassSettings:
+    return load_class(path)
+
+
+def class_settings() -> ClassSettings:
+    """The class file's settings, re-read when the file changes (the lecturer edits the limits on the Class page)."""
+    from lib.access.policy import class_file
+
+    path = class_file()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return ClassSettings()
+    return _cached_class(str(path), stamp)
+
+
+def _token() -> str:
     token = st.session_state.get("owner")
     from_url = st.query_params.get("u")
     if token is None and from_url and _TOKEN.match(from_url):
@@ -26,3 +54,117 @@ def owner_token() -> str:
     if st.query_params.get("u") != token:
         st.query_params["u"] = token
     return token
+
+
+def _oidc_user() -> dict:
+    """``st.user`` as a dict (a separate function so that tests can stand in for an identity provider)."""
+    try:
+        return st.user.to_dict()
+    except Exception:  # noqa: BLE001 - no [auth] section in secrets.toml: nobody is signed in
+        return {}
+
+
+def _headers() -> dict:
+    return dict(st.context.headers)
+
+
+def current_identity(settings: ClassSettings | None = None) -> Identity | None:
+    """This session's identity, or None when it has not signed in (yet)."""
+    settings = settings or class_settings()
+    if settings.auth == "token":
+        return token_identity(_token())
+    if settings.auth == "roster":
+        return st.session_state.get(_IDENTITY)
+    if settings.auth == "proxy":
+        return proxy_identity(_headers(), settings.proxy_header, settings.lecturers)
+    return oidc_identity(_oidc_user(), settings.lecturers)
+
+
+def sign_in_gate() -> Identity:
+    """Call in app.py before the navigation: returns the identity, or shows the way to sign in and stops the page."""
+    try:
+        settings = class_settings()
+    except ClassFileError as exc:
+        st.error(f"The class settings cannot be used, so nobody can sign in: {exc}. Fix the file and reload.")
+        st.stop()
+    try:
+        identity = current_identity(settings)
+    except ValueError as exc:  # a proxy header or provider e-mail that is not a usable name
+        st.error(f"Your sign-in cannot be used here: {exc}")
+        st.stop()
+    if identity is not None:
+        if settings.auth != "token" and "u" in st.query_params:
+            del st.query_params["u"]  # an old bookmark's token means nothing once people sign in
+        _sidebar(identity, settings)
+        return identity
+    st.title("Deep learning in medical imaging")
+    if settings.auth == "roster":
+        _roster_form(settings)
+    elif settings.auth == "proxy":
+        st.error(f"This server expects its sign-in proxy to name you in the {settings.proxy_header} header, and the "
+                 "request had none. Open the app through the class's address, not the server's own port.")
+    else:
+        st.info("Sign in with your university account to use the app.")
+        st.button("Sign in", type="primary", on_click=st.login)
+    st.stop()
+
+
+def _roster_form(settings: ClassSettings) -> None:
+    with st.form("sign_in"):
+        st.subheader("Sign in")
+        name = st.text_input("User name", key="_sign_in_name")
+        password = st.text_input("Password", type="password", key="_sign_in_password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if not submitted:
+        return
+    failures = st.session_state.get(_FAILED, 0)
+    if failures >= 5:
+        time.sleep(min(10.0, failures - 4))  # many wrong guesses in one session: each further one takes longer
+    try:
+        identity = roster_sign_in(settings.users, settings.lecturers, name, password)
+    except SignInError as exc:
+        st.session_state[_FAILED] = failures + 1
+        st.error(str(exc))
+        return
+    st.session_state[_IDENTITY] = identity
+    st.session_state.pop(_FAILED, None)
+    st.rerun()
+
+
+def _sign_out(settings: ClassSettings) -> None:
+    st.session_state.pop(_IDENTITY, None)
+    if settings.auth == "oidc":
+        st.logout()
+
+
+def _sidebar(identity: Identity, settings: ClassSettings) -> None:
+    if settings.auth == "token":
+        st.sidebar.caption("Single-user mode: this page's address is your identity; anyone with it sees and controls "
+                           "your runs. For a class, set up sign-in (README, 'A class on one server').")
+        return
+    st.sidebar.markdown(f"Signed in as **{identity.name}** ({identity.role})")
+    if settings.auth in ("roster", "oidc"):
+        st.sidebar.button("Sign out", on_click=_sign_out, args=(settings,), key="_sign_out")
+
+
+def identity() -> Identity:
+    """The signed-in identity (the gate in app.py has run, so there is one)."""
+    found = current_identity()
+    if found is None:  # a page run outside app.py's gate (it reruns through app.py): nobody, so nothing is shown
+        st.stop()
+    return found
+
+
+def owner_token() -> str:
+    """What this user's run folders record as their owner."""
+    return identity().owner
+
+
+def admit(configs: list[dict]) -> None:
+    """Raise :class:`lib.access.policy.LimitError` when the class's limits do not let this user start ``configs``."""
+    from ui.training import run_store
+
+    who = identity()
+    runs, _ = run_store().list(viewer=who.owner)
+    active = sum(1 for r in runs if r.owner == who.owner and r.state in ACTIVE_STATES)
+    check_limits(class_settings(), who, configs, active=active)

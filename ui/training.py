@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from lib import paths, tasks
+from lib.access.policy import LimitError
 from lib.diagnosis import diagnose_run
 from lib.figures.training import compare_figure, history_figure
 from lib.notice import curves
@@ -22,7 +23,7 @@ from lib.training.budget import expected_duration
 from lib.training.config import ConfigError
 from lib.training.executor import LocalProcessExecutor, start_run
 from ui.notice import notice
-from ui.session import owner_token
+from ui.session import admit, owner_token
 
 POLL_S = 3.0  # how often a watching page looks at the run's files (four stat calls)
 FULL_CHECK_S = 10.0  # a full read at least this often, so a worker that died silently is noticed
@@ -79,15 +80,25 @@ def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy
         st.button("Start training", type="primary", disabled=True, key=f"{task}_start")
         return
     st.caption(expected_duration(config, ((r.config, r.status) for r in runs), host=files.host()).sentence())
-    if st.button("Start training", type="primary", key=f"{task}_start"):
+    # the click is kept by a callback: a plain button's True can be lost to a rerun before the line that reads it
+    st.button("Start training", type="primary", key=f"{task}_start", on_click=_request_start, args=(task,))
+    if st.session_state.pop(_start_key(task), False):
         try:
             run_dir = start_run(run_store(), {**config, "watch": True}, owner=owner, executor=_executor(),
-                                label=config_label(config))
-        except (ConfigError, OSError) as exc:
+                                label=config_label(config), admit=admit)
+        except (ConfigError, LimitError, OSError) as exc:
             st.error(f"Could not start the training: {exc}")
             return
         st.session_state[_selected_key(task)] = run_dir.name
         st.rerun()
+
+
+def _start_key(task: str) -> str:
+    return f"_{task}_start_requested"
+
+
+def _request_start(task: str) -> None:
+    st.session_state[_start_key(task)] = True
 
 
 @dataclass

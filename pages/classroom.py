@@ -1,0 +1,17 @@
+"""Class (lecturers only): the whole queue with who is waiting, stop any run, publish runs, the class's limits."""
+
+import streamlit as st
+
+from ui import classroom
+from ui.session import identity
+from ui.shell import ensure_entrypoint
+
+ensure_entrypoint()
+
+if not identity().is_lecturer:  # the navigation offers this page to lecturers only; a typed address gets nothing
+    st.error("This page is for the class's lecturers.")
+    st.stop()
+st.title("Class")
+classroom.queue_section()
+classroom.publish_section()
+classroom.limits_section()

@@ -1,0 +1,140 @@
+"""A class on one server: sign-in, what a student and a lecturer see, the limits on Start, the lecturer's Class page."""
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.access.identity import hash_password
+from lib.access.policy import ClassSettings, save_class
+from lib.runs import files
+from lib.runs.store import RunStore
+from lib.training.config import make_config
+from tests.helpers.runs import make_lung2d_run, make_running_run
+from tests.pages.conftest import ROOT
+
+PASSWORDS = {"ada": "lecture-notes", "bob": "student-pass"}
+
+
+@pytest.fixture
+def roster(app_env):
+    save_class(ClassSettings(auth="roster", lecturers=("ada",),
+                             users={name: hash_password(p) for name, p in PASSWORDS.items()}),
+               app_env / "data" / "class.json")
+    return app_env
+
+
+def signed_in(name: str, password: str | None = None, page: str | None = None, url_token: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if url_token:
+        at.query_params["u"] = url_token
+    at.run()
+    at.text_input(key="_sign_in_name").input(name)
+    at.text_input(key="_sign_in_password").input(PASSWORDS[name] if password is None else password)
+    at.button[0].click().run()
+    if page is not None and not at.error:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_roster_sign_in_refuses_a_wrong_password_and_lets_the_right_one_in(roster):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert [s.value for s in at.subheader] == ["Sign in"] and not at.sidebar.markdown
+    at = signed_in("bob", "wrong-password")
+    assert [e.value for e in at.error] == ["The user name or the password is not right."]
+    assert at.text_input(key="_sign_in_name").value == "bob"  # still on the form
+    at = signed_in("bob")
+    assert not at.error and "Signed in as **bob** (student)" in [m.value for m in at.sidebar.markdown]
+    assert "u" not in at.query_params  # nothing in the address to copy
+
+
+def test_a_projected_url_gives_nobody_the_lecturers_runs(roster, demo_root):
+    store = RunStore(roster / "runs")
+    config = make_config("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64)
+    run_dir = make_running_run(store, config, "user:ada", label="the lecturer's live run")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["u"] = "user:ada"  # whatever the projector shows, the address carries no identity
+    at.run()
+    assert [s.value for s in at.subheader] == ["Sign in"]
+    at = signed_in("bob", page="pages/lung2d.py", url_token="user:ada")
+    assert not any(b.label == "Stop" for b in at.button)  # bob's panel does not follow ada's run
+    assert not (run_dir / files.STOP).exists()
+
+
+def test_students_do_not_get_the_class_page_and_lecturers_do(roster):
+    student = signed_in("bob")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in a student's navigation
+        student.switch_page("pages/classroom.py")
+    lecturer = signed_in("ada", page="pages/classroom.py")
+    assert [h.value for h in lecturer.header][:3] == ["Queue", "Published runs", "Limits for students"]
+
+
+def test_the_class_limits_refuse_a_run_with_a_clear_message(roster, demo_root):
+    at = signed_in("bob", page="pages/lung2d.py")
+    at.number_input(key="l2_epochs").set_value(500).run()
+    at.button(key="lung2d_start").click().run()
+    assert any("epochs = 500 is more than this class allows (50)" in e.value for e in at.error), [e.value for e in at.error]
+    assert not list((roster / "runs").glob("*/config.json"))  # nothing was queued
+
+    store = RunStore(roster / "runs")
+    config = make_config("lung3d", preset="quick", data=str(demo_root / "lungs"), stride=4)
+    for _ in range(2):  # two runs of bob's already training or waiting, on another page
+        make_running_run(store, config, "user:bob", label="bob's 3D run")
+    at.number_input(key="l2_epochs").set_value(5).run()
+    at.button(key="lung2d_start").click().run()
+    assert any("each student may have at most 2 at once" in e.value for e in at.error), [e.value for e in at.error]
+    assert len(list((roster / "runs").glob("*/config.json"))) == 2
+
+
+def test_the_lecturer_stops_any_run_and_publishes_runs(roster, demo_root):
+    store = RunStore(roster / "runs")
+    config = make_config("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64)
+    running = make_running_run(store, config, "user:bob", label="bob's run")
+    finished = make_lung2d_run(store, demo_root / "lungs")
+    at = signed_in("ada", page="pages/classroom.py")
+    assert any(m.value.startswith("**bob** · Lung 2D · training") for m in at.markdown)
+    at.button(key=f"class_stop_{running.name}").click().run()
+    assert (running / files.STOP).exists()
+    at.multiselect(key="class_published").select(finished.name).run()
+    assert (finished / files.PUBLISHED).exists()
+    assert not at.exception
+
+
+def test_the_lecturer_sets_the_limits_from_the_class_page(roster):
+    at = signed_in("ada", page="pages/classroom.py")
+    at.number_input(key="cap_high_epochs").set_value(10.0)
+    next(b for b in at.button if b.label == "Save the limits").click().run()
+    assert any(s.value.startswith("Saved") for s in at.success)
+    time.sleep(0.01)
+    from lib.access.policy import load_class
+
+    assert load_class(roster / "data" / "class.json").caps["epochs"] == (None, 10.0)
+
+
+def test_a_proxy_header_signs_the_user_in(app_env, monkeypatch):
+    save_class(ClassSettings(auth="proxy", lecturers=("ada",)), app_env / "data" / "class.json")
+    monkeypatch.setattr("ui.session._headers", lambda: {"Host": "class.example"})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert any("X-Forwarded-User header" in e.value for e in at.error)
+    monkeypatch.setattr("ui.session._headers", lambda: {"x-forwarded-user": "ada"})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert "Signed in as **ada** (lecturer)" in [m.value for m in at.sidebar.markdown]
+
+
+def test_oidc_sign_in_uses_the_providers_user(app_env, monkeypatch):
+    save_class(ClassSettings(auth="oidc", lecturers=("ada@uni.example",)), app_env / "data" / "class.json")
+    monkeypatch.setattr("ui.session._oidc_user", lambda: {"is_logged_in": False})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert [b.label for b in at.button] == ["Sign in"]
+    monkeypatch.setattr("ui.session._oidc_user", lambda: {"is_logged_in": True, "email": "carol@uni.example"})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert "Signed in as **carol@uni.example** (student)" in [m.value for m in at.sidebar.markdown]
+
+
+def test_a_broken_class_file_stops_sign_in_with_its_name(app_env):
+    (app_env / "data" / "class.json").write_text('{"auth": "roster"}')
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert any("class.json" in e.value and "no users are listed" in e.value for e in at.error)
+    assert not at.exception

@@ -1,0 +1,115 @@
+"""The lecturer's Class page: the queue of every student's runs, stopping any run, publishing runs, the limits."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import streamlit as st
+
+from lib import tasks
+from lib.access.policy import DEFAULT_CAPS, ClassFileError, save_class
+from lib.runs.describe import duration, run_line
+from lib.runs.protocol import ACTIVE_STATES, request_stop, stop_requested
+from lib.training.slots import max_jobs_from_env
+from ui.session import class_settings
+from ui.training import run_store
+
+
+def _who(owner: str) -> str:
+    return owner.removeprefix("user:") if owner.startswith("user:") else ("command line" if owner == "shared" else "a browser token")
+
+
+@st.fragment(run_every=5.0)
+def queue_section() -> None:
+    """Every active run, training first, then the waiting ones in the order they will get a slot."""
+    st.header("Queue")
+    store = run_store()
+    runs, problems = store.list(lecturer=True)
+    active = {r.run_id: r for r in runs if r.state in ACTIVE_STATES}
+    order = {name: i for i, name in enumerate(store.queue())}
+    training = [r for r in active.values() if r.state == "running"]
+    waiting = sorted((r for r in active.values() if r.state == "queued"), key=lambda r: order.get(r.run_id, len(order)))
+    st.caption(f"{len(training)} training, {len(waiting)} waiting; at most {max_jobs_from_env()} train at once "
+               "(DLMI_MAX_JOBS). Waiting runs are served user by user in turn, not first come.")
+    if not active:
+        st.info("No run is training or waiting.")
+    now = time.time()
+    for r in training + waiting:
+        left, middle, right = st.columns([3, 4, 1])
+        position = order.get(r.run_id)
+        where = "training" if r.state == "running" else (f"waiting, #{position + 1}" if position is not None else "starting")
+        left.markdown(f"**{_who(r.owner)}** · {tasks.get(r.task).title} · {where}")
+        middle.caption(f"{r.label} · submitted {duration(now - float(r.status.get('submitted', now)))} ago")
+        stopping = stop_requested(r.path)
+        right.button("Stopping" if stopping else "Stop", key=f"class_stop_{r.run_id}", disabled=stopping,
+                     on_click=request_stop, args=(r.path,), help="Stops after the current batch; keeps what was learned")
+    if problems:
+        with st.expander(f"{len(problems)} run folder(s) cannot be read"):
+            for problem in problems:
+                st.text(f"{problem.name} ({_who(problem.owner or '')}): {problem.reason}")
+
+
+def publish_section() -> None:
+    """Finished runs of anyone; a published run is visible to every student, read-only."""
+    st.header("Published runs")
+    st.caption("Publish a run to show it to the whole class: students see it beside their own runs, read-only.")
+    store = run_store()
+    runs, _ = store.list(lecturer=True)
+    finished = [r for r in runs if r.state in ("done", "stopped") and r.metrics]
+    if not finished:
+        st.info("No finished run yet.")
+        return
+    shown = {r.run_id: f"{_who(r.owner)} · {tasks.get(r.task).title} · {run_line(r)}" for r in finished}
+    published = [r.run_id for r in finished if r.published]
+    chosen = st.multiselect("Published", list(shown), default=published, format_func=shown.get, key="class_published")
+    if set(chosen) != set(published):
+        for run_id in set(chosen) ^ set(published):
+            store.publish(run_id, run_id in chosen)
+        st.rerun()
+
+
+def _save_limits(settings, names: dict) -> None:
+    """The form's values (session keys) into the class file; the outcome is shown on the next run."""
+    caps = {}
+    for name, (low, high) in settings.caps.items():
+        key = names.get(name)
+        if key is None:  # a setting without bounds: not on the form, kept as it is
+            caps[name] = (low, high)
+            continue
+        value = st.session_state[key]
+        caps[name] = (value, high) if key.startswith("cap_low_") else (low, value)
+    try:
+        save_class(replace(settings, max_active_runs=int(st.session_state["class_max_active"]), caps=caps))
+    except (ClassFileError, OSError) as exc:
+        st.session_state["_class_limits_outcome"] = ("error", f"The limits were not saved: {exc}")
+    else:
+        st.session_state["_class_limits_outcome"] = ("success", "Saved: they apply to the next run each student starts.")
+
+
+def limits_section() -> None:
+    """What a student may start: runs at once and the size of each run. Saved to the class file."""
+    settings = class_settings()
+    st.header("Limits for students")
+    if not settings.is_class:
+        st.info("Single-user mode (no class file): there are no students to limit. See the README to set up a class.")
+        return
+    names = {}
+    with st.form("class_limits"):
+        st.number_input("Runs waiting or training at once, per student", 1, 100, settings.max_active_runs,
+                        key="class_max_active")
+        columns = st.columns(3)
+        bounded = sorted((name, bounds) for name, bounds in settings.caps.items() if bounds != (None, None))
+        for i, (name, (low, high)) in enumerate(bounded):
+            default_low, _ = DEFAULT_CAPS.get(name, (None, None))
+            column = columns[i % 3]
+            if default_low is not None or (low is not None and high is None):
+                names[name] = f"cap_low_{name}"
+                column.number_input(f"{name}: at least", 0.0, 1e6, float(low or 0), key=names[name])
+            else:
+                names[name] = f"cap_high_{name}"
+                column.number_input(f"{name}: at most", 0.0, 1e6, float(high or 0), key=names[name])
+        st.form_submit_button("Save the limits", type="primary", on_click=_save_limits, args=(settings, names))
+    outcome = st.session_state.pop("_class_limits_outcome", None)
+    if outcome:
+        (st.error if outcome[0] == "error" else st.success)(outcome[1])
