@@ -13,11 +13,17 @@ Results are cached on disk, one file per photo, keyed by the photo's path, size 
 time and by every parameter that changes the output, so a second run (or another student asking for
 an overlapping sample) reads them back instantly. Cached values are stored as uint8 (0..255 for
 0..1); :func:`lib.preprocess.images.from_uint8_unit` turns them back into floats.
+
+A whole sample is also kept as one array file (``samples/<key>.npy``, the last :data:`SAMPLES_KEPT` samples)
+and handed back **memory-mapped**: the server holding it for a page, and every job training on it, share the
+operating system's page cache instead of each holding its own copy, so the app server's memory does not grow
+with the photos students ask for.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,13 +32,14 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from lib.atomic import save_npy_atomic
+from lib.atomic import remove_quietly, save_npy_atomic, write_json_atomic
 from lib.data.eyepacs import UnreadablePhotoError, decode_photo
 from lib.data.report import Problem
 from lib.preprocess.crop import crop_fundus
 from lib.preprocess.images import minmax, resize_image, to_uint8_unit
 
 CACHE_VERSION = 1
+SAMPLES_KEPT = 8  # whole-sample array files kept in the cache (the least recently used go first)
 CROPS = ("fundus", "none")  # crop a square around the round fundus first, or resize the whole photo (the course's)
 
 
@@ -111,17 +118,27 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, crop: str
         raise ValueError(f"size must be at least 8 pixels, got {size}")
     paths = [Path(p) for p in paths]
     cache = None
+    keys: list[str | Problem] = []
     if cache_dir is not None:
         cache = Path(cache_dir) / f"fundus-{size}"
         cache.mkdir(parents=True, exist_ok=True)
-
-    def work(path: Path):
-        target = None
-        if cache is not None:
+        for path in paths:
             try:
-                target = cache / f"{cache_key(path, size=size, crop=crop)}.npy"
+                keys.append(cache_key(path, size=size, crop=crop))
             except OSError as exc:
-                return None, Problem(str(path), "unreadable", f"{path.name} cannot be read ({exc.strerror or exc})"), False
+                keys.append(Problem(str(path), "unreadable", f"{path.name} cannot be read ({exc.strerror or exc})"))
+        whole = _load_sample(cache, keys)
+        if whole is not None:
+            if progress is not None:
+                progress(len(paths), len(paths))
+            return whole
+
+    def work(i: int):
+        path, target = paths[i], None
+        if cache is not None:
+            if isinstance(keys[i], Problem):
+                return None, keys[i], False
+            target = cache / f"{keys[i]}.npy"
             if target.is_file():
                 try:
                     return np.load(target), None, True
@@ -141,7 +158,7 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, crop: str
     hits = 0
     pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1)
     try:
-        for i, (image, problem, hit) in enumerate(pool.map(work, paths)):
+        for i, (image, problem, hit) in enumerate(pool.map(work, range(len(paths)))):
             if image is not None:
                 out[i] = image
                 ok[i] = True
@@ -153,4 +170,50 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, crop: str
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     kept = np.flatnonzero(ok)
-    return PreprocessResult(images=out[kept] if not ok.all() else out, kept=kept, problems=problems, cache_hits=hits)
+    result = PreprocessResult(images=out[kept] if not ok.all() else out, kept=kept, problems=problems, cache_hits=hits)
+    if cache is not None:
+        del out
+        return _save_sample(cache, keys, result)
+    return result
+
+
+def _sample_files(cache: Path, keys: list) -> tuple[Path, Path]:
+    text = "|".join(k if isinstance(k, str) else f"unreadable:{k.file}" for k in keys)
+    name = hashlib.sha1(text.encode()).hexdigest()
+    folder = cache / "samples"
+    return folder / f"{name}.npy", folder / f"{name}.json"
+
+
+def _load_sample(cache: Path, keys: list) -> PreprocessResult | None:
+    """The whole sample memory-mapped from the cache, or None when it is not there (or damaged)."""
+    array_file, meta_file = _sample_files(cache, keys)
+    try:
+        meta = json.loads(meta_file.read_text())
+        images = np.load(array_file, mmap_mode="r")
+        kept = np.asarray(meta["kept"], dtype=np.int64)
+        problems = [Problem(p["file"], p["kind"], p["message"]) for p in meta["problems"]]
+        if images.shape[0] != len(kept):
+            return None
+        os.utime(meta_file)  # recently used: kept when older samples are pruned
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return PreprocessResult(images=images, kept=kept, problems=problems, cache_hits=len(kept))
+
+
+def _save_sample(cache: Path, keys: list, result: PreprocessResult) -> PreprocessResult:
+    """Write the sample as one array file (then its description), prune old samples, and return it memory-mapped.
+    A cache that cannot be written (a full disk) leaves the result in memory, as it was."""
+    array_file, meta_file = _sample_files(cache, keys)
+    try:
+        array_file.parent.mkdir(exist_ok=True)
+        save_npy_atomic(array_file, result.images)
+        write_json_atomic(meta_file, {"kept": result.kept.tolist(), "cache_hits": result.cache_hits,
+                                      "problems": [p.to_dict() for p in result.problems]}, durable=False)
+        described = sorted(array_file.parent.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in described[SAMPLES_KEPT:]:
+            remove_quietly(old.with_suffix(".npy"))
+            remove_quietly(old)
+        images = np.load(array_file, mmap_mode="r")
+    except OSError:
+        return result
+    return PreprocessResult(images=images, kept=result.kept, problems=result.problems, cache_hits=result.cache_hits)

@@ -1,4 +1,5 @@
 import os
+import time
 
 import cv2
 import numpy as np
@@ -73,3 +74,36 @@ def test_cropping_keeps_the_demo_fundus_round(big_photo):
     assert abs(aspect(cropped) - 1) < 0.06  # round
     assert aspect(plain) < 0.8  # the 3:2 photo squashed into a square: an ellipse
     assert cache_key(big_photo, size=64, crop="fundus") != cache_key(big_photo, size=64, crop="none")
+
+
+def test_a_whole_sample_comes_back_memory_mapped_from_one_cache_file(big_photo, tmp_path):
+    bad = tmp_path / "2_right.jpeg"
+    bad.write_bytes(b"\xff\xd8\xff garbage")
+    other = tmp_path / "3_left.jpeg"
+    other.write_bytes(big_photo.read_bytes())
+    photos = [big_photo, bad, other]
+    cold = preprocess_photos(photos, size=16, cache_dir=tmp_path / "cache")
+    seen = []
+    warm = preprocess_photos(photos, size=16, cache_dir=tmp_path / "cache", progress=lambda d, t: seen.append((d, t)))
+    for result in (cold, warm):  # the server holds a view of the file, not a copy of its own
+        assert isinstance(result.images, np.memmap) and not result.images.flags.writeable
+    np.testing.assert_array_equal(np.asarray(cold.images), np.asarray(warm.images))
+    assert warm.kept.tolist() == [0, 2] and [p.message for p in warm.problems] == [p.message for p in cold.problems]
+    assert warm.cache_hits == 2 and seen == [(3, 3)]
+    # another sample (another order) is another file; a photo that changed makes a new one
+    assert preprocess_photos([other, big_photo], size=16, cache_dir=tmp_path / "cache").images.filename != warm.images.filename
+    stat = other.stat()
+    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert preprocess_photos(photos, size=16, cache_dir=tmp_path / "cache").cache_hits == 1  # only big_photo's own file
+
+
+def test_only_the_last_samples_are_kept_whole(big_photo, tmp_path, monkeypatch):
+    monkeypatch.setattr("lib.preprocess.fundus.SAMPLES_KEPT", 2)
+    copies = []
+    for i in range(4):
+        copies.append(tmp_path / f"{10 + i}_left.jpeg")
+        copies[-1].write_bytes(big_photo.read_bytes())
+        preprocess_photos(copies[-1:], size=16, cache_dir=tmp_path / "cache")
+        time.sleep(0.02)  # distinct modification times
+    kept = sorted((tmp_path / "cache" / "fundus-16" / "samples").glob("*.npy"))
+    assert len(kept) == 2
