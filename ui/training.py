@@ -21,7 +21,7 @@ from lib.runs.protocol import (
 from lib.runs.store import Run, RunStore, load_predictions, visible_to
 from lib.training.budget import expected_duration
 from lib.training.config import ConfigError
-from lib.training.executor import LocalProcessExecutor, start_run
+from lib.training.executor import Executor, make_executor, start_run
 from ui.notice import notice
 from ui.session import admit, owner_token
 
@@ -32,8 +32,8 @@ _VIEW, _BUILDS = "_live_view", "_live_builds"
 
 
 @st.cache_resource
-def _executor() -> LocalProcessExecutor:
-    return LocalProcessExecutor()
+def _executor() -> Executor:
+    return make_executor()  # DLMI_EXECUTOR: local worker processes, or Ray tasks
 
 
 def run_store() -> RunStore:

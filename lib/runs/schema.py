@@ -21,7 +21,7 @@ STATUS_FIELDS = {
     "updated": _NUMBER, "pid": _INT, "pid_started": _NUMBER, "host": _TEXT, "slot": _INT, "queue_position": _INT,
     "error": _TEXT, "stop_reason": _TEXT, "notes": _TEXTS, "checkpoint_epoch": _INT, "checkpoint_metric": _TEXT,
     "epochs_trained": _INT, "timing": _OBJECT, "device_memory_peak_mb": _NUMBER,
-    "queue_wait_s": _NUMBER,
+    "queue_wait_s": _NUMBER, "executor": _TEXT, "ray_task": _TEXT,
 }
 # config.json: the bookkeeping fields every reader relies on (the task's own settings are checked by
 # lib.training.config when a job starts)

@@ -53,6 +53,19 @@ class LocalProcessExecutor:
         threading.Thread(target=child.wait, daemon=True, name=f"reap-{run_dir.name}").start()
 
 
+def make_executor(kind: str | None = None) -> Executor:
+    """The executor the app uses: ``DLMI_EXECUTOR`` = ``local`` (the default: worker processes on this machine)
+    or ``ray`` (Ray tasks on the cluster at RAY_ADDRESS, :mod:`lib.training.ray_executor`)."""
+    kind = (kind or os.environ.get("DLMI_EXECUTOR") or "local").strip().lower()
+    if kind == "local":
+        return LocalProcessExecutor()
+    if kind == "ray":
+        from lib.training.ray_executor import RayExecutor
+
+        return RayExecutor()
+    raise ValueError(f"DLMI_EXECUTOR must be local or ray, got {kind!r}")
+
+
 def start_fraction_experiment(store: RunStore, config: dict, fractions, *, owner: str, executor: Executor,
                               name: str, admit: Callable[[list[dict]], None] | None = None) -> list[Path]:
     """Queue one run per label fraction, all else equal, tagged as experiment ``name``. ``admit`` (the class's

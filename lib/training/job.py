@@ -161,20 +161,28 @@ def _final(run_dir: Path, **fields) -> dict:
 
 
 def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_jobs: int | None = None,
-            poll_s: float = 0.5, parent_pid: int | None = None) -> dict:
-    """Run the job in ``run_dir`` in this process and return its final status. Never raises (but for Ctrl-C)."""
+            poll_s: float = 0.5, parent_pid: int | None = None, use_slots: bool = True) -> dict:
+    """Run the job in ``run_dir`` in this process and return its final status. Never raises (but for Ctrl-C).
+
+    ``use_slots``: wait for one of this machine's slots (:mod:`lib.training.slots`) first; off where a scheduler
+    (Ray) already decided that the job may run now."""
     run_dir = Path(run_dir)
     slot = None
     try:
         store = RunStore(run_dir.parent)
         update_status(run_dir, state="queued", pid=os.getpid(), pid_started=process_identity(os.getpid()), host=files.host())
         saved = read_json(run_dir / files.CONFIG)
-        waited = wait_for_slot(run_dir, store, max_jobs=max_jobs or slots.max_jobs_from_env(), poll_s=poll_s, config=saved)
+        if use_slots:
+            waited = wait_for_slot(run_dir, store, max_jobs=max_jobs or slots.max_jobs_from_env(), poll_s=poll_s,
+                                   config=saved)
+        else:
+            waited = "stopped before it started" if stop_requested(run_dir) else abandoned(run_dir, saved, since=time.time())
         if isinstance(waited, str):
             return _final(run_dir, state="stopped", stop_reason=waited)
         slot = waited
         started = time.time()
-        update_status(run_dir, state="running", started=started, slot=slot.index, queue_position=None, queue_wait_s=None)
+        update_status(run_dir, state="running", started=started, slot=getattr(slot, "index", None), queue_position=None,
+                      queue_wait_s=None)
         config = validate_config(saved)
         setup_backend(config["seed"], config["precision"])
         write_json_atomic(run_dir / files.CONFIG, {**saved, "versions": _versions()})
