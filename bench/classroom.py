@@ -1,0 +1,298 @@
+"""Benchmark: a class on one server. N students sign in, each starts a quick Lung 2D run and watches it.
+
+    python bench/classroom.py --students 30 [--tiny] [--max-jobs 1] [--timeout 3600]
+
+Starts the app (``streamlit run app.py``) with a class roster of N students (``roster`` sign-in), then simulates
+each student over Streamlit's own websocket protocol, as a browser tab would speak it: open a session, sign in with
+the form, open Lung 2D, press Start, and follow the run's live panel (its fragment re-runs every few seconds,
+as the page asks) until the run ends. Students arrive a fraction of a second apart, as a class does.
+
+Prints the server's CPU (share of one core) and peak memory (the Streamlit process alone; jobs run in their own
+processes), each student's queue wait (from submitting to training), runs finished, runs lost (a student whose run
+was never created or did not end in a final state), and pages that errored (an exception or an error box in any
+student's page, or a dropped connection). The last line is one JSON object.
+
+``--tiny`` trains the smallest run (one epoch of two batches on the small demo data) so that 10 students finish in
+minutes on a 2-core CPU; without it each student runs the quick preset as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import cpu_line  # noqa: E402
+
+PASSWORD = "class-of-2026"
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Student:
+    """One browser tab, spoken over Streamlit's websocket: the elements of the last run, and the widgets' ids."""
+
+    def __init__(self, name: str, port: int, tiny: bool, store):
+        self.name, self.port, self.tiny, self.store = name, port, tiny, store
+        self.errors: list[str] = []
+        self.pages: dict[str, str] = {}  # page name -> page script hash
+        self.page_hash = ""
+        self.widgets: dict[str, tuple[str, object]] = {}  # label -> (widget id, its proto)
+        self.texts: list[str] = []
+        self.fragment: tuple[str, float] | None = None  # the live panel's (fragment id, interval)
+        self.started = False
+        self.repeated = 0  # clicks sent again because the first was lost to a rerun
+
+    async def _send(self, ws, *, widget_states=(), fragment_id: str = "") -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = ""
+        state.page_script_hash = self.page_hash
+        if fragment_id:
+            state.fragment_id = fragment_id
+            state.is_auto_rerun = True
+        for widget in widget_states:
+            state.widget_states.widgets.append(widget)
+        await ws.send(msg.SerializeToString())
+
+    async def _receive_run(self, ws, timeout: float = 300.0) -> None:
+        """Read messages until the script run (or fragment run) finishes, collecting widgets, texts and errors."""
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self.widgets, self.texts = {}, []
+        end = time.monotonic() + timeout
+        while True:
+            data = await asyncio.wait_for(ws.recv(), timeout=max(1.0, end - time.monotonic()))
+            msg = ForwardMsg()
+            msg.ParseFromString(data)
+            kind = msg.WhichOneof("type")
+            if kind == "navigation":
+                self.pages = {p.page_name: p.page_script_hash for p in msg.navigation.app_pages}
+            elif kind == "auto_rerun" and msg.auto_rerun.fragment_id:
+                self.fragment = (msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                self._element(msg.delta.new_element)
+            elif kind == "new_session":  # a script run begins (after st.rerun too): what counts is the last one
+                self.widgets, self.texts = {}, []
+            elif kind == "script_finished":
+                if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # the script asked for a rerun: its next run follows
+                if msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    self.errors.append("the page did not compile")
+                return
+
+    def _element(self, element) -> None:
+        kind = element.WhichOneof("type")
+        if kind == "exception":
+            self.errors.append(f"exception: {element.exception.message[:200]}")
+        elif kind == "alert" and element.alert.format == 1:  # ERROR
+            self.errors.append(f"error box: {element.alert.body[:200]}")
+        elif kind in ("text_input", "number_input", "button", "selectbox"):
+            widget = getattr(element, kind)
+            self.widgets[widget.label] = (widget.id, widget)
+        elif kind == "markdown":
+            self.texts.append(element.markdown.body)
+        elif kind == "progress":
+            self.texts.append(element.progress.text)
+
+    def _widget(self, label: str):
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        if label not in self.widgets:
+            raise RuntimeError(f"{self.name}: no widget {label!r} on the page (have {sorted(self.widgets)[:12]})")
+        state = WidgetState()
+        state.id = self.widgets[label][0]
+        return state
+
+    async def attend(self) -> None:
+        import websockets
+
+        async with websockets.connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
+                                      max_size=2**26, open_timeout=120, ping_interval=None) as ws:
+            await self._send(ws)
+            await self._receive_run(ws)
+            for attempt in range(3):  # a click can be lost to a rerun the server started meanwhile: click again
+                name, password, submit = self._widget("User name"), self._widget("Password"), self._widget("Sign in")
+                name.string_value, password.string_value, submit.trigger_value = self.name, PASSWORD, True
+                await self._send(ws, widget_states=[name, password, submit])
+                await self._receive_run(ws)
+                if any(f"Signed in as **{self.name}**" in t for t in self.texts) or self.errors:
+                    break
+                self.repeated += 1
+            if not any(f"Signed in as **{self.name}**" in t for t in self.texts):
+                raise RuntimeError(f"{self.name}: the sign-in did not take ({self.texts[-3:]})")
+            self.page_hash = self.pages["Lung 2D"]
+            await self._send(ws)
+            await self._receive_run(ws)
+            states = []
+            if self.tiny:
+                for label, value in (("Epochs", 1), ("Batches per epoch (0: one pass over the training set)", 2)):
+                    state = self._widget(label)
+                    state.int_value = value
+                    states.append(state)
+                budget = self._widget("Time budget in seconds (0: none)")
+                budget.double_value = 0.0
+                states.append(budget)
+            for attempt in range(3):
+                start = self._widget("Start training")
+                start.trigger_value = True
+                await self._send(ws, widget_states=states + [start])
+                await self._receive_run(ws)
+                if self._my_runs() or self.errors:
+                    break
+                self.repeated += 1
+            self.started = True
+            if self.fragment is None:
+                raise RuntimeError(f"{self.name}: no live panel after Start ({self.texts[-3:]})")
+            # watch: re-run the live panel as often as the page asks (a browser does the same) until the run ends,
+            # then the whole page once, as the panel itself asks then
+            while not self._run_ended():
+                fragment_id, interval = self.fragment
+                await asyncio.sleep(interval)
+                await self._send(ws, fragment_id=fragment_id)
+                await self._receive_run(ws)
+            await self._send(ws)
+            await self._receive_run(ws)
+
+    def _my_runs(self) -> list:
+        return [r for r in self.store.list(viewer=f"user:{self.name}")[0] if r.owner == f"user:{self.name}"]
+
+    def _run_ended(self) -> bool:
+        from lib.runs.protocol import FINAL_STATES
+
+        mine = self._my_runs()
+        return bool(mine) and all(r.state in FINAL_STATES for r in mine)
+
+
+async def _class(students: list[Student], spacing_s: float) -> None:
+    async def one(i: int, student: Student):
+        await asyncio.sleep(i * spacing_s)
+        try:
+            await student.attend()
+        except Exception as exc:  # noqa: BLE001 - one student's failure is a page error, not the bench's end
+            student.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+
+    await asyncio.gather(*(one(i, s) for i, s in enumerate(students)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--tiny", action="store_true", help="the smallest run: one epoch of two batches, small data")
+    parser.add_argument("--max-jobs", type=int, default=1, help="DLMI_MAX_JOBS: jobs training at once")
+    parser.add_argument("--spacing", type=float, default=0.5, help="seconds between two students arriving")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds before the bench gives up")
+    args = parser.parse_args()
+
+    from lib.access.identity import hash_password
+    from lib.access.policy import ClassSettings, save_class
+    from lib.demo import write_demo
+    from lib.runs.store import RunStore
+
+    print(f"CPU: {cpu_line()}; {args.students} students, {'tiny runs' if args.tiny else 'quick preset'}, "
+          f"DLMI_MAX_JOBS={args.max_jobs}", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="dlmi-classroom-"))
+    write_demo(work / "data" / "demo", datasets=["lungs"], small=args.tiny)
+    names = [f"student{i + 1:02d}" for i in range(args.students)]
+    hashed = hash_password(PASSWORD)  # one hash for all: the bench measures the class, not scrypt thirty times
+    save_class(ClassSettings(auth="roster", lecturers=("lecturer",), users={n: hashed for n in [*names, "lecturer"]}),
+               work / "class.json")
+    env = {**os.environ, "DLMI_DATA_DIR": str(work / "data"), "DLMI_RUNS_DIR": str(work / "runs"),
+           "DLMI_CLASS_FILE": str(work / "class.json"), "DLMI_MAX_JOBS": str(args.max_jobs),
+           "DLMI_CACHE_DIR": str(work / "cache"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    port = _port()
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                               "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))
+    proc = psutil.Process(server.pid)
+    peak_mb, stop = [0.0], threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            try:
+                peak_mb[0] = max(peak_mb[0], proc.memory_info().rss / 2**20)
+            except psutil.Error:
+                return
+            stop.wait(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    try:
+        for _ in range(120):  # the server answers
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        sampler.start()
+        cpu_before, wall_before = sum(proc.cpu_times()[:2]), time.monotonic()
+        students = [Student(n, port, args.tiny, RunStore(work / "runs")) for n in names]
+        try:
+            asyncio.run(asyncio.wait_for(_class(students, args.spacing), timeout=args.timeout))
+        except asyncio.TimeoutError:
+            print(f"gave up after {args.timeout:.0f} s", flush=True)
+        wall = time.monotonic() - wall_before
+        cpu_share = (sum(proc.cpu_times()[:2]) - cpu_before) / wall
+    finally:
+        stop.set()
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    runs, problems = RunStore(work / "runs").list()
+    by_owner = {}
+    for run in runs:
+        by_owner.setdefault(run.owner, []).append(run)
+    waits, finished, lost = [], 0, []
+    for name in names:
+        mine = by_owner.get(f"user:{name}", [])
+        if len(mine) != 1 or mine[0].state not in ("done", "stopped"):
+            lost.append(f"{name}: {[r.state for r in mine] or 'no run'}"
+                        + (f" ({mine[0].error})" if mine and mine[0].error else ""))
+            continue
+        finished += 1
+        status = mine[0].status
+        waits.append(float(status["started"]) - float(status["submitted"]))
+    errors = [f"{s.name}: {e}" for s in students for e in s.errors]
+    print(f"server: {cpu_share * 100:.0f} % of one core on average over {wall:.0f} s; peak memory {peak_mb[0]:.0f} MB")
+    if waits:
+        print(f"queue wait per student: min {min(waits):.0f} s, median {statistics.median(waits):.0f} s, "
+              f"max {max(waits):.0f} s")
+    print(f"runs finished {finished} of {len(names)}; lost {len(lost)}; pages that errored {len(errors)}; "
+          f"unreadable run folders {len(problems)}; clicks sent again (lost to a rerun) "
+          f"{sum(s.repeated for s in students)}")
+    for line in (lost + errors)[:20]:
+        print(f"  {line}")
+    print(json.dumps({"students": len(names), "finished": finished, "lost": len(lost), "errors": len(errors),
+                      "server_peak_mb": round(peak_mb[0], 1), "server_cpu_share": round(cpu_share, 3),
+                      "wait_s_min": round(min(waits), 1) if waits else None,
+                      "wait_s_median": round(statistics.median(waits), 1) if waits else None,
+                      "wait_s_max": round(max(waits), 1) if waits else None, "wall_s": round(wall, 1),
+                      "clicks_repeated": sum(s.repeated for s in students), "tiny": args.tiny,
+                      "max_jobs": args.max_jobs, "cpu": cpu_line()}))
+    return 0 if finished == len(names) and not lost and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
