@@ -113,7 +113,7 @@ def queue_wait_s(position: int, max_jobs: int, recent: Iterable[float]) -> float
     Examples
     --------
     >>> queue_wait_s(0, 1, [60, 120, 90]), queue_wait_s(3, 2, [60, 120, 90]), queue_wait_s(2, 1, [])
-    (90, 180, None)
+    (90.0, 180.0, None)
     """
     recent = [float(d) for d in recent if d > 0]
     if not recent:

@@ -58,6 +58,8 @@ class RayExecutor:
 
     def __init__(self, address: str | None = None, *, num_gpus: float | None = None, num_cpus: float | None = None,
                  poll_s: float = 1.0, **init_options):
+        # this process connects to Ray here, once; never implicitly later (from the watcher, after a shutdown)
+        os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
         import ray
 
         self._ray = ray
@@ -94,7 +96,8 @@ class RayExecutor:
 
     # --- the watcher --------------------------------------------------------------------------------------------
     def _watch(self) -> None:
-        while True:
+        # ends with Ray in this process (ray.shutdown): asking a stopped Ray anything would start a new one
+        while self._ray.is_initialized():
             try:
                 self._check()
             except Exception:  # noqa: BLE001 - the watcher must outlive one bad read (a run deleted meanwhile)
@@ -104,7 +107,7 @@ class RayExecutor:
     def _check(self) -> None:
         with self._lock:
             refs = list(self._pending)
-        if not refs:
+        if not refs or not self._ray.is_initialized():
             return
         done, _ = self._ray.wait(refs, num_returns=len(refs), timeout=0)
         for ref in done:

@@ -5,6 +5,7 @@ import signal
 
 import pytest
 
+os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")  # read when Ray is imported: no second Ray after shutdown
 ray = pytest.importorskip("ray", reason="Ray is installed by requirements.txt")
 
 from lib.runs import files  # noqa: E402
