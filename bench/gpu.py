@@ -166,8 +166,9 @@ def run_jobs(task: str, backend: str, n: int, *, data: Path, work: Path, epochs:
     env = {**os.environ, "KERAS_BACKEND": backend, "DLMI_MAX_JOBS": str(n), "DLMI_CACHE_DIR": str(work / "cache"),
            "TF_CPP_MIN_LOG_LEVEL": "2", "XLA_PYTHON_CLIENT_PREALLOCATE": "false", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}
     root = Path(__file__).resolve().parents[1]
+    logs = [open(d / "bench-stderr.txt", "w") for d in run_dirs]
     children = [subprocess.Popen([sys.executable, "-m", "lib.training.worker", str(d)], cwd=root, env=env,
-                                 stdout=subprocess.DEVNULL, stderr=open(d / "bench-stderr.txt", "w")) for d in run_dirs]
+                                 stdout=subprocess.DEVNULL, stderr=log) for d, log in zip(run_dirs, logs)]
     deadline = time.monotonic() + timeout_s
     for child in children:
         try:
@@ -175,6 +176,8 @@ def run_jobs(task: str, backend: str, n: int, *, data: Path, work: Path, epochs:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+    for log in logs:
+        log.close()
     out = []
     for run_dir in run_dirs:
         status = json.loads((run_dir / files.STATUS).read_text())

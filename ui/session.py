@@ -21,7 +21,7 @@ from lib.access.identity import (Identity, SignInError, oidc_identity, proxy_ide
 from lib.access.policy import ClassFileError, ClassSettings, check_limits, load_class
 from lib.runs.protocol import ACTIVE_STATES
 
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")  # the same rule as lib.access.identity.token_identity
 _IDENTITY = "_identity"
 _FAILED = "_sign_in_failures"
 

@@ -27,6 +27,7 @@ from typing import Mapping
 AUTH_MODES = ("token", "roster", "proxy", "oidc")
 ROLES = ("lecturer", "student")
 _NAME = re.compile(r"^[A-Za-z0-9._@+-]{1,64}$")
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 # scrypt's cost: about 50 ms and 16 MiB per check on a 2-core laptop: slow for guessing, quick for a sign-in
 _SCRYPT = dict(n=2**14, r=8, p=1)
 
@@ -126,6 +127,8 @@ def oidc_identity(user: Mapping[str, object], lecturers) -> Identity | None:
 
 
 def token_identity(token: str) -> Identity:
-    """A single-user laptop's identity: the URL's token. It sees its own runs and the shared ones; the class's limits
-    do not apply (there is no class)."""
+    """A single-user laptop's identity: the URL's token (32 hex digits, so it can never be a signed-in user's owner
+    ``user:<name>``). It sees its own runs and the shared ones; the class's limits do not apply (there is no class)."""
+    if not isinstance(token, str) or not _TOKEN.match(token):
+        raise ValueError(f"a browser token is 32 hex digits, got {token!r:.40}")
     return Identity(token, "student", "token")

@@ -146,14 +146,9 @@ def save_class(settings: ClassSettings, path: str | Path | None = None) -> Path:
 
 
 # --- who may do what --------------------------------------------------------------------------------------------
-def can_view(identity: Identity, owner: str, *, published: bool, shared_owner: str) -> bool:
-    """A lecturer sees every run; anyone else their own, the published ones and the shared (command line) ones."""
-    return identity.is_lecturer or owner in (identity.owner, shared_owner) or published
-
-
-def can_stop(identity: Identity, owner: str) -> bool:
-    """The owner stops their own runs; a lecturer may stop any run."""
-    return identity.is_lecturer or owner == identity.owner
+# Seeing runs: lib.runs.store.visible_to (a lecturer sees every run; anyone else their own, the published and the
+# shared ones). Stopping: a student's panel only ever follows their own runs; the Class page, for lecturers only,
+# stops any run. What remains is what a student may start:
 
 
 def check_limits(settings: ClassSettings, identity: Identity, configs: Iterable[dict], *, active: int) -> None:

@@ -102,7 +102,7 @@ def progress_line(status: dict, progress: dict) -> tuple[float, str]:
     state = status.get("state")
     if state == "queued":
         position = status.get("queue_position")
-        if not status.get("pid"):
+        if not status.get("pid") and status.get("executor") != "ray":  # Ray's waiting tasks have no worker yet
             return 0.0, "Starting a worker process ..."
         if position is None or position == 0:
             wait = status.get("queue_wait_s")

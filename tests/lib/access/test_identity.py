@@ -52,9 +52,9 @@ def test_an_oidc_user_is_their_email_else_their_subject():
     assert oidc_identity({"is_logged_in": True, "sub": "abc-123"}, []).name == "abc-123"
 
 
-def test_a_token_owns_runs_under_itself_and_has_no_class_role():
+def test_a_token_owns_runs_under_itself_and_can_never_be_a_signed_in_owner():
     me = token_identity("0" * 32)
     assert me.owner == "0" * 32 and not me.is_lecturer
-    # a signed-in user's runs are owned by "user:<name>": no URL token can be that owner
-    assert token_identity("user:ada").how == "token" and roster_sign_in(
-        {"ada": hash_password("lecture-notes")}, [], "ada", "lecture-notes").owner == "user:ada"
+    for forged in ("user:ada", "shared", "0" * 31, ""):  # a signed-in user's or the shared runs' owner
+        with pytest.raises(ValueError, match="32 hex digits"):
+            token_identity(forged)

@@ -20,6 +20,10 @@ def test_progress_line_for_each_stage():
     assert progress_line({"state": "queued"}, {})[1] == "Starting a worker process ..."
     assert "2 jobs ahead" in progress_line({"state": "queued", "pid": 1, "queue_position": 2}, {})[1]
     assert "free training slot" in progress_line({"state": "queued", "pid": 1, "queue_position": 0}, {})[1]
+    assert progress_line({"state": "queued", "pid": 1, "queue_position": 3, "queue_wait_s": 150}, {})[1] == \
+        "Waiting in the queue: 3 jobs ahead of yours (about 2 min 30 s)"
+    # on Ray a waiting run has no worker yet: Ray holds it back, and the executor writes its place
+    assert "1 job ahead" in progress_line({"state": "queued", "executor": "ray", "queue_position": 1}, {})[1]
     assert progress_line({"state": "running"}, {"phase": "preprocessing photos", "fraction_in_phase": 0.5,
                                                 "message": "20/40"}) == (0.5, "Preprocessing photos 20/40 ...")
     training = {"phase": "training", "epoch": 2, "epochs": 10, "step": 3, "steps": 9, "fraction": 0.25,
