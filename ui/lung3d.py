@@ -137,13 +137,20 @@ def training_settings(data_path: str, data: task.Prepared) -> dict | None:
         return None
 
 
+def _request_sweep() -> None:
+    st.session_state["_l3_sweep_requested"] = True
+
+
 def experiment_section(config: dict | None) -> None:
     st.header("4. The experiment: IoU against the fraction of labelled slices")
     think("sparse_labels")
     fractions = st.multiselect("Fractions to train", [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0], default=[0.05, 0.1, 0.3, 1.0],
                                key="l3_fractions")
     owner = owner_token()
-    if st.button("Train one run per fraction (queued)", disabled=config is None or not fractions, key="l3_sweep"):
+    # the click is kept by a callback, as Start's is (a plain button's True can be lost to a rerun)
+    st.button("Train one run per fraction (queued)", disabled=config is None or not fractions, key="l3_sweep",
+              on_click=_request_sweep)
+    if st.session_state.pop("_l3_sweep_requested", False) and config is not None and fractions:
         name = time.strftime("experiment %H:%M:%S")
         try:
             start_fraction_experiment(run_store(), {**config, "watch": True}, fractions, owner=owner,

@@ -138,3 +138,10 @@ def test_a_broken_class_file_stops_sign_in_with_its_name(app_env):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert any("class.json" in e.value and "no users are listed" in e.value for e in at.error)
     assert not at.exception
+
+
+def test_the_fraction_experiment_counts_as_all_its_runs(roster):
+    at = signed_in("bob", page="pages/lung3d.py")
+    at.button(key="l3_sweep").click().run()  # four fractions by default; a student may have two runs at once
+    assert any("these 4 runs would make 4" in e.value for e in at.error), [e.value for e in at.error]
+    assert not list((roster / "runs").glob("*/config.json"))
