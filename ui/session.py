@@ -112,23 +112,29 @@ def sign_in_gate() -> Identity:
 def _roster_form(settings: ClassSettings) -> None:
     with st.form("sign_in"):
         st.subheader("Sign in")
-        name = st.text_input("User name", key="_sign_in_name")
-        password = st.text_input("Password", type="password", key="_sign_in_password")
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if not submitted:
-        return
+        st.text_input("User name", key="_sign_in_name")
+        st.text_input("Password", type="password", key="_sign_in_password")
+        # checked in a callback, before the script runs: this very run already shows the signed-in app
+        st.form_submit_button("Sign in", type="primary", on_click=_try_sign_in, args=(settings,))
+    error = st.session_state.pop("_sign_in_error", None)
+    if error:
+        st.error(error)
+
+
+def _try_sign_in(settings: ClassSettings) -> None:
     failures = st.session_state.get(_FAILED, 0)
     if failures >= 5:
         time.sleep(min(10.0, failures - 4))  # many wrong guesses in one session: each further one takes longer
     try:
-        identity = roster_sign_in(settings.users, settings.lecturers, name, password)
+        who = roster_sign_in(settings.users, settings.lecturers, st.session_state.get("_sign_in_name", ""),
+                             st.session_state.get("_sign_in_password", ""))
     except SignInError as exc:
         st.session_state[_FAILED] = failures + 1
-        st.error(str(exc))
+        st.session_state["_sign_in_error"] = str(exc)
         return
-    st.session_state[_IDENTITY] = identity
+    st.session_state[_IDENTITY] = who
     st.session_state.pop(_FAILED, None)
-    st.rerun()
+    st.session_state.pop("_sign_in_password", None)  # the password does not stay in the session
 
 
 def _sign_out(settings: ClassSettings) -> None:
