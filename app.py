@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.session import sign_in_gate
+from ui.session import sign_in_gate, sign_in_page
 from ui.shell import app_style
 
 # A local icon file: a Material icon here would be fetched from a font CDN, which an offline server cannot reach.
@@ -12,7 +12,10 @@ st.set_page_config(page_title="Deep learning in medical imaging", page_icon=str(
                    layout="wide")
 
 app_style()
-identity = sign_in_gate()  # shows the sign-in and stops here until the session has signed in
+identity = sign_in_gate()
+if identity is None:  # not signed in (yet): the sign-in is the only page there is
+    st.navigation([st.Page(sign_in_page, title="Sign in", icon=":material/login:")], position="hidden").run()
+    st.stop()
 sections = {
     "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
     "Tasks": [

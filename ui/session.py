@@ -80,24 +80,34 @@ def current_identity(settings: ClassSettings | None = None) -> Identity | None:
     return oidc_identity(_oidc_user(), settings.lecturers)
 
 
-def sign_in_gate() -> Identity:
-    """Call in app.py before the navigation: returns the identity, or shows the way to sign in and stops the page."""
+def sign_in_gate() -> Identity | None:
+    """Call in app.py before the navigation: the identity, or None when the session has not signed in (yet); app.py
+    then offers :func:`sign_in_page` as the only page, so nothing of the app (not even its page names) shows."""
     try:
         settings = class_settings()
-    except ClassFileError as exc:
-        st.error(f"The class settings cannot be used, so nobody can sign in: {exc}. Fix the file and reload.")
-        st.stop()
-    try:
         identity = current_identity(settings)
-    except ValueError as exc:  # a proxy header or provider e-mail that is not a usable name
-        st.error(f"Your sign-in cannot be used here: {exc}")
-        st.stop()
+    except ValueError:  # a broken class file, or a proxy's or provider's name that cannot be used: the page says
+        return None
     if identity is not None:
         if settings.auth != "token" and "u" in st.query_params:
             del st.query_params["u"]  # an old bookmark's token means nothing once people sign in
         _sidebar(identity, settings)
-        return identity
+    return identity
+
+
+def sign_in_page() -> None:
+    """The only page before signing in: the way to sign in, or why nobody can."""
     st.title("Deep learning in medical imaging")
+    try:
+        settings = class_settings()
+    except ClassFileError as exc:
+        st.error(f"The class settings cannot be used, so nobody can sign in: {exc}. Fix the file and reload.")
+        return
+    try:
+        current_identity(settings)
+    except ValueError as exc:
+        st.error(f"Your sign-in cannot be used here: {exc}")
+        return
     if settings.auth == "roster":
         _roster_form(settings)
     elif settings.auth == "proxy":
@@ -106,7 +116,6 @@ def sign_in_gate() -> Identity:
     else:
         st.info("Sign in with your university account to use the app.")
         st.button("Sign in", type="primary", on_click=st.login)
-    st.stop()
 
 
 def _roster_form(settings: ClassSettings) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,34 +57,42 @@ def run_store(app_data) -> RunStore:
     return RunStore(app_data / "runs")
 
 
-@pytest.fixture(scope="session")
-def app_url(app_data):
+@contextmanager
+def serve(app_data: Path, **env_vars: str):
+    """A real app server on the data of ``app_data`` (with more environment, e.g. a class file); yields its URL."""
     port = _free_port()
     env = {**os.environ, "DLMI_DATA_DIR": str(app_data / "data"), "DLMI_RUNS_DIR": str(app_data / "runs"),
-           "DLMI_CACHE_DIR": str(app_data / "cache"), "PYTHONPATH": str(ROOT)}
-    log = open(app_data / "server.log", "wb")
+           "DLMI_CACHE_DIR": str(app_data / "cache"), "PYTHONPATH": str(ROOT), **env_vars}
+    log = open(app_data / f"server-{port}.log", "wb")
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
                                "--server.port", str(port), "--server.address", "127.0.0.1",
                                "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        server.terminate()
-        pytest.fail(f"the app did not start: {(app_data / 'server.log').read_text()[-2000:]}")
-    yield url
-    server.terminate()
     try:
-        server.wait(10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail(f"the app did not start: {(app_data / f'server-{port}.log').read_text()[-2000:]}")
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data):
+    with serve(app_data) as url:
+        yield url
 
 
 @pytest.fixture
