@@ -16,7 +16,7 @@ import time
 
 import streamlit as st
 
-from lib.access.identity import (Identity, SignInError, oidc_identity, proxy_identity, roster_sign_in,
+from lib.access.identity import (Identity, SignInError, oidc_identity, proxy_identity, role_of, roster_sign_in,
                                  token_identity)
 from lib.access.policy import ClassFileError, ClassSettings, check_limits, load_class
 from lib.runs.protocol import ACTIVE_STATES
@@ -74,7 +74,10 @@ def current_identity(settings: ClassSettings | None = None) -> Identity | None:
     if settings.auth == "token":
         return token_identity(_token())
     if settings.auth == "roster":
-        return st.session_state.get(_IDENTITY)
+        signed = st.session_state.get(_IDENTITY)
+        if signed is None or signed.name not in settings.users:  # removed from the class since: signed out
+            return None
+        return Identity(signed.name, role_of(signed.name, settings.lecturers), "roster")  # the class file's role now
     if settings.auth == "proxy":
         return proxy_identity(_headers(), settings.proxy_header, settings.lecturers)
     return oidc_identity(_oidc_user(), settings.lecturers)

@@ -145,3 +145,18 @@ def test_the_fraction_experiment_counts_as_all_its_runs(roster):
     at.button(key="l3_sweep").click().run()  # four fractions by default; a student may have two runs at once
     assert any("these 4 runs would make 4" in e.value for e in at.error), [e.value for e in at.error]
     assert not list((roster / "runs").glob("*/config.json"))
+
+
+def test_a_user_removed_from_the_class_is_signed_out_at_their_next_click(roster):
+    at = signed_in("bob")
+    assert "Signed in as **bob** (student)" in [m.value for m in at.sidebar.markdown]
+    from lib.access.policy import load_class
+
+    settings = load_class(roster / "data" / "class.json")
+    save_class(ClassSettings(auth="roster", lecturers=("ada", "bob"), users=settings.users), roster / "data" / "class.json")
+    at.run()
+    assert "Signed in as **bob** (lecturer)" in [m.value for m in at.sidebar.markdown]  # the role follows the file
+    save_class(ClassSettings(auth="roster", lecturers=("ada",), users={"ada": settings.users["ada"]}),
+               roster / "data" / "class.json")
+    at.run()
+    assert [s.value for s in at.subheader] == ["Sign in"]
