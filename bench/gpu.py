@@ -57,9 +57,9 @@ def device_line() -> str:
     import keras
 
     backend = keras.backend.backend()
-    from lib.training.job import _accelerators
+    from lib.training.device import accelerators
 
-    devices = _accelerators(backend) or [f"CPU ({cpu_line()})"]
+    devices = accelerators(backend) or [f"CPU ({cpu_line()})"]
     version = __import__({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]).__version__
     return f"Keras {keras.__version__} on {backend} {version}; devices: {', '.join(devices)}"
 

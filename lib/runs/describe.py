@@ -104,12 +104,10 @@ def progress_line(status: dict, progress: dict) -> tuple[float, str]:
         position = status.get("queue_position")
         if not status.get("pid") and status.get("executor") != "ray":  # Ray's waiting tasks have no worker yet
             return 0.0, "Starting a worker process ..."
-        if position is None or position == 0:
-            wait = status.get("queue_wait_s")
-            about = f" (about {duration(wait)})" if isinstance(wait, (int, float)) else ""
-            return 0.0, f"Waiting for a free training slot (other jobs are using the server){about} ..."
         wait = status.get("queue_wait_s")
         about = f" (about {duration(wait)})" if isinstance(wait, (int, float)) else ""
+        if position is None or position == 0:
+            return 0.0, f"Waiting for a free training slot (other jobs are using the server){about} ..."
         return 0.0, f"Waiting in the queue: {position} job{'s' if position != 1 else ''} ahead of yours{about}"
     if state == "running" and status.get("stop_requested"):
         return float(progress.get("fraction") or 0.0), "Stopping after this batch ..."

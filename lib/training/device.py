@@ -1,4 +1,4 @@
-"""What the accelerator holds: memory in use and its peak, for whichever Keras backend trains.
+"""The accelerators a Keras backend sees, and what they hold: memory in use and its peak.
 
 Read through the backend's own counters (TensorFlow's ``get_memory_info``, JAX's ``memory_stats``,
 PyTorch's CUDA allocator), so the figures are what this job allocated, not what other jobs on the same
@@ -8,6 +8,26 @@ GPU hold. On a machine without an accelerator there is no device memory to repor
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+def accelerators(backend: str) -> list[str]:
+    """The GPUs (or other accelerators) ``backend`` sees; [] on a CPU-only machine (or when it cannot say)."""
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return [d.name for d in tf.config.list_physical_devices("GPU")]
+        if backend == "jax":
+            import jax
+
+            return [str(d) for d in jax.devices() if d.platform != "cpu"]
+        if backend == "torch":
+            import torch
+
+            return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    except Exception:  # noqa: BLE001 - a version report must not fail a run
+        return []
+    return []
 
 
 @dataclass(frozen=True)

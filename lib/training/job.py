@@ -25,6 +25,7 @@ from lib.training import slots
 from lib.training.budget import queue_wait_s
 from lib.training.config import validate_config
 from lib.training.context import Diverged, Stopped, TaskContext, abandoned
+from lib.training.device import accelerators
 
 
 def _versions() -> dict:
@@ -37,27 +38,7 @@ def _versions() -> dict:
     backend = keras.backend.backend()
     framework = importlib.import_module({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend, backend))
     return {"python": platform.python_version(), "keras": keras.__version__, "backend": backend,
-            backend: getattr(framework, "__version__", "?"), "numpy": numpy.__version__, "devices": _accelerators(backend)}
-
-
-def _accelerators(backend: str) -> list[str]:
-    """The GPUs (or other accelerators) the backend sees; [] on a CPU-only machine."""
-    try:
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            return [d.name for d in tf.config.list_physical_devices("GPU")]
-        if backend == "jax":
-            import jax
-
-            return [str(d) for d in jax.devices() if d.platform != "cpu"]
-        if backend == "torch":
-            import torch
-
-            return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    except Exception:  # noqa: BLE001 - a version report must not fail a run
-        return []
-    return []
+            backend: getattr(framework, "__version__", "?"), "numpy": numpy.__version__, "devices": accelerators(backend)}
 
 
 def setup_backend(seed: int, precision: str = "float32") -> None:
@@ -113,6 +94,13 @@ def explain(exc: BaseException, run_dir: Path | None = None) -> str:
     return f"{name}: {exc}"
 
 
+def _why_not_start(run_dir: Path, config: dict, *, since: float) -> str | None:
+    """Why a run that has not started must not (a stop request, or nobody watching it), else None."""
+    if stop_requested(run_dir):
+        return "stopped before it started"
+    return abandoned(run_dir, config, since=since)
+
+
 def wait_for_slot(run_dir: Path, store: RunStore, *, max_jobs: int, poll_s: float, config: dict):
     """Block until this run may start (first in the queue and a slot free).
 
@@ -121,9 +109,7 @@ def wait_for_slot(run_dir: Path, store: RunStore, *, max_jobs: int, poll_s: floa
     last_position = -1
     since = time.time()
     while True:
-        if stop_requested(run_dir):
-            return "stopped before it started"
-        reason = abandoned(run_dir, config, since=since)
+        reason = _why_not_start(run_dir, config, since=since)
         if reason:
             return reason
         position = store.queue_position(run_dir)
@@ -176,7 +162,7 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
             waited = wait_for_slot(run_dir, store, max_jobs=max_jobs or slots.max_jobs_from_env(), poll_s=poll_s,
                                    config=saved)
         else:
-            waited = "stopped before it started" if stop_requested(run_dir) else abandoned(run_dir, saved, since=time.time())
+            waited = _why_not_start(run_dir, saved, since=time.time())
         if isinstance(waited, str):
             return _final(run_dir, state="stopped", stop_reason=waited)
         slot = waited
