@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import replace
 
 import streamlit as st
 
 from lib import tasks
-from lib.access.policy import DEFAULT_CAPS, ClassFileError, save_class
+from lib.access.identity import owner_shown
+from lib.access.policy import ClassFileError, save_class
 from lib.runs.describe import duration, run_line
 from lib.runs.protocol import ACTIVE_STATES, request_stop, stop_requested
+from lib.runs.store import SHARED_OWNER
 from lib.training.slots import max_jobs_from_env
 from ui.session import class_settings
 from ui.training import run_store
-
-
-def _who(owner: str) -> str:
-    return owner.removeprefix("user:") if owner.startswith("user:") else ("command line" if owner == "shared" else "a browser token")
 
 
 @st.fragment(run_every=5.0)
@@ -39,7 +38,7 @@ def queue_section() -> None:
         left, middle, right = st.columns([3, 4, 1])
         position = order.get(r.run_id)
         where = "training" if r.state == "running" else (f"waiting, #{position + 1}" if position is not None else "starting")
-        left.markdown(f"**{_who(r.owner)}** · {tasks.get(r.task).title} · {where}")
+        left.markdown(f"**{owner_shown(r.owner, shared_owner=SHARED_OWNER)}** · {tasks.get(r.task).title} · {where}")
         middle.caption(f"{r.label} · submitted {duration(now - float(r.status.get('submitted', now)))} ago")
         stopping = stop_requested(r.path)
         right.button("Stopping" if stopping else "Stop", key=f"class_stop_{r.run_id}", disabled=stopping,
@@ -47,7 +46,7 @@ def queue_section() -> None:
     if problems:
         with st.expander(f"{len(problems)} run folder(s) cannot be read"):
             for problem in problems:
-                st.text(f"{problem.name} ({_who(problem.owner or '')}): {problem.reason}")
+                st.text(f"{problem.name} ({owner_shown(problem.owner or '', shared_owner=SHARED_OWNER)}): {problem.reason}")
 
 
 def publish_section() -> None:
@@ -60,7 +59,7 @@ def publish_section() -> None:
     if not finished:
         st.info("No finished run yet.")
         return
-    shown = {r.run_id: f"{_who(r.owner)} · {tasks.get(r.task).title} · {run_line(r)}" for r in finished}
+    shown = {r.run_id: f"{owner_shown(r.owner, shared_owner=SHARED_OWNER)} · {tasks.get(r.task).title} · {run_line(r)}" for r in finished}
     published = [r.run_id for r in finished if r.published]
     chosen = st.multiselect("Published", list(shown), default=published, format_func=shown.get, key="class_published")
     if set(chosen) != set(published):
@@ -69,16 +68,13 @@ def publish_section() -> None:
         st.rerun()
 
 
-def _save_limits(settings, names: dict) -> None:
+_BOUNDS = ("at least", "at most")
+
+
+def _save_limits(settings, keys: dict) -> None:
     """The form's values (session keys) into the class file; the outcome is shown on the next run."""
-    caps = {}
-    for name, (low, high) in settings.caps.items():
-        key = names.get(name)
-        if key is None:  # a setting without bounds: not on the form, kept as it is
-            caps[name] = (low, high)
-            continue
-        value = st.session_state[key]
-        caps[name] = (value, high) if key.startswith("cap_low_") else (low, value)
+    caps = {name: tuple(st.session_state[keys[name, i]] if (name, i) in keys else bound for i, bound in enumerate(bounds))
+            for name, bounds in settings.caps.items()}
     try:
         save_class(replace(settings, max_active_runs=int(st.session_state["class_max_active"]), caps=caps))
     except (ClassFileError, OSError) as exc:
@@ -88,28 +84,24 @@ def _save_limits(settings, names: dict) -> None:
 
 
 def limits_section() -> None:
-    """What a student may start: runs at once and the size of each run. Saved to the class file."""
+    """What a student may start: runs at once and the size of each run (one input per bound the class file sets).
+    Saved to the class file."""
     settings = class_settings()
     st.header("Limits for students")
     if not settings.is_class:
         st.info("Single-user mode (no class file): there are no students to limit. See the README to set up a class.")
         return
-    names = {}
+    keys = {}
     with st.form("class_limits"):
         st.number_input("Runs waiting or training at once, per student", 1, 100, settings.max_active_runs,
                         key="class_max_active")
         columns = st.columns(3)
-        bounded = sorted((name, bounds) for name, bounds in settings.caps.items() if bounds != (None, None))
-        for i, (name, (low, high)) in enumerate(bounded):
-            default_low, _ = DEFAULT_CAPS.get(name, (None, None))
-            column = columns[i % 3]
-            if default_low is not None or (low is not None and high is None):
-                names[name] = f"cap_low_{name}"
-                column.number_input(f"{name}: at least", 0.0, 1e6, float(low or 0), key=names[name])
-            else:
-                names[name] = f"cap_high_{name}"
-                column.number_input(f"{name}: at most", 0.0, 1e6, float(high or 0), key=names[name])
-        st.form_submit_button("Save the limits", type="primary", on_click=_save_limits, args=(settings, names))
+        bounds = [(name, i, bound) for name, pair in sorted(settings.caps.items()) for i, bound in enumerate(pair)
+                  if bound is not None]
+        for column, (name, i, bound) in zip(itertools.cycle(columns), bounds):
+            keys[name, i] = f"cap_{('low', 'high')[i]}_{name}"
+            column.number_input(f"{name}: {_BOUNDS[i]}", 0.0, 1e6, float(bound), key=keys[name, i])
+        st.form_submit_button("Save the limits", type="primary", on_click=_save_limits, args=(settings, keys))
     outcome = st.session_state.pop("_class_limits_outcome", None)
     if outcome:
         (st.error if outcome[0] == "error" else st.success)(outcome[1])

@@ -22,12 +22,14 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping
 
 AUTH_MODES = ("token", "roster", "proxy", "oidc")
 ROLES = ("lecturer", "student")
 _NAME = re.compile(r"^[A-Za-z0-9._@+-]{1,64}$")
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
+_SIGNED_IN = "user:"  # the owner of a signed-in user's runs is "user:<name>"
 # scrypt's cost: about 50 ms and 16 MiB per check on a 2-core laptop: slow for guessing, quick for a sign-in
 _SCRYPT = dict(n=2**14, r=8, p=1)
 
@@ -47,11 +49,24 @@ class Identity:
     @property
     def owner(self) -> str:
         """What run folders record as their owner."""
-        return self.name if self.how == "token" else f"user:{self.name}"
+        return self.name if self.how == "token" else f"{_SIGNED_IN}{self.name}"
 
     @property
     def is_lecturer(self) -> bool:
         return self.role == "lecturer"
+
+
+def owner_shown(owner: str, *, shared_owner: str = "shared") -> str:
+    """Who an owner recorded in a run folder is, for people: the user's name, else what kind of owner it is.
+
+    Examples
+    --------
+    >>> owner_shown("user:ada"), owner_shown("shared"), owner_shown("0" * 32)
+    ('ada', 'command line', 'a browser token')
+    """
+    if owner.startswith(_SIGNED_IN):
+        return owner[len(_SIGNED_IN):]
+    return "command line" if owner == shared_owner else "a browser token"
 
 
 def check_name(name: str) -> str:
@@ -96,12 +111,18 @@ def role_of(name: str, lecturers) -> str:
     return "lecturer" if name in set(lecturers) else "student"
 
 
+@lru_cache(maxsize=1)
+def _stand_in_hash() -> str:
+    return hash_password(secrets.token_hex(16))
+
+
 def roster_sign_in(users: Mapping[str, str], lecturers, name: str, password: str) -> Identity:
     """The identity of ``name`` when ``password`` matches its stored hash in ``users`` ({name: hash});
     :class:`SignInError` otherwise (the same message for an unknown name and a wrong password)."""
     stored = users.get((name or "").strip())
-    # hash even for an unknown name, so the time taken does not tell which names exist
-    if not verify_password(password or "", stored or hash_password("unknown-user", salt=b"0" * 16)) or stored is None:
+    # check against a stand-in hash for an unknown name: one scrypt either way, so the time does not tell which
+    # names exist
+    if not verify_password(password or "", stored or _stand_in_hash()) or stored is None:
         raise SignInError("The user name or the password is not right.")
     return Identity(name.strip(), role_of(name.strip(), lecturers), "roster")
 
