@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 from pathlib import Path
 
 
@@ -22,3 +23,10 @@ def cpu_line() -> str:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     isa = "AVX-512" if " avx512f" in flags else "no AVX-512" + (" (AVX2)" if " avx2" in flags else "")
     return f"{model}, {cores} cores, {isa}"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for the app server a bench starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -36,15 +36,9 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import cpu_line  # noqa: E402
+from bench import cpu_line, free_port  # noqa: E402
 
 PASSWORD = "class-of-2026"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Student:
@@ -220,7 +214,7 @@ def main() -> int:
     env = {**os.environ, "DLMI_DATA_DIR": str(work / "data"), "DLMI_RUNS_DIR": str(work / "runs"),
            "DLMI_CLASS_FILE": str(work / "class.json"), "DLMI_MAX_JOBS": str(args.max_jobs),
            "DLMI_CACHE_DIR": str(work / "cache"), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    port = _port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                                "--server.port", str(port), "--browser.gatherUsageStats", "false"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))

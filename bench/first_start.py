@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,18 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import cpu_line  # noqa: E402
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench import cpu_line, free_port  # noqa: E402
 
 
 def once(browser) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as data:
-        port = _port()
+        port = free_port()
         env = {**os.environ, "DLMI_DATA_DIR": data, "DLMI_RUNS_DIR": str(Path(data) / "runs")}
         started = time.perf_counter()
         server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,12 +23,6 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cpu_seconds(proc: psutil.Process) -> float:
@@ -58,7 +51,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from bench import cpu_line
+    from bench import cpu_line, free_port
     from lib.demo import write_demo
     from lib.runs.store import RunStore
     from lib.training.config import make_config
@@ -70,7 +63,7 @@ def main() -> None:
         write_demo(data / "demo", datasets=["lungs"])  # full size: epochs of a few seconds, as in class
         env = {**os.environ, "DLMI_DATA_DIR": str(data), "DLMI_RUNS_DIR": str(data / "runs"), "DLMI_ABANDON_AFTER_S": "3600"}
         os.environ.update(env)
-        port = _port()
+        port = free_port()
         server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                                    "--server.port", str(port), "--browser.gatherUsageStats", "false"],
                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
