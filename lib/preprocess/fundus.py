@@ -202,13 +202,18 @@ def _load_sample(cache: Path, keys: list) -> PreprocessResult | None:
 
 def _save_sample(cache: Path, keys: list, result: PreprocessResult) -> PreprocessResult:
     """Write the sample as one array file (then its description), prune old samples, and return it memory-mapped.
-    A cache that cannot be written (a full disk) leaves the result in memory, as it was."""
+    A cache that cannot be written (a full disk) leaves the result in memory, as it was, and no array file
+    without its description (pruning goes by the descriptions, so such a file would never be removed)."""
     array_file, meta_file = _sample_files(cache, keys)
     try:
         array_file.parent.mkdir(exist_ok=True)
         save_npy_atomic(array_file, result.images)
-        write_json_atomic(meta_file, {"kept": result.kept.tolist(), "cache_hits": result.cache_hits,
-                                      "problems": [p.to_dict() for p in result.problems]}, durable=False)
+        try:
+            write_json_atomic(meta_file, {"kept": result.kept.tolist(), "cache_hits": result.cache_hits,
+                                          "problems": [p.to_dict() for p in result.problems]}, durable=False)
+        except OSError:
+            remove_quietly(array_file)
+            raise
         described = sorted(array_file.parent.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in described[SAMPLES_KEPT:]:
             remove_quietly(old.with_suffix(".npy"))

@@ -107,3 +107,15 @@ def test_only_the_last_samples_are_kept_whole(big_photo, tmp_path, monkeypatch):
         time.sleep(0.02)  # distinct modification times
     kept = sorted((tmp_path / "cache" / "fundus-16" / "samples").glob("*.npy"))
     assert len(kept) == 2
+
+
+def test_a_full_disk_while_saving_a_sample_keeps_it_in_memory_and_leaves_no_orphan(big_photo, tmp_path, monkeypatch):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("lib.preprocess.fundus.write_json_atomic", full)  # the sample's description cannot be written
+    result = preprocess_photos([big_photo], size=16, cache_dir=tmp_path)
+    assert not isinstance(result.images, np.memmap) and result.images.shape == (1, 16, 16, 3)
+    assert list((tmp_path / "fundus-16" / "samples").iterdir()) == []
