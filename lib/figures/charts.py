@@ -6,6 +6,8 @@ from typing import Mapping
 
 import plotly.graph_objects as go
 
+from lib.metrics.roc import precision_recall
+
 FONT = dict(size=18)  # readable on a projector
 
 
@@ -43,24 +45,6 @@ def class_counts_chart(before: Mapping[str, int], after: Mapping[str, int]) -> g
     ])
     fig.update_layout(barmode="group", font=FONT, height=380, title="Class counts before and after sampling")
     return fig
-
-
-def precision_recall(tpr, fpr, prevalence: float):
-    """Precision (PPV) at each ROC vertex for a population with ``prevalence`` referable, and recall (= sensitivity).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> precision_recall(np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.25, 1.0]), 0.5)[0].round(3).tolist()
-    [1.0, 0.667, 0.5]
-    """
-    import numpy as np
-
-    tpr, fpr = np.asarray(tpr, float), np.asarray(fpr, float)
-    hits, alarms = tpr * prevalence, fpr * (1 - prevalence)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(hits + alarms > 0, hits / (hits + alarms), 1.0)
-    return precision, tpr
 
 
 def precision_recall_figure(tpr, fpr, *, test_prevalence: float, prevalence: float, point: tuple[float, float]) -> go.Figure:

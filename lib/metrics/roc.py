@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
 
+THRESHOLD_DECIMALS = 4  # how every view shows a threshold (the component's panel, the threshold box, captions)
+
 
 @dataclass(frozen=True)
 class RocCurve:
@@ -53,15 +55,46 @@ def _ratio(num: float, den: float) -> float:
     return float(num / den) if den else float("nan")
 
 
-def _check(scores, labels) -> tuple[np.ndarray, np.ndarray]:
-    scores, labels = np.asarray(scores, dtype=np.float64).ravel(), np.asarray(labels).ravel()
+def check_scores_and_labels(scores, labels) -> tuple[np.ndarray, np.ndarray]:
+    """Scores as float64 (n,) and labels as int64 (n,), checked where they enter.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: a scalar instead of a 1-d array, an empty test set, lengths that differ, scores that are
+        not numbers or are NaN / infinite, labels other than 0 / 1.
+    """
+    for name, value in (("scores", scores), ("labels", labels)):
+        if np.ndim(value) == 0:
+            raise ValueError(f"{name} must be a 1-d array-like of shape (n,), got a scalar {value!r:.40}")
+    try:
+        scores = np.asarray(scores, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ValueError("scores must be numbers") from None
+    labels = np.asarray(labels).ravel()
+    if scores.size == 0:
+        raise ValueError("scores is empty: a test set needs at least one item")
     if scores.shape != labels.shape:
         raise ValueError(f"scores and labels should have the same length, got {scores.shape[0]} and {labels.shape[0]}.")
-    if not np.isfinite(scores).all():
-        raise ValueError("scores contain NaN or infinite values")
-    if not set(np.unique(labels).tolist()) <= {0, 1}:
+    bad = int(np.count_nonzero(~np.isfinite(scores)))
+    if bad:
+        raise ValueError(f"scores hold {bad} NaN or infinite value(s)")
+    if labels.dtype.kind not in "biuf" or not set(np.unique(labels).tolist()) <= {0, 1}:
         raise ValueError(f"labels must be 0 or 1, got values {np.unique(labels)[:5].tolist()}")
     return scores, labels.astype(np.int64)
+
+
+def _unit(value, name: str, *, nan_ok: bool = False) -> float:
+    """``value`` as a float in [0, 1] (NaN too when ``nan_ok``: "not defined"); ValueError naming ``name`` otherwise."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r:.40}") from None
+    if np.isnan(number) and nan_ok:
+        return number
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r:.40}")
+    return number
 
 
 def roc(scores, labels) -> RocCurve:
@@ -77,7 +110,7 @@ def roc(scores, labels) -> RocCurve:
     ValueError
         Lengths differ, NaN scores, labels other than 0 / 1, or only one class present.
     """
-    scores, labels = _check(scores, labels)
+    scores, labels = check_scores_and_labels(scores, labels)
     n_pos, n_neg = int(labels.sum()), int((1 - labels).sum())
     if n_pos == 0 or n_neg == 0:
         raise ValueError(f"the ROC curve needs both classes, got {n_pos} positive and {n_neg} negative")
@@ -93,14 +126,24 @@ def ppv_npv_at_prevalence(sensitivity: float, specificity: float, prevalence: fl
 
     Bayes: PPV = se p / (se p + (1 - sp)(1 - p)); NPV = sp (1 - p) / (sp (1 - p) + (1 - se) p).
 
+    Parameters
+    ----------
+    sensitivity, specificity : float in [0, 1], or NaN when not defined (then so are PPV and NPV)
+    prevalence : float in [0, 1]
+
+    Raises
+    ------
+    ValueError
+        A rate or the prevalence outside [0, 1] (which would give a PPV or NPV outside it).
+
     Examples
     --------
     >>> [round(v, 3) for v in ppv_npv_at_prevalence(0.9, 0.8, 0.2)]
     [0.529, 0.97]
     """
-    if not 0 <= prevalence <= 1:
-        raise ValueError(f"prevalence must be between 0 and 1, got {prevalence}")
-    p = prevalence
+    sensitivity = _unit(sensitivity, "sensitivity", nan_ok=True)
+    specificity = _unit(specificity, "specificity", nan_ok=True)
+    p = _unit(prevalence, "prevalence")
     ppv = _ratio(sensitivity * p, sensitivity * p + (1 - specificity) * (1 - p))
     npv = _ratio(specificity * (1 - p), specificity * (1 - p) + (1 - sensitivity) * p)
     return ppv, npv
@@ -115,8 +158,14 @@ def operating_point(scores, labels, threshold: float, *, prevalence: float | Non
     threshold : float; score >= threshold is positive
     prevalence : float in [0, 1], optional, keyword-only
         For PPV / NPV in a population other than the test set; default: the test set's own.
+
+    Raises
+    ------
+    ValueError
+        As :func:`check_scores_and_labels`; a threshold that is not a number (NaN included).
     """
-    scores, labels = _check(scores, labels)
+    scores, labels = check_scores_and_labels(scores, labels)
+    threshold = _threshold(threshold)
     positive = scores >= threshold
     tp = int(np.count_nonzero(positive & (labels == 1)))
     fp = int(np.count_nonzero(positive & (labels == 0)))
@@ -135,8 +184,19 @@ def _point(threshold, tp, fp, tn, fn, prevalence) -> OperatingPoint:
                           prevalence=prevalence, ppv_at_prevalence=ppv_p, npv_at_prevalence=npv_p)
 
 
+def _threshold(value) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"threshold must be a number, got {value!r:.40}") from None
+    if np.isnan(number):
+        raise ValueError("threshold must be a number, got NaN")
+    return number
+
+
 def point_on_curve(curve: RocCurve, threshold: float, *, prevalence: float | None = None) -> OperatingPoint:
     """Like :func:`operating_point`, from the curve alone (O(log n)): the vertex of the last threshold >= ``threshold``."""
+    threshold = _threshold(threshold)
     index = vertex_index(curve, threshold)
     tp = int(round(curve.tpr[index] * curve.n_pos))
     fp = int(round(curve.fpr[index] * curve.n_neg))
@@ -156,14 +216,22 @@ def youden_index(curve: RocCurve) -> int:
 
 
 def threshold_for_sensitivity(curve: RocCurve, target: float) -> float:
-    """The highest threshold whose sensitivity reaches ``target`` (rule-out / screening point)."""
-    index = int(np.flatnonzero(curve.tpr >= target)[0])
+    """The highest threshold whose sensitivity reaches ``target`` (rule-out / screening point).
+
+    ``target`` in [0, 1] (ValueError otherwise); the curve's last vertex reaches sensitivity 1, so there is always one.
+    """
+    target = _unit(target, "target")
+    index = int(np.flatnonzero(curve.tpr >= target - 1e-12)[0])
     return float(curve.thresholds[index])
 
 
 def threshold_for_specificity(curve: RocCurve, target: float) -> float:
-    """The lowest threshold whose specificity is still at least ``target`` (rule-in point)."""
-    index = int(np.flatnonzero(1 - curve.fpr >= target)[-1])
+    """The lowest threshold whose specificity is still at least ``target`` (rule-in point).
+
+    ``target`` in [0, 1] (ValueError otherwise); the curve's first vertex has specificity 1, so there is always one.
+    """
+    target = _unit(target, "target")
+    index = int(np.flatnonzero(1 - curve.fpr >= target - 1e-12)[-1])
     return float(curve.thresholds[index])
 
 
@@ -180,4 +248,30 @@ def curve_payload(curve: RocCurve, *, threshold: float, prevalence: float) -> di
         "youden": j,
         "threshold": float(threshold),
         "prevalence": float(prevalence),
+        "decimals": THRESHOLD_DECIMALS,
     }
+
+
+def precision_recall(tpr, fpr, prevalence: float):
+    """Precision (PPV) at each ROC vertex for a population with ``prevalence`` referable, and recall (= sensitivity).
+
+    Parameters
+    ----------
+    tpr, fpr : array-like of shape (k,), the ROC curve's vertices
+    prevalence : float in [0, 1]
+
+    Returns
+    -------
+    (precision, recall): arrays (k,); precision is 1.0 where nothing is referred.
+
+    Examples
+    --------
+    >>> precision_recall(np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.25, 1.0]), 0.5)[0].round(3).tolist()
+    [1.0, 0.667, 0.5]
+    """
+    prevalence = _unit(prevalence, "prevalence")
+    tpr, fpr = np.asarray(tpr, float), np.asarray(fpr, float)
+    hits, alarms = tpr * prevalence, fpr * (1 - prevalence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(hits + alarms > 0, hits / (hits + alarms), 1.0)
+    return precision, tpr

@@ -9,12 +9,17 @@ a new operating point cost one comparison per resampled score (milliseconds: fas
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import rankdata
 
-MAX_DRAWN = 4_000_000  # resampled scores held at once (32 MB of indices); fewer samples for larger test sets
+from lib.metrics.roc import check_scores_and_labels
+
+# Resampled scores held at once: 4,000,000 int32 indices, 16 MB. A test set so large that ``samples`` resamples
+# would hold more gets fewer resamples (with a warning saying how many).
+MAX_DRAWN = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -50,21 +55,38 @@ class Bootstrap:
     """
 
     def __init__(self, scores, labels, *, samples: int = 1000, seed: int = 0, level: float = 0.95):
-        self.scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-        labels = np.asarray(labels).reshape(-1)
-        if self.scores.shape != labels.shape:
-            raise ValueError(f"scores and labels differ in length: {self.scores.size} and {labels.size}")
+        """
+        Parameters
+        ----------
+        scores, labels : array-like of shape (n,): finite scores, labels 0 / 1 with both classes present
+        samples : int >= 1, the number of resamples; fewer (with a warning) when ``samples * n`` would exceed
+            :data:`MAX_DRAWN`
+        seed : the resampling's seed
+        level : the intervals' level, in (0, 1)
+
+        Raises
+        ------
+        ValueError
+            As :func:`lib.metrics.roc.check_scores_and_labels` (NaN scores, labels other than 0 / 1, ...); one class
+            only; ``samples`` below 1; ``level`` outside (0, 1).
+        """
+        self.scores, labels = check_scores_and_labels(scores, labels)
         self.positive = self.scores[labels == 1]
         self.negative = self.scores[labels == 0]
         if self.positive.size == 0 or self.negative.size == 0:
             raise ValueError("bootstrap intervals need both classes in the test set")
         if not 0 < level < 1:
             raise ValueError(f"level must be in (0, 1), got {level}")
+        if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
+            raise ValueError(f"samples must be a whole number of at least 1, got {samples!r}")
         self.level = level
-        self.samples = max(100, min(samples, MAX_DRAWN // self.scores.size))
+        self.samples = int(min(samples, max(1, MAX_DRAWN // self.scores.size)))
+        if self.samples < samples:
+            warnings.warn(f"bootstrap: {self.samples} resamples instead of {samples} for {self.scores.size:,} test items "
+                          f"(at most {MAX_DRAWN:,} resampled scores are held at once)", UserWarning, stacklevel=2)
         rng = np.random.default_rng(seed)
-        self._pos = rng.integers(0, self.positive.size, (self.samples, self.positive.size))
-        self._neg = rng.integers(0, self.negative.size, (self.samples, self.negative.size))
+        self._pos = rng.integers(0, self.positive.size, (self.samples, self.positive.size), dtype=np.int32)
+        self._neg = rng.integers(0, self.negative.size, (self.samples, self.negative.size), dtype=np.int32)
 
     def _interval(self, value: float, draws: np.ndarray) -> Interval:
         tail = (1 - self.level) / 2 * 100
