@@ -15,7 +15,7 @@ from lib import paths
 from lib.models.gradcam import heat_overlay
 
 from lib.metrics.roc import (
-    curve_payload, operating_point, roc, threshold_for_sensitivity, threshold_for_specificity, youden_index,
+    THRESHOLD_DECIMALS, curve_payload, operating_point, roc, threshold_for_sensitivity, threshold_for_specificity, youden_index,
 )
 from lib.figures.charts import precision_recall_figure
 from lib.metrics.uncertainty import Bootstrap
@@ -24,7 +24,7 @@ from lib.runs.store import Run
 from ui.components.roc_point import released, roc_operating_point
 from ui.dr import thumbnail
 from ui.notice import notice, think
-from ui.training import cached_predictions
+from ui.training import cached_predictions, settings_tried
 
 EYEPACS_REFERABLE = 0.20  # about 20 % of EyePACS training photos are level 2 or worse
 
@@ -52,7 +52,7 @@ def evaluation_section(run: Run) -> None:
         return
     scores, labels = predictions["scores"].astype(float), predictions["labels"].astype(int)
     st.header("5. How good is it on the test set?")
-    think("learning_rate")
+    think("learning_rate", tried={"learning_rate": settings_tried(run.summary.task, "learning_rate")})
     cols = st.columns(4)
     cols[0].metric("Test accuracy (threshold 0.5)", f"{run.metrics.get('accuracy', float('nan')):.1%}")
     cols[1].metric("Test loss", f"{run.metrics.get('loss', float('nan')):.3f}")
@@ -95,7 +95,7 @@ def evaluation_section(run: Run) -> None:
                "NPV rises.")
 
     roc_operating_point(curve_payload(curve, threshold=st.session_state["dr_threshold"], prevalence=prevalence), key="dr_roc")
-    st.number_input("Threshold (type, or use the arrow keys)", 0.0, 1.001, step=0.01, format="%.4f",
+    st.number_input("Threshold (type, or use the arrow keys)", 0.0, 1.001, step=0.01, format=f"%.{THRESHOLD_DECIMALS}f",
                     key="dr_threshold_input", on_change=_from_input)
     threshold = st.session_state["dr_threshold"]
     point = operating_point(scores, labels, threshold, prevalence=prevalence)

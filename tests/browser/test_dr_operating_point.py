@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lib.metrics.roc import operating_point, roc, youden_index
+from lib.metrics.roc import THRESHOLD_DECIMALS, operating_point, roc, youden_index
 from lib.metrics.uncertainty import Bootstrap
 from tests.browser.conftest import screenshot
 from tests.helpers.runs import make_dr_run
@@ -72,3 +72,28 @@ def test_dragging_the_handle_updates_the_figures_to_libs_values(page, app_url, r
     assert boot.sensitivity(moved_to).span() in metric_values and boot.specificity(moved_to).span() in metric_values
     svg.scroll_into_view_if_needed()
     screenshot(page, "dr_operating_point")
+    # one precision for the threshold: the panel shows what the threshold box holds, to the same decimals
+    assert page.locator('[data-field="threshold"]').inner_text() == f"{moved_to:.{THRESHOLD_DECIMALS}f}"
+    assert threshold_box.input_value() == f"{moved_to:.{THRESHOLD_DECIMALS}f}"
+
+
+def test_every_text_of_the_roc_lies_inside_its_svg(page, app_url, run_store, demo_root):
+    """The axis titles once fell outside the SVG's viewBox and never showed: every text's box within the SVG's."""
+    make_dr_run(run_store, demo_root / "eyepacs")
+    page.goto(app_url + "/dr")
+    svg = page.locator(".roc-root svg")
+    svg.wait_for(timeout=90_000)
+    svg.scroll_into_view_if_needed()
+    outside = page.evaluate("""(svg) => {
+        const box = svg.getBoundingClientRect(), out = [];
+        for (const text of svg.querySelectorAll('text')) {
+            if (!text.textContent.trim()) continue;
+            const r = text.getBoundingClientRect();
+            if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5)
+                out.push(text.textContent);
+        }
+        return out;
+    }""", svg.element_handle())
+    assert outside == [], f"texts outside the ROC's SVG: {outside}"
+    titles = [t for t in svg.locator("text").all_text_contents() if "rate" in t]
+    assert "1 - specificity (false positive rate)" in titles and "sensitivity (true positive rate)" in titles

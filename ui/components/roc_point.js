@@ -3,15 +3,17 @@
 // The maths mirrors lib/metrics/roc.py: vertex i has TP = round(tpr[i] * nPos), FP = round(fpr[i] * nNeg).
 
 const SIZE = 400, PAD = 56, SVGNS = "http://www.w3.org/2000/svg";
+// Room below the plot for the tick labels and the x-axis title: every text stays inside the viewBox.
+const WIDTH = SIZE + PAD + 20, HEIGHT = SIZE + PAD + 64;
 
 const TEMPLATE = `
-<svg viewBox="0 0 ${SIZE + PAD + 20} ${SIZE + PAD + 20}" tabindex="0" role="slider" aria-label="Operating point on the ROC curve">
+<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" tabindex="0" role="slider" aria-label="Operating point on the ROC curve">
   <g class="grids"></g>
   <line class="chance" x1="${PAD}" y1="${PAD + SIZE}" x2="${PAD + SIZE}" y2="${PAD}"></line>
   <line class="axis" x1="${PAD}" y1="${PAD + SIZE}" x2="${PAD + SIZE}" y2="${PAD + SIZE}"></line>
   <line class="axis" x1="${PAD}" y1="${PAD}" x2="${PAD}" y2="${PAD + SIZE}"></line>
   <text class="label" x="${PAD + SIZE / 2}" y="${PAD + SIZE + 44}" text-anchor="middle">1 - specificity (false positive rate)</text>
-  <text class="label" transform="translate(16 ${PAD + SIZE / 2}) rotate(-90)" text-anchor="middle">sensitivity (true positive rate)</text>
+  <text class="label" transform="translate(21 ${PAD + SIZE / 2}) rotate(-90)" text-anchor="middle">sensitivity (true positive rate)</text>
   <path class="curve"></path>
   <circle class="youden" r="8"></circle>
   <text class="youden-label"></text>
@@ -117,11 +119,11 @@ export default function (component) {
     handle.setAttribute("cx", points[i][0]);
     handle.setAttribute("cy", points[i][1]);
     const f = figuresAt(data, i);
-    field("threshold").textContent = i === 0 ? "above every score" : threshold.toFixed(3);
+    field("threshold").textContent = i === 0 ? "above every score" : threshold.toFixed(data.decimals);
     for (const key of ["sensitivity", "specificity", "ppv", "npv", "ppv_prev", "npv_prev"]) field(key).textContent = pct(f[key]);
     for (const key of ["tp", "fp", "fn", "tn"]) field(key).textContent = String(f[key]);
     field("prevalence").textContent = pct(data.prevalence);
-    svg.setAttribute("aria-valuenow", threshold.toFixed(3));
+    svg.setAttribute("aria-valuenow", threshold.toFixed(data.decimals));
   }
 
   function nearest(event) {
