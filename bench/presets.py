@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 from bench import cpu_line  # noqa: E402
 DATASET = {"dr": "eyepacs", "lung2d": "lungs", "lung3d": "lungs"}
 # task: (wall-time limit in s, headline metric, lowest, highest)
-GOALS = {"dr": (120, "auc", 0.80, 0.97), "lung2d": (120, "mean_iou", 0.90, 1.0), "lung3d": (240, "mean_iou", 0.85, 1.0)}
-REAL_GOALS = {"lung2d": (120, "mean_iou", 0.80, 1.0), "lung3d": (240, "mean_iou", 0.70, 1.0)}
+GOALS = {"dr": (120, "auc", 0.80, 0.97), "lung2d": (120, "mean_slice_iou", 0.90, 1.0), "lung3d": (240, "pooled_iou", 0.85, 1.0)}
+REAL_GOALS = {"lung2d": (120, "mean_slice_iou", 0.80, 1.0), "lung3d": (240, "pooled_iou", 0.70, 1.0)}
 
 
 def run_task(task: str, data_root: Path, work: Path, overrides: list[str], env: dict) -> dict:

@@ -181,8 +181,9 @@ def _diagnosis(store, run_dir: Path) -> list[dict]:
     from lib.diagnosis import diagnose_run
 
     try:
-        return [finding.to_dict() for finding in diagnose_run(store.load(run_dir.name))]
-    except (ValueError, OSError):
+        run = store.load(run_dir.name)
+        return [finding.to_dict() for finding in diagnose_run(run, tasks.get(run.summary.task))]
+    except (ValueError, OSError, KeyError):
         return []
 
 

@@ -185,3 +185,27 @@ QUESTIONS = {
         "the red and blue fringes.",
     ),
 }
+
+
+def question(key: str, *, tried: dict | None = None) -> tuple[str, str]:
+    """The course's question ``key`` and its answer, worded for what the student has done: a question about changing
+    a setting the student has not changed yet invites them to try it instead (``tried``: {setting: the values of it
+    among the student's finished runs of the task}).
+
+    Examples
+    --------
+    >>> question("learning_rate", tried={"learning_rate": [0.001]})[0]
+    'What would a learning rate of 0.1 do? Try it and compare'
+    >>> question("learning_rate", tried={"learning_rate": [0.001, 0.1]})[0]
+    'What did changing the learning rate do, and why?'
+    """
+    asked, answer = QUESTIONS[key]
+    if key == "learning_rate":
+        rates = sorted({float(r) for r in (tried or {}).get("learning_rate", []) if isinstance(r, (int, float))})
+        if len(rates) < 2:
+            other = 1e-3 if rates and rates[0] >= 0.01 else 0.1
+            return (f"What would a learning rate of {other:g} do? Try it and compare",
+                    f"You have trained at one learning rate so far. Train the same settings once more at {other:g} and "
+                    "compare the loss curves (the diagnosis under Results lays them over each other). "
+                    + answer.split(". Compare")[0] + ".")
+    return asked, answer

@@ -169,8 +169,9 @@ def experiment_section(config: dict | None) -> None:
         experiment = summary.config.get("experiment")
         if not experiment:
             continue
-        if summary.state in ("done", "stopped") and "mean_iou" in summary.metrics:
-            rows.append({"experiment": experiment, "fraction": summary.config["label_fraction"], "iou": summary.metrics["mean_iou"]})
+        pooled = TASK.metric(summary.metrics, "pooled_iou")
+        if summary.state in ("done", "stopped") and isinstance(pooled, (int, float)):
+            rows.append({"experiment": experiment, "fraction": summary.config["label_fraction"], "iou": pooled})
         elif summary.state in ("queued", "running"):
             waiting.append(f"{summary.label}: {summary.state}")
     if waiting:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.notice import QUESTIONS
+from lib.notice import question
 
 
 def notice(text: str | None) -> None:
@@ -13,8 +13,9 @@ def notice(text: str | None) -> None:
         st.info(f"**What to notice.** {text}", icon=":material/visibility:")
 
 
-def think(key: str) -> None:
-    """A course question at the step where it belongs, the answer behind a click."""
-    question, answer = QUESTIONS[key]
-    with st.expander(f"Think about it: {question}", icon=":material/psychology_alt:"):
+def think(key: str, *, tried: dict | None = None) -> None:
+    """A course question at the step where it belongs, the answer behind a click (``tried``: the values of settings
+    among the student's runs, so that a question about a change they have not made invites them to make it)."""
+    asked, answer = question(key, tried=tried)
+    with st.expander(f"Think about it: {asked}", icon=":material/psychology_alt:"):
         st.markdown(answer)

@@ -26,6 +26,7 @@ def preset_selector(task: str, prefix: str, widgets: tuple[str, ...], *, help: s
     from ui.training import active_config
 
     key = f"{prefix}_preset"
+    st.session_state[f"_prefix_of_{task}"] = prefix  # for set_control
     if key not in st.session_state:
         running = active_config(task)
         names = {value: name for name, value in PRESET_NAMES.items()}
@@ -35,6 +36,14 @@ def preset_selector(task: str, prefix: str, widgets: tuple[str, ...], *, help: s
             if running is not None and name in running:
                 st.session_state[f"{prefix}_{name}"] = running[name]
     st.radio("Preset", _offered(task), key=key, on_change=_apply, args=(task, prefix, widgets), horizontal=True, help=help)
+
+
+def set_control(task: str, name: str, value) -> None:
+    """Set the page's control for setting ``name`` of ``task`` (a button's callback: before the widgets are drawn)."""
+    prefix = st.session_state.get(f"_prefix_of_{task}")
+    if prefix is not None:
+        st.session_state[f"{prefix}_{name}"] = value
+        st.session_state[f"_{task}_control_set"] = (name, value)
 
 
 def chosen_preset(prefix: str) -> str:

@@ -23,6 +23,7 @@ from lib.training.budget import expected_duration
 from lib.training.config import ConfigError
 from lib.training.executor import Executor, make_executor, start_run
 from ui.notice import notice
+from ui.presets import set_control
 from ui.session import admit, owner_token
 
 POLL_S = 3.0  # how often a watching page looks at the run's files (four stat calls)
@@ -208,12 +209,60 @@ def cached_predictions(run: Run) -> dict:
 
 
 def diagnosis_panel(run: Run) -> None:
-    """What ``lib.diagnosis`` finds in the run, beside its results: problems as warnings, the rest as notes."""
-    for finding in diagnose_run(run):
+    """What ``lib.diagnosis`` finds in the run, beside its results: problems as warnings, the rest as notes; a finding
+    that names a setting to compare (the learning rate) opens the student's runs with other values of it."""
+    for finding in diagnose_run(run, tasks.get(run.summary.task)):
         if finding.severity == "problem":
             st.warning(f"**{finding.title}.** {finding.text}", icon=":material/report:")
         else:
             st.info(f"**{finding.title}.** {finding.text}", icon=":material/lightbulb:")
+        if finding.compare:
+            _compare_by(run, finding)
+
+
+def settings_tried(task: str, name: str) -> list:
+    """The values of setting ``name`` among this user's finished runs of ``task`` with results (theirs, the shared
+    and the published ones they see)."""
+    runs, _ = run_store().list(task=task, viewer=owner_token())
+    return [r.config.get(name) for r in partition_runs(runs)[0] if name in r.config]
+
+
+def _shown(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def _chance(run: Run) -> float | None:
+    value = run.status.get("chance_loss")
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _compare_by(run: Run, finding) -> None:
+    """The student's finished runs of this task with another value of ``finding.compare``, their loss curves laid
+    over this run's; without any, the setting the finding suggests, one click from the next run's controls."""
+    setting = finding.compare
+    words = setting.replace("_", " ")
+    store, owner = run_store(), owner_token()
+    runs, _ = store.list(task=run.summary.task, viewer=owner)
+    here = run.config.get(setting)
+    others = [r for r in partition_runs(runs)[0] if r.run_id != run.summary.run_id and r.config.get(setting) != here]
+    with st.expander(f"Compare: your runs of this task at another {words}", icon=":material/compare_arrows:"):
+        if others:
+            picked = [run.summary, *others[:5]]
+            table = store.compare([r.run_id for r in picked], viewer=owner)
+            names = {r.run_id: f"{words} {_shown(r.config.get(setting))}" + (" (this run)" if r is run.summary else
+                                                                         f" · #{r.run_id[-6:]}") for r in picked}
+            table["run"] = table["run_id"].map(names)
+            st.plotly_chart(compare_figure(table, "loss", chance_loss=_chance(run)), key=f"{run.summary.run_id}_compare_{setting}")
+            st.caption(f"This run ({words} {_shown(here)}) against your {len(picked) - 1} latest run(s) at another {words}. "
+                       "The dotted line is the loss of answering the same for everything.")
+        else:
+            st.caption(f"You have no finished run of this task at another {words} yet.")
+        for name, value in finding.suggest.items():
+            st.button(f"Use a {name.replace('_', ' ')} of {value:g} for my next run",
+                      key=f"{run.summary.run_id}_suggest_{name}", on_click=set_control, args=(run.summary.task, name, value),
+                      help="Sets the control in the training settings above; press Start there to train.")
+            if st.session_state.get(f"_{run.summary.task}_control_set") == (name, value):
+                st.success(f"The {name.replace('_', ' ')} for your next run is now {value:g}: press Start training above.")
 
 
 def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
@@ -240,7 +289,7 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
             for r in failed:
                 st.markdown(f"**{r.label}**: {describe_failure(r)}")
                 try:
-                    findings = diagnose_run(store.load(r.run_id, viewer=owner))
+                    findings = diagnose_run(store.load(r.run_id, viewer=owner), tasks.get(task))
                 except ValueError:
                     findings = []
                 for finding in findings:
@@ -270,7 +319,7 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
     diagnosis_panel(run)
     notice(curves(run.history, items=tasks.get(task).items))
     with st.expander("Curves of this run, and comparing runs"):
-        st.plotly_chart(history_figure(run.history, metrics=metrics), key=f"{task}_history")
+        st.plotly_chart(history_figure(run.history, metrics=metrics, chance_loss=_chance(run)), key=f"{task}_history")
         others = st.multiselect("Compare with", [i for i in ids if i != chosen], key=f"{task}_compare", format_func=shown.get)
         if others:
             table = store.compare([chosen, *others], viewer=owner)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -12,13 +13,19 @@ FONT = dict(size=16)
 TRAIN_COLOUR, VAL_COLOUR = "#1f77b4", "#ff7f0e"
 
 
-def history_figure(history: pd.DataFrame, *, metrics: Sequence[str] = ("loss", "accuracy"), title: str = "") -> go.Figure:
+CHANCE_COLOUR = "#7f7f7f"
+
+
+def history_figure(history: pd.DataFrame, *, metrics: Sequence[str] = ("loss", "accuracy"), title: str = "",
+                   chance_loss: float | None = None) -> go.Figure:
     """Train and validation curves, one panel per metric.
 
     Parameters
     ----------
     history : DataFrame with an ``epoch`` column and, per metric, ``<metric>`` and optionally ``val_<metric>``
     metrics : which metrics to plot (missing ones are skipped)
+    chance_loss : the loss of a constant prediction (:mod:`lib.metrics.baseline`), drawn as a dotted line on the
+        loss panel so that a loss stuck there can be seen for what it is
     """
     present = [m for m in metrics if m in history.columns]
     fig = make_subplots(rows=1, cols=max(1, len(present)), subplot_titles=present or ["no epoch finished yet"])
@@ -31,6 +38,10 @@ def history_figure(history: pd.DataFrame, *, metrics: Sequence[str] = ("loss", "
         if f"val_{metric}" in history.columns:
             fig.add_trace(go.Scatter(x=epochs, y=pd.to_numeric(history[f"val_{metric}"], errors="coerce"), mode="lines+markers", name="validation",
                                      line=dict(color=VAL_COLOUR), legendgroup="val", showlegend=col == 1), row=1, col=col)
+        if metric == "loss" and chance_loss is not None and np.isfinite(chance_loss):
+            fig.add_hline(y=chance_loss, line=dict(color=CHANCE_COLOUR, dash="dot", width=2), row=1, col=col,
+                          annotation_text=f"chance {chance_loss:.3f}", annotation_position="top right",
+                          annotation_font=dict(color=CHANCE_COLOUR))
         _epoch_axis(fig, last, row=1, col=col)
         if "accuracy" in metric:
             # the whole 0-1 scale: an axis auto-zoomed to 0.47-0.51 makes noise look like big swings
@@ -52,16 +63,23 @@ def _epoch_axis(fig: go.Figure, last: int, *, row: int, col: int) -> None:
                      row=row, col=col)
 
 
-def compare_figure(table: pd.DataFrame, metric: str) -> go.Figure:
-    """One line per run for ``metric`` (and a dashed one for ``val_<metric>``) from :meth:`RunStore.compare`."""
+def compare_figure(table: pd.DataFrame, metric: str, *, chance_loss: float | None = None) -> go.Figure:
+    """One line per run for ``metric`` (and a dashed one for ``val_<metric>``) from :meth:`RunStore.compare`; with
+    ``chance_loss``, the loss of a constant prediction as a dotted line."""
     fig = go.Figure()
-    for label, rows in table.groupby("run", sort=False):
+    by = "run_id" if "run_id" in table else "run"  # two runs may share a label
+    for _, rows in table.groupby(by, sort=False):
+        label = rows["run"].iloc[0]
         if metric in rows:
             fig.add_trace(go.Scatter(x=rows["epoch"], y=rows[metric], mode="lines", name=f"{label} (train)"))
         if f"val_{metric}" in rows:
             fig.add_trace(go.Scatter(x=rows["epoch"], y=rows[f"val_{metric}"], mode="lines", line=dict(dash="dash"),
                                      name=f"{label} (validation)"))
-    fig.update_layout(height=380, font=FONT, xaxis_title="epoch", yaxis_title=metric, title=f"{metric} of the runs compared")
+    if chance_loss is not None and np.isfinite(chance_loss) and metric == "loss":
+        fig.add_hline(y=chance_loss, line=dict(color=CHANCE_COLOUR, dash="dot", width=2), annotation_text=f"chance {chance_loss:.3f}",
+                      annotation_position="top right", annotation_font=dict(color=CHANCE_COLOUR))
+    fig.update_layout(height=380, font=FONT, xaxis_title="epoch", yaxis_title=metric, title=f"{metric} of the runs compared",
+                      legend=dict(orientation="h", y=-0.25))
     return fig
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from lib import tasks
+from lib.metrics import metric_name
 
 
 def _task(name):
@@ -51,8 +52,8 @@ def run_line(summary) -> str:
     """One line for a run list: label, state, headline metric, when."""
     task = _task(summary.task)
     metric = task.headline if task else None
-    value = summary.metrics.get(metric) if metric else None
-    shown = f" · {metric} {value:.3f}" if isinstance(value, (int, float)) else ""
+    value = task.metric(summary.metrics, metric) if metric else None
+    shown = f" · {metric_name(metric)} {value:.3f}" if isinstance(value, (int, float)) else ""
     when = time.strftime("%d %b %H:%M", time.localtime(summary.created)) if summary.created else ""
     return f"{summary.label} · {summary.state}{shown} · {when}"
 

@@ -22,6 +22,8 @@ STATUS_FIELDS = {
     "error": _TEXT, "stop_reason": _TEXT, "notes": _TEXTS, "checkpoint_epoch": _INT, "checkpoint_metric": _TEXT,
     "epochs_trained": _INT, "timing": _OBJECT, "device_memory_peak_mb": _NUMBER,
     "queue_wait_s": _NUMBER, "executor": _TEXT, "ray_task": _TEXT,
+    # what the training data was like (lib.metrics.baseline), for the diagnosis; why a time budget cut the run short
+    "chance_loss": _NUMBER, "positive_share": _NUMBER, "input_spread": _NUMBER, "budget_cut": _TEXT,
 }
 # config.json: the bookkeeping fields every reader relies on (the task's own settings are checked by
 # lib.training.config when a job starts)

@@ -9,7 +9,7 @@ Examples
 >>> names()
 ['dr', 'lung2d', 'lung3d']
 >>> get("lung2d").headline
-'mean_iou'
+'mean_slice_iou'
 """
 
 from __future__ import annotations

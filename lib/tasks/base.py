@@ -82,8 +82,10 @@ class Task:
         page that shows them and the job that trains on them
     train : ``train(ctx) -> metrics``, run inside a job
     check : optional ``check(config)`` raising ``ValueError`` for combinations of settings that do not fit
-    diagnose : ``diagnose(*, history, predictions, metrics, status) -> [Finding | None]``: what to tell the
-        student about a finished or stopped run (see :mod:`lib.diagnosis`)
+    diagnose : ``diagnose(*, history, predictions, metrics, status, config=None) -> [Finding | None]``: what to
+        tell the student about a finished or stopped run (see :mod:`lib.diagnosis`)
+    usual_learning_rates : (lowest, highest) learning rate that works for this task (the course's range); the
+        diagnosis names a learning rate above it as the likely cause of a run that learned nothing
     """
 
     name: str
@@ -102,3 +104,13 @@ class Task:
     diagnose: Callable[..., list] = lambda **kwargs: []
     metrics_shown: tuple[str, ...] = field(default=("loss", "accuracy"))
     items: str = "items"  # what one training example is, for people ("photos", "slices")
+    usual_learning_rates: tuple[float, float] | None = None
+    metric_aliases: Mapping[str, str] = field(default_factory=dict)  # {metric: the name older runs saved it under}
+
+    def metric(self, metrics: Mapping, name: str):
+        """The value of metric ``name`` in a run's metrics, also where an older version saved it under another name;
+        None when absent."""
+        if name in metrics:
+            return metrics[name]
+        old = self.metric_aliases.get(name)
+        return metrics.get(old) if old else None

@@ -195,6 +195,7 @@ def train(ctx: "TaskContext") -> dict:
     ctx.save_split({split: data.ids(split) for split in ("train", "val", "test")})
     labels, images = data.frame["label"].to_numpy(), data.images
     train_idx, val_idx, test_idx = (data.indices(s) for s in SPLITS)
+    ctx.describe_training_data(inputs=images[train_idx], labels=labels[train_idx])
 
     model, weights = build_dr_classifier(backbone=c["backbone"], image_size=c["image_size"], weights=c["weights"],
                                          freeze_backbone=c["freeze_backbone"])
@@ -247,7 +248,11 @@ def _inspect(path):
     return read_eyepacs(path)
 
 
-def diagnose(*, history, predictions, metrics: dict, status: dict) -> list:
+# The course's lesson: 0.1 fails, about 1e-4 to 1e-3 works.
+USUAL_LEARNING_RATES = (1e-4, 1e-3)
+
+
+def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict | None = None) -> list:
     """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
     from lib import diagnosis as d
 
@@ -255,7 +260,8 @@ def diagnose(*, history, predictions, metrics: dict, status: dict) -> list:
     if predictions is not None:
         specific = [d.one_class(predictions["scores"], predictions["labels"], names=tuple(CLASS_NAMES.values())),
                     d.below_chance(metrics.get("auc"), len(predictions["labels"]))]
-    return d.combine(history, status, specific, headline="AUC", value=metrics.get("auc"), chance=0.5)
+    return d.combine(history, status, specific, config=config, items="photos", positive="referable",
+                     usual_learning_rates=USUAL_LEARNING_RATES, headline="AUC", value=metrics.get("auc"), chance=0.5)
 
 
 TASK = Task(
@@ -274,4 +280,5 @@ TASK = Task(
     train=train,
     check=check,
     diagnose=diagnose,
+    usual_learning_rates=USUAL_LEARNING_RATES,
 )

@@ -17,7 +17,7 @@ import numpy as np
 from lib.data.datasets import LUNGS
 from lib.data.lung2d import read_lung2d
 from lib.data.report import DatasetReport
-from lib.metrics.segmentation import per_item_scores
+from lib.metrics.segmentation import overlap_metrics
 from lib.preprocess.images import NORMALISATIONS, from_uint8_unit, to_uint8_unit
 from lib.preprocess.sampling import split_indices
 from lib.preprocess.slices import SliceArrays, load_slices
@@ -117,6 +117,7 @@ def train(ctx: "TaskContext") -> dict:
         ctx.note(problem.message)
     ctx.save_split({split: data.ids(split) for split in ("train", "val", "test")})
     ranges = AugmentRanges(shift=c["shift"], rotation=c["rotation"], zoom=c["zoom"])
+    ctx.describe_training_data(inputs=x[data.parts["train"]], labels=y[data.parts["train"]])
 
     model = build_unet(spatial_dims=2, input_shape=(c["image_size"], c["image_size"], 1), filters=c["filters"],
                        depth=c["depth"], dropout=c["dropout"])
@@ -138,23 +139,25 @@ def train(ctx: "TaskContext") -> dict:
     ctx.phase("evaluating on the test set", stoppable=False)
     probs = ctx.finite(model.predict(x[test_idx], batch_size=16, verbose=0)[..., 0], "predicted pixels")
     truth = y[test_idx][..., 0]
-    scores = per_item_scores(probs, truth, threshold=0.5)
     ctx.save_predictions(images=to_uint8_unit(x[test_idx][..., 0]), masks=truth.astype(np.uint8),
                          probs=to_uint8_unit(probs), names=np.array(data.ids("test")).astype(str))
     return {
         "accuracy": float(np.mean((probs >= 0.5) == (truth > 0))),
-        "mean_iou": float(scores["iou"].mean()),
-        "mean_dice": float(scores["dice"].mean()),
+        **overlap_metrics(probs, truth),
         "n_train": int(len(train_idx)), "n_val": int(len(val_idx)), "n_test": int(len(test_idx)),
     }
 
 
-def diagnose(*, history, predictions, metrics: dict, status: dict) -> list:
+def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict | None = None) -> list:
     """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
     from lib import diagnosis as d
 
     specific = [] if predictions is None else [d.no_foreground(from_uint8_unit(predictions["probs"]), predictions["masks"], what="slice")]
-    return d.combine(history, status, specific)
+    return d.combine(history, status, specific, config=config, items="slices", unit="pixel", positive="lung",
+                     usual_learning_rates=USUAL_LEARNING_RATES)
+
+
+USUAL_LEARNING_RATES = (1e-4, 3e-3)  # the course trains at 1e-3
 
 
 TASK = Task(
@@ -167,10 +170,12 @@ TASK = Task(
     inspect=read_lung2d,
     fields=FIELDS,
     presets=PRESETS,
-    headline="mean_iou",
+    headline="mean_slice_iou",
+    metric_aliases={"mean_slice_iou": "mean_iou", "mean_slice_dice": "mean_dice"},  # the names before round 3
     label_settings=("filters", "depth", "image_size", "learning_rate", "epochs"),
     prepare=prepare,
     train=train,
     diagnose=diagnose,
     check=check,
+    usual_learning_rates=USUAL_LEARNING_RATES,
 )

@@ -18,10 +18,10 @@ import numpy as np
 from lib.data.datasets import LUNGS
 from lib.data.lung3d import BadVolumeError, VolumePair, load_volume, read_lung3d
 from lib.data.report import DatasetReport
-from lib.metrics.segmentation import dice, iou, per_item_scores
+from lib.metrics.segmentation import overlap_metrics, per_item_scores
 from lib.preprocess.images import from_uint8_unit, to_uint8_unit
 from lib.preprocess.volumes import (
-    VOLUME_NORMALISATIONS, crop_slices, labelled_fraction, pad_slices, prepare_volume, sample_chunks, sparse_labels,
+    IGNORE_LABEL as IGNORE, VOLUME_NORMALISATIONS, crop_slices, labelled_fraction, pad_slices, prepare_volume, sample_chunks, sparse_labels,
 )
 from lib.tasks.base import COMMON_FIELDS, SPEED_DEFAULTS, DataError, Field, Task
 
@@ -254,6 +254,9 @@ def train(ctx: "TaskContext") -> dict:
     val_x, val_y = data.volumes[data.roles["val"][0]]
     test_x, test_y = data.volumes[data.roles["test"][0]]
 
+    labels = np.concatenate([lab.reshape(-1) for lab in data.train_labels])
+    ctx.describe_training_data(inputs=np.concatenate(train_x), labels=(labels == 1).astype(np.uint8),
+                               weights=(labels != IGNORE).astype(np.float32))
     depth, batch = c["chunk_depth"], c["batch_size"]
     model = build_unet(spatial_dims=3, input_shape=(None,) + train_x[0].shape[1:], filters=c["filters"],
                        depth=c["depth"], dropout=0.0)
@@ -275,8 +278,7 @@ def train(ctx: "TaskContext") -> dict:
     ctx.save_predictions(image=test_x[..., 0].astype(np.float16), mask=truth.astype(np.uint8), probs=to_uint8_unit(probs),
                          per_slice_iou=per_slice.astype(np.float32), volume_id=np.array(data.roles["test"][0]))
     return {
-        "mean_iou": iou(probs, truth),
-        "dice": dice(probs, truth),
+        **overlap_metrics(probs, truth),
         "accuracy": float(np.mean((probs >= 0.5) == (truth > 0))),
         "label_fraction": c["label_fraction"],
         "labelled_voxel_fraction": data.labelled_voxel_fraction,
@@ -288,12 +290,16 @@ def _inspect(path):
     return read_lung3d(path, deep=True)
 
 
-def diagnose(*, history, predictions, metrics: dict, status: dict) -> list:
+USUAL_LEARNING_RATES = (1e-4, 3e-3)  # the course trains at 1e-3, the quick preset at 3e-3
+
+
+def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict | None = None) -> list:
     """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
     from lib import diagnosis as d
 
     specific = [] if predictions is None else [d.no_foreground(from_uint8_unit(predictions["probs"]), predictions["mask"], what="volume")]
-    return d.combine(history, status, specific)
+    return d.combine(history, status, specific, config=config, items="chunks", unit="voxel", positive="lung",
+                     usual_learning_rates=USUAL_LEARNING_RATES)
 
 
 TASK = Task(
@@ -306,10 +312,12 @@ TASK = Task(
     inspect=_inspect,
     fields=FIELDS,
     presets=PRESETS,
-    headline="mean_iou",
+    headline="pooled_iou",
+    metric_aliases={"pooled_iou": "mean_iou", "pooled_dice": "dice"},  # the names before round 3
     label_settings=("label_fraction", "filters", "learning_rate", "epochs"),
     prepare=prepare,
     train=train,
     diagnose=diagnose,
     check=check,
+    usual_learning_rates=USUAL_LEARNING_RATES,
 )

@@ -127,6 +127,18 @@ class TaskContext:
         peak = getattr(self._reporter, "device_peak_mb", None)
         return None if peak is None else round(peak, 1)
 
+    def describe_training_data(self, *, inputs, labels, weights=None) -> dict:
+        """Record what the diagnosis reads a run against (:mod:`lib.metrics.baseline`): the loss of a constant
+        prediction at the training set's class balance (``chance_loss``, with ``positive_share``) and how much the
+        inputs differ (``input_spread``). ``inputs``: training items (N, ...), a sample is enough; ``labels``: their
+        0 / 1 labels or masks; ``weights``: the loss's sample weights, if any."""
+        from lib.metrics.baseline import chance_loss, input_spread
+
+        facts = {k: round(v, 6) for k, v in chance_loss(labels, weights).items() if k != "weighted_share"}
+        facts["input_spread"] = input_spread(inputs)
+        update_status(self.run_dir, **facts)
+        return facts
+
     def note(self, message: str) -> None:
         """A message for the person watching (e.g. weights could not be downloaded)."""
         self.notes.append(message)
@@ -170,6 +182,7 @@ class TaskContext:
         cut = getattr(self._planner, "cut", None)
         if cut and self.stop_reason is None:
             self.note(f"Training ended early: {cut}.")
+            update_status(self.run_dir, budget_cut=cut)
         if self._planner is not None:
             update_status(self.run_dir, epochs_trained=len(self._planner.epoch_seconds))
         self._enter("saving the model")

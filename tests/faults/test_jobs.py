@@ -45,7 +45,7 @@ def test_sigterm_to_a_worker_stops_it_like_the_stop_button(long_run):
     wait_for(lambda: read_status(run_dir)["state"] in ("stopped", "failed"), timeout=120)
     run = store.load(run_dir.name)
     assert run.summary.state == "stopped" and run.status["stop_reason"] == "stopped on request"
-    assert "mean_iou" in run.metrics and run.predictions()["probs"].shape[0] > 0
+    assert "mean_slice_iou" in run.metrics and run.predictions()["probs"].shape[0] > 0
     assert keras.models.load_model(run.model_path()) is not None
     assert _no_temporaries(run_dir) == []
 

@@ -63,11 +63,9 @@ def make_lung2d_run(store: RunStore, lungs: Path) -> Path:
     masks = arrays.masks[..., 0]
     probs = np.roll(masks, shift=np.arange(len(masks)) % 3, axis=2).astype(np.float32) * 0.9 + 0.05
     config = make_config("lung2d", preset="quick", data=str(lungs), image_size=64)
-    from lib.metrics.segmentation import per_item_scores
+    from lib.metrics.segmentation import overlap_metrics
 
-    scores = per_item_scores(probs, masks)
-    return _finish(store, config, {"accuracy": 0.97, "mean_iou": float(scores["iou"].mean()),
-                                   "mean_dice": float(scores["dice"].mean())},
+    return _finish(store, config, {"accuracy": 0.97, **overlap_metrics(probs, masks)},
                    {"loss": 0.4, "accuracy": 0.9, "val_loss": 0.45, "val_accuracy": 0.88}, "tiny lung 2D run",
                    images=to_uint8_unit(arrays.images[..., 0]), masks=masks.astype(np.uint8), probs=to_uint8_unit(probs),
                    names=np.array(arrays.names))
@@ -80,9 +78,9 @@ def make_lung3d_run(store: RunStore, lungs: Path, *, fraction: float = 0.3) -> P
     image, mask = prepare_volume(*load_volume(pair, stride=2), normalise=config["normalise"])
     truth = mask[..., 0]
     probs = np.roll(truth, 1, axis=0).astype(np.float32)
-    from lib.metrics.segmentation import dice, iou, per_item_scores
+    from lib.metrics.segmentation import overlap_metrics, per_item_scores
 
-    return _finish(store, config, {"mean_iou": iou(probs, truth), "dice": dice(probs, truth), "accuracy": 0.98,
+    return _finish(store, config, {**overlap_metrics(probs, truth), "accuracy": 0.98,
                                    "label_fraction": fraction, "labelled_voxel_fraction": 0.6, "test_volume": "0078"},
                    {"loss": 0.3, "accuracy": 0.95, "val_loss": 0.35, "val_accuracy": 0.94}, f"tiny lung 3D run {fraction}",
                    image=image[..., 0].astype(np.float16), mask=truth, probs=to_uint8_unit(probs),

@@ -13,7 +13,7 @@ def test_config_label_names_what_tells_runs_apart():
 
 def test_run_line_shows_the_headline_metric():
     summary = RunSummary("r", None, "dr", "done", "shared", 0.0, "small cnn", metrics={"auc": 0.8567})
-    assert run_line(summary) == "small cnn · done · auc 0.857 · "
+    assert run_line(summary) == "small cnn · done · AUC 0.857 · "  # the metric as people name it
 
 
 def test_progress_line_for_each_stage():

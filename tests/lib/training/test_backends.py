@@ -40,7 +40,7 @@ print(json.dumps({"state": status["state"], "error": status.get("error"), "versi
 """
 
 
-@pytest.mark.parametrize("task, metric", [("dr", "auc"), ("lung2d", "mean_iou"), ("lung3d", "mean_iou")])
+@pytest.mark.parametrize("task, metric", [("dr", "auc"), ("lung2d", "mean_slice_iou"), ("lung3d", "pooled_iou")])
 def test_each_task_trains_on_jax_where_tensorflow_is_not_installed(task, metric, demo_root, tmp_path):
     env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(ROOT), "DLMI_CACHE_DIR": str(tmp_path / "cache"),
            "JAX_PLATFORMS": "cpu"}

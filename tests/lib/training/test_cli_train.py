@@ -20,7 +20,7 @@ def test_train_lung2d_prints_progress_and_a_json_summary(demo_root, tmp_path):
     lines = done.stdout.strip().splitlines()
     assert any(line.startswith("epoch 2/2") for line in lines)
     summary = json.loads(lines[-1])
-    assert summary["state"] == "done" and 0 <= summary["mean_iou"] <= 1
+    assert summary["state"] == "done" and 0 <= summary["mean_slice_iou"] <= 1
     assert Path(summary["run_dir"], "model.keras").is_file()
     config = json.loads(Path(summary["run_dir"], "config.json").read_text())
     assert config["owner"] == "shared" and config["epochs"] == 2 and config["image_size"] == 32

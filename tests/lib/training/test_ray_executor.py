@@ -45,7 +45,7 @@ def test_a_quick_run_goes_through_ray_and_reports_progress(executor, demo_root, 
     wait_for(lambda: read_status(run_dir).get("state") in ("done", "failed"), timeout=300)
     run = store.load(run_dir.name)
     assert run.summary.state == "done", run.status.get("error")
-    assert list(run.history["epoch"]) == [1, 2] and "mean_iou" in run.metrics
+    assert list(run.history["epoch"]) == [1, 2] and "mean_slice_iou" in run.metrics
     assert run.progress.get("phase") and (run_dir / files.MODEL).is_file()
     assert run.status.get("slot") is None  # Ray scheduled it: no local slot was taken
     wait_for(lambda: executor.outstanding == 0)
