@@ -1,9 +1,10 @@
-"""Entry point: ``streamlit run app.py``."""
+"""Entry point: ``streamlit run app.py``. The navigation lists the registry's tasks (``lib.tasks``)."""
 
 from pathlib import Path
 
 import streamlit as st
 
+from ui.navigation import task_pages
 from ui.session import sign_in_gate, sign_in_page
 from ui.shell import app_style
 
@@ -18,11 +19,7 @@ if identity is None:  # not signed in (yet): the sign-in is the only page there 
     st.stop()
 sections = {
     "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
-    "Tasks": [
-        st.Page("pages/dr.py", title="DR referral", icon=":material/visibility:"),
-        st.Page("pages/lung2d.py", title="Lung 2D", icon=":material/pulmonology:"),
-        st.Page("pages/lung3d.py", title="Lung 3D", icon=":material/view_in_ar:"),
-    ],
+    "Tasks": task_pages(),
 }
 if identity.is_lecturer:
     sections["Lecturer"] = [st.Page("pages/classroom.py", title="Class", icon=":material/groups:")]

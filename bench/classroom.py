@@ -200,13 +200,13 @@ def main() -> int:
 
     from lib.access.identity import hash_password
     from lib.access.policy import ClassSettings, save_class
-    from lib.demo import write_demo
+    from lib.tasks import write_demo
     from lib.runs.store import RunStore
 
     print(f"CPU: {cpu_line()}; {args.students} students, {'tiny runs' if args.tiny else 'quick preset'}, "
           f"DLMI_MAX_JOBS={args.max_jobs}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="dlmi-classroom-"))
-    write_demo(work / "data" / "demo", datasets=["lungs"], small=args.tiny)
+    write_demo(work / "data" / "demo", ["lungs"], small=args.tiny)
     names = [f"student{i + 1:02d}" for i in range(args.students)]
     hashed = hash_password(PASSWORD)  # one hash for all: the bench measures the class, not scrypt thirty times
     save_class(ClassSettings(auth="roster", lecturers=("lecturer",), users={n: hashed for n in [*names, "lecturer"]}),

@@ -29,7 +29,8 @@ from lib.models.unet import build_unet  # noqa: E402
 from lib.runs import files  # noqa: E402
 from lib.runs.protocol import read_status, request_stop  # noqa: E402
 from lib.runs.store import RunStore  # noqa: E402
-from lib.training.executor import LocalProcessExecutor, start_run  # noqa: E402
+from lib.tasks import start_run  # noqa: E402
+from lib.training.executor import LocalProcessExecutor  # noqa: E402
 from lib.training.progress import ProgressReporter  # noqa: E402
 
 UI_POLL_S = 3.0  # ui/training.py POLL_S (the bench does not import streamlit)
@@ -66,10 +67,10 @@ def overhead(epochs: int, n: int, size: int, work: Path) -> float:
 
 
 def reaction(work: Path) -> None:
-    from lib.demo import write_demo
-    from lib.training.config import make_config
+    from lib.tasks import write_demo
+    from lib.tasks import make_config
 
-    data = write_demo(work / "demo", small=True, datasets=["lungs"])["lungs"]
+    data = write_demo(work / "demo", ["lungs"], small=True)["lungs"]
     store = RunStore(work / "runs")
     config = make_config("lung2d", data=str(data), image_size=64, filters=8, epochs=40, batch_size=2)
     run_dir = start_run(store, config, owner="bench", executor=LocalProcessExecutor())

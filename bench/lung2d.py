@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from lib.data.lung2d import read_lung2d  # noqa: E402
+from lib.data.ct_slices import read_lung2d  # noqa: E402
 from lib.metrics.segmentation import per_item_scores  # noqa: E402
 from lib.models.unet import build_unet  # noqa: E402
 from lib.preprocess.augment import AugmentRanges  # noqa: E402
@@ -63,9 +63,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = args.data
         if data is None:
-            from lib.demo import write_demo
+            from lib.tasks import write_demo
 
-            data = write_demo(Path(tmp), seed=0, datasets=["lungs"])["lungs"]
+            data = write_demo(Path(tmp), ["lungs"], seed=0)["lungs"]
         arrays = load_slices(read_lung2d(data).items, size=preset["image_size"])
     x, y = arrays.images, arrays.masks
     ranges = AugmentRanges(shift=preset["shift"], rotation=preset["rotation"], zoom=preset["zoom"])

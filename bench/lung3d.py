@@ -29,7 +29,7 @@ KAGGLE_SLICES = {"0002": 325, "0031": 465, "0059": 301, "0078": 117}
 LOAD_SCRIPT = """
 import json, resource, sys
 import numpy as np
-from lib.data.lung3d import read_lung3d, load_volume
+from lib.data.ct_volumes import read_lung3d, load_volume
 from lib.preprocess.volumes import prepare_volume
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 report = read_lung3d(sys.argv[1])
@@ -62,7 +62,7 @@ def write_kaggle_sized(folder: Path) -> Path:
 def pipeline_vs_model(data: Path, steps: int) -> None:
     import keras
 
-    from lib.data.lung3d import load_volume, read_lung3d
+    from lib.data.ct_volumes import load_volume, read_lung3d
     from lib.models.unet import build_unet
     from lib.preprocess.volumes import prepare_volume, sparse_labels
     from lib import tasks

@@ -47,13 +47,14 @@ def main() -> int:
     parser.add_argument("--work", help="a folder to reuse (data and cache); default a new temporary one")
     args = parser.parse_args()
 
-    from lib.demo.write import DemoSize, write_demo
+    from lib.demo.write import DemoSize
+    from lib.tasks import write_demo
     from lib.tasks import dr
 
     work = Path(args.work or tempfile.mkdtemp(prefix="dlmi-sample-memory-"))
     if not (work / "eyepacs" / "DEMO_DATA.json").is_file():
         start = time.perf_counter()
-        write_demo(work, datasets=["eyepacs"], size=DemoSize(n_photos=args.photos, photo_height=256, n_slices_2d=0,
+        write_demo(work, ["eyepacs"], size=DemoSize(n_photos=args.photos, photo_height=256, n_slices_2d=0,
                                                               slice_size=64, volume_slices=(1, 1, 1, 1), volume_size=8))
         print(f"wrote {args.photos} photos in {time.perf_counter() - start:.0f} s", flush=True)
     print(f"CPU: {cpu_line()}; {'in-memory copies' if args.in_memory else 'memory-mapped samples'}", flush=True)

@@ -52,15 +52,16 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from bench import cpu_line, free_port
-    from lib.demo import write_demo
+    from lib.tasks import write_demo
     from lib.runs.store import RunStore
-    from lib.training.config import make_config
-    from lib.training.executor import LocalProcessExecutor, start_run
+    from lib.tasks import make_config
+    from lib.tasks import start_run
+    from lib.training.executor import LocalProcessExecutor
 
     print(f"CPU: {cpu_line()}")
     with tempfile.TemporaryDirectory() as data:
         data = Path(data)
-        write_demo(data / "demo", datasets=["lungs"])  # full size: epochs of a few seconds, as in class
+        write_demo(data / "demo", ["lungs"])  # full size: epochs of a few seconds, as in class
         env = {**os.environ, "DLMI_DATA_DIR": str(data), "DLMI_RUNS_DIR": str(data / "runs"), "DLMI_ABANDON_AFTER_S": "3600"}
         os.environ.update(env)
         port = free_port()

@@ -1,25 +1,27 @@
 """Teaching dashboard for deep learning in medical imaging: the logic behind the pages.
 
-Sub-packages and modules, one concern each:
+The packages and modules, in layers (each imports only the ones below it; ``.importlinter`` has the contracts):
 
-- ``lib.tasks``: one module per task (``dr``, ``lung2d``, ``lung3d``) and the registry that lists them.
-  A task module owns everything specific to it: its dataset, settings, presets, data steps and training.
+- ``lib.cli``, ``lib.worker``: the entry points (``python -m lib ...``, ``python -m lib.worker RUN_DIR``); they turn a
+  task's name into the task (through the registry) and hand it to the engine.
+- ``lib.tasks``: one module per task (``dr``, ``lung2d``, ``lung3d``) and the registry, the only place that looks a
+  task up by name. A task module declares its dataset, settings, presets, data steps, training and read-backs.
+- ``lib.training``: the engine, handed a task: configurations, the context a task trains in, the loop, batch
+  sources, progress, the time budget, the job, the queue, executors (local processes, Ray), schedules.
+- ``lib.runs``: run folders (the protocol files, the schema of what they may hold, listing, loading, describing);
+  ``lib.access``: who is using the app (identities, the class file, roles, limits).
+- ``lib.diagnosis``, ``lib.notice``: a run read back to the student; ``lib.figures``: plotly figures, display images.
+- ``lib.models``: model builders returning uncompiled, named Keras models, weights checks, Grad-CAM;
+  ``lib.preprocess``: array transforms (labels, sampling, splits, resizing, augmentation, sparse 3D labels, chunks,
+  the cached DR photo preprocessing, which reads through ``lib.data``).
 - ``lib.data``: the datasets and their readers for the Kaggle layouts, with per-file validation; downloads.
-- ``lib.demo``: synthetic demo datasets written in exactly those layouts.
-- ``lib.preprocess``: array transforms: labels, sampling, splits, resizing, normalisation, augmentation,
-  sparse 3D labels, chunks (and the cached DR photo preprocessing, which reads through ``lib.data``).
-- ``lib.models``: model builders returning uncompiled, named Keras models.
-- ``lib.metrics``: ROC and operating points, IoU and Dice (pure functions).
-- ``lib.training``: the engine: configurations, the job, the worker, executors, progress, schedules.
-- ``lib.runs``: run folders: the protocol files, listing, loading, describing.
-- ``lib.figures``: plotly figures and display images (pure functions).
-- ``lib.paths``: where the data, cache and runs live (environment variables).
-- ``lib.atomic``: atomic file writes, used by everything that writes.
-- ``lib.cli``: ``python -m lib ...``.
+- ``lib.demo``: synthetic demo datasets in those layouts; ``lib.metrics``: ROC, operating points, IoU and Dice,
+  bootstrap intervals, the chance baseline (pure functions); ``lib.text``: numbers in words.
+- ``lib.contract``: what a task declares (``Task``, ``Field``, ``Dataset``, ``Experiment``, ``TaskOption``,
+  ``DataError``); ``lib.atomic``: atomic file writes; ``lib.paths``: where data, cache and runs live.
 
-Dependencies go one way: ``preprocess`` may read through ``data``, never the reverse; ``tasks`` use
-``data``, ``preprocess``, ``models`` and ``metrics``; the engine looks tasks up in the registry.
-Nothing in ``lib`` imports streamlit; Keras and TensorFlow are imported only where a model is built or trained.
+Nothing in ``lib`` imports streamlit; Keras and the frameworks are imported only where a model is built or trained,
+inside the functions that need them, so the Streamlit server never loads them.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,8 +62,6 @@ def remove_quietly(path: str | Path) -> None:
     path = Path(path)
     try:
         if path.is_dir() and not path.is_symlink():
-            import shutil
-
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)

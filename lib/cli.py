@@ -1,31 +1,42 @@
-"""Command-line entry point: ``python -m lib {demo,inspect,download,train} ...``."""
+"""Command-line entry point: ``python -m lib {demo,inspect,download,train,class,gradcam} ...``.
+
+An entry point above the registry: it turns the task names people type into tasks (``lib.tasks``) and hands them to
+the engine; a task's own options (DR's ``--weights``) are declared by the task (:class:`lib.contract.TaskOption`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from lib import paths, tasks
-from lib.data.datasets import DATASETS
+from lib.access.identity import check_name, hash_password
+from lib.access.policy import ClassFileError, class_file, load_class, save_class
+from lib.data.download import download
+from lib.diagnosis import diagnose_run
+from lib.runs.describe import trained_with
+from lib.runs.files import read_json
+from lib.runs.protocol import request_stop
+from lib.runs.store import SHARED_OWNER, RunStore
+from lib.training.config import ConfigError
+from lib.training.executor import check_run
+from lib.training.job import explain
+from lib.worker import run_job
 
 
 def _dataset(name: str):
     """A dataset by task name, by dataset key ("lungs") or by an unambiguous start of either ("lung")."""
-    if name in tasks.names():
-        return tasks.get(name).dataset
-    matches = {d.key for d in DATASETS.values() if d.key.startswith(name)}
-    matches |= {t.dataset.key for t in tasks.all_tasks() if t.name.startswith(name)}
-    if len(matches) != 1:
-        raise argparse.ArgumentTypeError(
-            f"{name!r} is not a dataset; choose a task ({', '.join(tasks.names())}) or a dataset ({', '.join(DATASETS)})")
-    return DATASETS[matches.pop()]
+    try:
+        return tasks.dataset(name)
+    except KeyError as exc:
+        raise argparse.ArgumentTypeError(str(exc).strip("'\"")) from None
 
 
 def _cmd_demo(args) -> int:
-    from lib.demo import write_demo
-
     out = Path(args.out) if args.out else paths.demo_dir()
 
     def show(fraction: float, message: str) -> None:
@@ -33,7 +44,7 @@ def _cmd_demo(args) -> int:
 
     keys = [args.dataset.key] if args.dataset else None
     try:
-        written = write_demo(out, small=args.small, seed=args.seed, progress=show, datasets=keys)
+        written = tasks.write_demo(out, keys, small=args.small, seed=args.seed, progress=show)
     except FileExistsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -52,8 +63,6 @@ def _cmd_inspect(args) -> int:
 
 
 def _cmd_download(args) -> int:
-    from lib.data.download import download
-
     out = Path(args.out) if args.out else paths.data_dir() / args.dataset.key
     code, message = download(args.dataset, out)
     print(message, file=sys.stderr if code else sys.stdout)
@@ -61,11 +70,6 @@ def _cmd_download(args) -> int:
 
 
 def _cmd_class(args) -> int:
-    from dataclasses import replace
-
-    from lib.access.identity import check_name, hash_password
-    from lib.access.policy import ClassFileError, class_file, load_class, save_class
-
     path = Path(args.file) if args.file else class_file()
     try:
         settings = load_class(path)
@@ -94,23 +98,16 @@ def _cmd_class(args) -> int:
 
 
 def _cmd_train(args) -> int:
-    import signal
-
-    from lib.runs.files import read_json
-    from lib.runs.describe import trained_with
-    from lib.runs.protocol import request_stop
-    from lib.runs.store import SHARED_OWNER, RunStore
-    from lib.training.config import ConfigError, make_config
-
     task = tasks.get(args.task)
     overrides = {"epochs": args.epochs, "seed": args.seed}
-    if args.weights is not None:
-        if "weights" not in task.fields:
-            print(f"error: --weights does not apply to the {task.name} task", file=sys.stderr)
+    for option in tasks.options():
+        value = getattr(args, option.dest, None)
+        if value is None:
+            continue
+        if option not in task.options:
+            print(f"error: {option.flag} does not apply to the {task.name} task", file=sys.stderr)
             return 2
-        overrides["weights"] = args.weights
-        if args.weights != "none":
-            overrides["backbone"] = "mobilenetv2"
+        overrides.update(option.settings(value))
     for item in args.set or []:
         key, sep, value = item.partition("=")
         if not sep:
@@ -121,19 +118,14 @@ def _cmd_train(args) -> int:
         if key in overrides:
             print(f"error: {key} cannot be changed with --set; use {option}", file=sys.stderr)
             return 2
+    report = task.read(str(Path(args.data).resolve()))
     try:
-        config = make_config(task.name, preset=args.preset, data=str(Path(args.data).resolve()), **overrides)
+        config = tasks.make_config(task.name, preset=args.preset, data=str(Path(args.data).resolve()), **overrides)
+        if report.ok:
+            config = check_run(config, task, report=report)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if config.get("weights") not in (None, "imagenet", "none") and config.get("backbone") == "mobilenetv2":
-        from lib.models.weights import fit_problem
-
-        problem = fit_problem(config["weights"], image_size=config["image_size"])
-        if problem:
-            print(f"error: {problem}", file=sys.stderr)
-            return 2
-    report = task.read(config["data"])
     if not report.ok:
         print(f"error: the {task.title} dataset at {config['data']} cannot be used: {report.fatal}", file=sys.stderr)
         print(f"check it with: python -m lib inspect {task.name} {args.data}", file=sys.stderr)
@@ -145,8 +137,6 @@ def _cmd_train(args) -> int:
     try:
         run_dir = store.create(config, owner=SHARED_OWNER, label=args.label or "")
     except OSError as exc:
-        from lib.training.job import explain
-
         error = explain(exc, store.root)
         print(f"error: could not create the run folder: {error}", file=sys.stderr)
         print(json.dumps({"run_dir": None, "run_id": None, "state": "failed", "error": error}))
@@ -154,8 +144,6 @@ def _cmd_train(args) -> int:
     print(f"run {run_dir.name}: {task.name}, preset {args.preset}, in {run_dir}", flush=True)
     signal.signal(signal.SIGINT, lambda *_: (print("stopping after this batch ...", flush=True), request_stop(run_dir)))
     signal.signal(signal.SIGTERM, lambda *_: request_stop(run_dir))
-
-    from lib.training.job import run_job
 
     status = run_job(run_dir, echo=lambda line: print(line, flush=True))
     try:
@@ -168,7 +156,7 @@ def _cmd_train(args) -> int:
         print(f"trained with: {trained_with(read_json(run_dir / 'config.json'), status)}", flush=True)
     except ValueError:
         pass  # an unreadable config: the run's state below says what happened
-    findings = _diagnosis(store, run_dir)
+    findings = _diagnosis(store, run_dir, task)
     for finding in findings:
         print(f"diagnosis: {finding['title']}: {finding['text']}", flush=True)
     print(json.dumps({"run_dir": str(run_dir), "run_id": run_dir.name, "state": status.get("state"),
@@ -176,51 +164,33 @@ def _cmd_train(args) -> int:
     return 0 if status.get("state") in ("done", "stopped") else 1
 
 
-def _diagnosis(store, run_dir: Path) -> list[dict]:
+def _diagnosis(store, run_dir: Path, task) -> list[dict]:
     """The run's findings (:mod:`lib.diagnosis`) as dicts; none when the folder cannot be read back."""
-    from lib.diagnosis import diagnose_run
-
     try:
-        run = store.load(run_dir.name)
-        return [finding.to_dict() for finding in diagnose_run(run, tasks.get(run.summary.task))]
-    except (ValueError, OSError, KeyError):
+        return [finding.to_dict() for finding in diagnose_run(store.load(run_dir.name), task)]
+    except (ValueError, OSError):
         return []
 
 
 def _cmd_gradcam(args) -> int:
-    """Grad-CAM of one photo under a finished DR run's model: writes an .npz (photo, cam, score), prints one JSON line."""
-    from lib.runs.files import read_json
-
-    run_dir, photo = Path(args.run_dir), Path(args.photo)
-    model_path = run_dir / "model.keras"
+    """Where a finished run's model looks on one input (the task's ``saliency``, Grad-CAM for DR): writes an .npz,
+    prints one JSON line."""
+    run_dir = Path(args.run_dir)
     try:
         config = read_json(run_dir / "config.json")
-    except (OSError, ValueError) as exc:
-        print(f"error: {run_dir} is not a readable run folder ({exc})", file=sys.stderr)
+        task = tasks.get(config.get("task"))
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"error: {run_dir} is not a readable run folder ({str(exc).strip(chr(39))})", file=sys.stderr)
         return 2
-    if config.get("task") != "dr" or not model_path.is_file():
-        print(f"error: {run_dir.name} is not a finished DR run with a saved model", file=sys.stderr)
+    if task.saliency is None:
+        print(f"error: {task.title} runs have no heat map of where the model looks", file=sys.stderr)
         return 2
-    import keras
-    import numpy as np
-
-    from lib.atomic import atomic_path
-    from lib.data.eyepacs import UnreadablePhotoError
-    from lib.models.gradcam import grad_cam
-    from lib.preprocess.fundus import preprocess_photo
-    from lib.preprocess.images import from_uint8_unit, to_uint8_unit
-
     try:
-        image = to_uint8_unit(preprocess_photo(photo, size=int(config["image_size"]), crop=config.get("crop", "none")))
-    except (UnreadablePhotoError, OSError, ValueError) as exc:
-        print(f"error: {photo.name}: {exc}", file=sys.stderr)
+        result = task.saliency(run_dir, Path(args.photo), Path(args.out))
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    model = keras.models.load_model(model_path, compile=False)
-    cam, score = grad_cam(model, from_uint8_unit(image))
-    with atomic_path(Path(args.out)) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, photo=image, cam=cam.astype(np.float16), score=np.float32(score))
-    print(json.dumps({"out": str(args.out), "score": score}))
+    print(json.dumps(result))
     return 0
 
 
@@ -231,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="write the synthetic demo datasets in Kaggle's layouts")
     demo.add_argument("dataset", nargs="?", type=_dataset,
-                      help=f"only this dataset (a task: {', '.join(task_names)}; or {', '.join(DATASETS)}); default all")
+                      help=f"only this dataset (a task: {', '.join(task_names)}; or {', '.join(tasks.datasets())}); default all")
     demo.add_argument("--out", help=f"target folder (default {paths.demo_dir()})")
     demo.add_argument("--small", action="store_true", help="a few dozen tiny items, for tests")
     demo.add_argument("--seed", type=int, default=0)
@@ -245,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     download = sub.add_parser("download", help="fetch a dataset from Kaggle (needs credentials)")
     download.add_argument("dataset", type=_dataset, metavar="DATASET",
-                          help=f"a task ({', '.join(task_names)}) or a dataset ({', '.join(DATASETS)}); 'lung' works too")
+                          help=f"a task ({', '.join(task_names)}) or a dataset ({', '.join(tasks.datasets())}); a start works too")
     download.add_argument("--out", help="target folder (default: the data dir)")
     download.set_defaults(func=_cmd_download)
 
@@ -253,11 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("task", choices=task_names)
     train.add_argument("--data", required=True, help="dataset folder (Kaggle layout)")
     train.add_argument("--preset", choices=sorted({name for t in tasks.all_tasks() for name in t.presets}), default="quick",
-                       help="course_gpu (DR only): the course's training with batch 64, for a GPU")
+                       help="quick, course, or a preset of the task's own (DR's course_gpu: batch 64, for a GPU)")
     train.add_argument("--epochs", type=int)
     train.add_argument("--seed", type=int)
     train.add_argument("--runs-dir", help=f"where runs are saved (default {paths.runs_dir()})")
-    train.add_argument("--weights", help="imagenet, none, or a weights file (implies the mobilenetv2 backbone), where the task has weights")
+    for option in tasks.options():
+        train.add_argument(option.flag, dest=option.dest, help=f"{option.help} ({', '.join(t.name for t in tasks.all_tasks() if option in t.options)} only)")
     train.add_argument("--label", help="a name for the run in the app's run lists")
     train.add_argument("--set", action="append", metavar="KEY=VALUE", help="override any setting, e.g. --set learning_rate=0.01")
     train.set_defaults(func=_cmd_train)
@@ -278,9 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     class_sub.add_parser("show", help="print the class's settings (without password hashes)")
     klass.set_defaults(func=_cmd_class)
 
-    gradcam = sub.add_parser("gradcam", help="where a DR run's model looks on one photo (Grad-CAM), saved as .npz")
-    gradcam.add_argument("run_dir", help="a finished DR run folder")
-    gradcam.add_argument("photo", help="the photo (any size; preprocessed as the run was)")
+    gradcam = sub.add_parser("gradcam", help="where a run's model looks on one input (Grad-CAM for DR), saved as .npz")
+    gradcam.add_argument("run_dir", help="a finished run folder of a task with a heat map (DR)")
+    gradcam.add_argument("photo", help="the input (a photo of any size; preprocessed as the run's were)")
     gradcam.add_argument("--out", required=True, help="the .npz to write (photo, cam, score)")
     gradcam.set_defaults(func=_cmd_gradcam)
     return parser

@@ -1,9 +1,8 @@
-"""Home: what the app teaches, which data it found, how to add real data."""
+"""Home: what the app teaches, which data it found, how to add real data. Everything listed comes from the registry."""
 
 import streamlit as st
 
 from lib import paths, tasks
-from lib.data.datasets import DATASETS
 from lib.data.report import is_synthetic
 from ui.data import dataset_report
 from ui.shell import ensure_entrypoint
@@ -11,16 +10,9 @@ from ui.shell import ensure_entrypoint
 ensure_entrypoint()
 
 st.title("Deep learning in medical imaging")
-st.markdown(
-    """
-Three tasks, each run end to end in the browser:
-
-- **DR referral**: refer or not refer a diabetic patient from a colour fundus photograph
-  (class imbalance, balanced sampling, transfer learning, ROC and the operating point).
-- **Lung 2D**: segment the lungs in single CT slices with a small U-Net (augmentation, IoU).
-- **Lung 3D**: segment lungs in CT volumes with a 3D U-Net trained from sparse slice labels.
-"""
-)
+count = len(tasks.names())
+st.markdown(f"{'Three' if count == 3 else count} tasks, each run end to end in the browser:\n\n"
+            + "\n".join(f"- **{task.title}**: {task.summary or task.items}" for task in tasks.all_tasks()))
 
 st.subheader("Data found")
 rows = []
@@ -47,13 +39,12 @@ if any(r["source"] == "synthetic demo" for r in rows):
 
 with st.expander("How to add the real Kaggle data"):
     folders = "\n".join(f"   - `{paths.data_dir() / d.key}` for {d.title}, or point the app at it with `{d.env}=/path`"
-                        for d in DATASETS.values())
+                        for d in tasks.datasets().values())
     st.markdown(
         f"""
 1. Get the data with the kaggle CLI (credentials in `KAGGLE_USERNAME` / `KAGGLE_KEY`):
-   `python -m lib download {' / '.join(DATASETS)}`, or copy folders you already have.
-2. Put them in the Kaggle layouts (EyePACS: `trainLabels.csv` and `train/`; lungs: `2d_images/`, `2d_masks/`,
-   `3d_images/`) at
+   `python -m lib download {' / '.join(tasks.datasets())}`, or copy folders you already have.
+2. Put them in the Kaggle layouts ({'; '.join(f"{d.title}: {d.layout}" for d in tasks.datasets().values() if d.layout)}) at
 {folders}
 3. Check a folder first: `python -m lib inspect {tasks.names()[0]} /path/to/folder`.
 """

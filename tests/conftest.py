@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.demo import write_demo
+from lib.tasks import write_demo
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,14 @@ import streamlit as st
 
 from lib import tasks
 from lib.access.identity import owner_shown
-from lib.access.policy import ClassFileError, save_class
-from lib.runs.describe import duration, run_line
+from lib.access.policy import ClassFileError, bounds, save_class
+from lib.runs.describe import run_line
 from lib.runs.protocol import ACTIVE_STATES, request_stop, stop_requested
 from lib.runs.store import SHARED_OWNER
-from lib.training.slots import max_jobs_from_env
+from lib.text import duration, number
+from lib.training import queue
+from ui.runs import executor, run_store
 from ui.session import class_settings
-from ui.training import run_store
 
 
 @st.fragment(run_every=5.0)
@@ -26,11 +27,12 @@ def queue_section() -> None:
     store = run_store()
     runs, problems = store.list(lecturer=True)
     active = {r.run_id: r for r in runs if r.state in ACTIVE_STATES}
-    order = {name: i for i, name in enumerate(store.queue())}
     training = [r for r in active.values() if r.state == "running"]
-    waiting = sorted((r for r in active.values() if r.state == "queued"), key=lambda r: order.get(r.run_id, len(order)))
-    st.caption(f"{len(training)} training, {len(waiting)} waiting; at most {max_jobs_from_env()} train at once "
-               "(DLMI_MAX_JOBS). Waiting runs are served user by user in turn, not first come.")
+    # each waiting run's place as its executor wrote it (the local queue or Ray: the same users-in-turn order)
+    order = {r.run_id: r.status.get("queue_position") for r in active.values() if r.state == "queued"}
+    waiting = sorted((r for r in active.values() if r.state == "queued"),
+                     key=lambda r: (order[r.run_id] is None, order[r.run_id] or 0, r.created))
+    st.caption(f"{len(training)} training, {len(waiting)} waiting. {executor().describe()}")
     if not active:
         st.info("No run is training or waiting.")
     now = time.time()
@@ -59,7 +61,8 @@ def publish_section() -> None:
     if not finished:
         st.info("No finished run yet.")
         return
-    shown = {r.run_id: f"{owner_shown(r.owner, shared_owner=SHARED_OWNER)} · {tasks.get(r.task).title} · {run_line(r)}" for r in finished}
+    shown = {r.run_id: f"{owner_shown(r.owner, shared_owner=SHARED_OWNER)} · {tasks.get(r.task).title} · "
+                       f"{run_line(r, tasks.get(r.task))}" for r in finished}
     published = [r.run_id for r in finished if r.published]
     chosen = st.multiselect("Published", list(shown), default=published, format_func=shown.get, key="class_published")
     if set(chosen) != set(published):
@@ -71,10 +74,22 @@ def publish_section() -> None:
 _BOUNDS = ("at least", "at most")
 
 
-def _save_limits(settings, keys: dict) -> None:
+def _label(name: str) -> str:
+    """A setting's name for people, as the tasks' fields give it ("Batch size"), without the part in brackets."""
+    for task in tasks.all_tasks():
+        if name in task.fields and task.fields[name].label:
+            return task.fields[name].label.split(" (")[0]
+    return name.replace("_", " ").capitalize()
+
+
+def _whole(name: str) -> bool:
+    return any(name in task.fields and task.fields[name].kind is int for task in tasks.all_tasks())
+
+
+def _save_limits(settings, limits: dict, keys: dict) -> None:
     """The form's values (session keys) into the class file; the outcome is shown on the next run."""
-    caps = {name: tuple(st.session_state[keys[name, i]] if (name, i) in keys else bound for i, bound in enumerate(bounds))
-            for name, bounds in settings.caps.items()}
+    caps = {name: tuple(st.session_state[keys[name, i]] if (name, i) in keys else bound for i, bound in enumerate(pair))
+            for name, pair in limits.items()}
     try:
         save_class(replace(settings, max_active_runs=int(st.session_state["class_max_active"]), caps=caps))
     except (ClassFileError, OSError) as exc:
@@ -84,24 +99,30 @@ def _save_limits(settings, keys: dict) -> None:
 
 
 def limits_section() -> None:
-    """What a student may start: runs at once and the size of each run (one input per bound the class file sets).
-    Saved to the class file."""
+    """What a student may start: runs at once and the size of each run, one input per bound (the class file's own, else
+    the one the tasks declare). Saved to the class file."""
     settings = class_settings()
     st.header("Limits for students")
     if not settings.is_class:
         st.info("Single-user mode (no class file): there are no students to limit. See the README to set up a class.")
         return
+    limits = bounds(settings, tasks.default_caps())
     keys = {}
     with st.form("class_limits"):
         st.number_input("Runs waiting or training at once, per student", 1, 100, settings.max_active_runs,
                         key="class_max_active")
         columns = st.columns(3)
-        bounds = [(name, i, bound) for name, pair in sorted(settings.caps.items()) for i, bound in enumerate(pair)
-                  if bound is not None]
-        for column, (name, i, bound) in zip(itertools.cycle(columns), bounds):
+        shown = [(name, i, bound) for name, pair in sorted(limits.items(), key=lambda kv: _label(kv[0]))
+                 for i, bound in enumerate(pair) if bound is not None]
+        for column, (name, i, bound) in zip(itertools.cycle(columns), shown):
             keys[name, i] = f"cap_{('low', 'high')[i]}_{name}"
-            column.number_input(f"{name}: {_BOUNDS[i]}", 0.0, 1e6, float(bound), key=keys[name, i])
-        st.form_submit_button("Save the limits", type="primary", on_click=_save_limits, args=(settings, keys))
+            if _whole(name):
+                column.number_input(f"{_label(name)}: {_BOUNDS[i]}", 0, 1_000_000, int(bound), step=1, key=keys[name, i])
+            else:
+                column.number_input(f"{_label(name)}: {_BOUNDS[i]}", 0.0, 1e6, float(bound), format="%g",
+                                    key=keys[name, i])
+        st.form_submit_button("Save the limits", type="primary", on_click=_save_limits, args=(settings, limits, keys))
     outcome = st.session_state.pop("_class_limits_outcome", None)
     if outcome:
         (st.error if outcome[0] == "error" else st.success)(outcome[1])
+    st.caption("Now: " + "; ".join(f"{_label(n)} {_BOUNDS[i]} {number(b)}" for n, i, b in shown) + ".")

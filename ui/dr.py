@@ -4,30 +4,27 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import streamlit as st
 
 from lib import paths
-from lib.data.eyepacs import LEVEL_NAMES, LEVELS, UnreadablePhotoError, load_thumbnail
+from lib.contract import DataError
+from lib.data.eyepacs import LEVEL_NAMES, LEVELS, UnreadablePhotoError, examples_per_level, load_thumbnail
 from lib.data.report import DatasetReport
 from lib.figures.charts import class_counts_chart, level_histogram
-from lib.models.weights import weight_folders
+from lib.models.weights import FOLDERS_NAMED, fit_problem_elsewhere
 from lib.tasks import dr as task
-from lib.tasks.base import DataError
 from lib.training.config import ConfigError, make_config
-from ui import presets
+from ui import controls, presets
 from ui.notice import think
 
 TASK = task.TASK
 CLASS_NAMES = task.CLASS_NAMES
-LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
-WIDGETS = ("backbone", "weights", "freeze_backbone", "image_size", "n_per_class", "epochs", "batch_size", "learning_rate",
-           "seed", "crop", "time_budget_s", "steps_per_epoch", "precision", "jit_compile")
+PREFIX = "dr"
 
 
 @st.cache_data(show_spinner=False, max_entries=4096)
-def thumbnail(path: str) -> np.ndarray | None:
-    """A 200-pixel-high preview of a photo, or None when it cannot be read (the caller skips it)."""
+def thumbnail(path: str):
+    """A 200-pixel-high preview of a photo (an RGB array), or None when it cannot be read (the caller skips it)."""
     try:
         return load_thumbnail(path, height=200)
     except (UnreadablePhotoError, OSError):
@@ -35,7 +32,7 @@ def thumbnail(path: str) -> np.ndarray | None:
 
 
 def preset_selector() -> None:
-    presets.preset_selector(TASK.name, "dr", WIDGETS,
+    presets.preset_selector(TASK.name, PREFIX,
                             help="Course defaults: MobileNetV2 at 224 px, batch 10, 30 epochs (for a GPU; batch 64 makes better use of one). Quick CPU demo: a small CNN at 128 px.")
     if st.session_state["dr_weights"] not in ("imagenet", "none"):  # a running run's weights file (after a reload)
         st.session_state["dr_weights_file"] = st.session_state["dr_weights"]
@@ -49,11 +46,9 @@ def data_section(report: DatasetReport) -> None:
     st.caption("Levels 2-4 (red) are referred to an ophthalmologist; 0-1 (blue) are not. "
                "In EyePACS 73.5 % of photos are level 0: a model that always says 'no refer' is right most of the time.")
     per_level = st.slider("Photos per level", 1, 8, 4)
-    rng = np.random.default_rng(0)
+    examples = examples_per_level(report.items, per_level, seed=0)
     for level in LEVELS:
-        photos = [p for p in report.items if p.level == level]
-        chosen = sorted(rng.permutation(len(photos))[:per_level])
-        shown = [(thumbnail(str(photos[i].path)), photos[i].image) for i in chosen]
+        shown = [(thumbnail(str(photo.path)), photo.image) for photo in examples[level]]
         shown = [(img, cap) for img, cap in shown if img is not None]
         st.markdown(f"**Level {level}: {LEVEL_NAMES[level]}**")
         if shown:
@@ -63,8 +58,7 @@ def data_section(report: DatasetReport) -> None:
 
     st.header("2. Refer or not: balanced sampling")
     think("imbalance")
-    st.number_input("Photos per class (N)", 1, 100000, key="dr_n_per_class",
-                    help="The course takes 2,000 of each class; when a class has fewer, every class gives that many.")
+    st.number_input(TASK.fields["n_per_class"].label, 1, 100000, key="dr_n_per_class", help=TASK.fields["n_per_class"].help)
     chosen = task.sample(report, _data_settings(str(report.path)))
     before = {CLASS_NAMES[k]: v for k, v in chosen.before.items()}
     st.plotly_chart(class_counts_chart(before, {CLASS_NAMES[k]: v for k, v in chosen.after.items()}))
@@ -132,25 +126,18 @@ def training_settings(data_path: str) -> dict | None:
     """Step 4: the model and training controls; returns a validated config, or None after showing what is wrong."""
     st.header("4. Model and training")
     left, right = st.columns(2)
-    left.radio("Backbone", ["mobilenetv2", "small_cnn"], key="dr_backbone", horizontal=True,
-               format_func=lambda b: {"mobilenetv2": "MobileNetV2 (transfer learning)", "small_cnn": "Small CNN (from scratch)"}[b])
+    controls.control(TASK, PREFIX, "backbone", left)
+    pretrained = st.session_state["dr_backbone"] == "mobilenetv2"
     left.selectbox("Pretrained weights", ["imagenet", "none"], key="dr_weights",
                    format_func=lambda w: {"imagenet": "ImageNet (downloaded if possible)", "none": "none: train from scratch"}.get(w, w),
-                   disabled=st.session_state["dr_backbone"] != "mobilenetv2")
+                   disabled=not pretrained)
     weights_file = left.text_input("...or a local weights file (MobileNetV2 without top, .h5 or .keras)", key="dr_weights_file",
-                                   help=f"Read only from {' or '.join(str(f) for f in weight_folders())}.",
-                                   disabled=st.session_state["dr_backbone"] != "mobilenetv2")
-    left.checkbox("Freeze the backbone (train the head only)", key="dr_freeze_backbone",
-                  disabled=st.session_state["dr_backbone"] != "mobilenetv2")
-    right.select_slider("Learning rate", LEARNING_RATES, key="dr_learning_rate", format_func=lambda v: f"{v:g}",
-                        help="The course's lesson: 0.1 fails to learn; 1e-4 to 1e-3 works.")
-    right.number_input("Epochs", 1, 1000, key="dr_epochs")
-    right.selectbox("Batch size", [4, 8, 10, 16, 32, 64], key="dr_batch_size")
-    right.selectbox("Image size (pixels)", [96, 128, 160, 192, 224], key="dr_image_size")
-    right.number_input("Seed (same seed: same sample, split and initial weights)", 0, 2**31 - 1, key="dr_seed")
-    presets.length_controls("dr", right)
-    presets.speed_controls("dr")
-    values = {name: st.session_state[f"dr_{name}"] for name in WIDGETS}
+                                   help=f"Read only from {FOLDERS_NAMED}.", disabled=not pretrained)
+    controls.control(TASK, PREFIX, "freeze_backbone", left, disabled=not pretrained)
+    controls.draw(TASK, PREFIX, ("learning_rate", "epochs", "batch_size", "image_size", "seed"), right)
+    presets.length_controls(TASK.name, PREFIX, right)
+    presets.speed_controls(TASK.name, PREFIX)
+    values = controls.values(TASK, PREFIX)
     if weights_file.strip() and values["backbone"] == "mobilenetv2":
         values["weights"] = weights_file.strip()
     with st.expander(f"What do you expect from a learning rate of {values['learning_rate']:g}?"):
@@ -158,7 +145,7 @@ def training_settings(data_path: str) -> dict | None:
                     "What will the loss curve do at 1e-4, at 1e-3, at 0.1? Train and compare; the results explain "
                     "what happened.")
     try:
-        config = make_config(TASK.name, preset=presets.chosen_preset("dr"), data=data_path, **values)
+        config = make_config(TASK, preset=presets.chosen_preset(PREFIX, TASK.name), data=data_path, **values)
     except ConfigError as exc:
         st.error(str(exc))
         return None
@@ -180,6 +167,4 @@ def _stamp(path: str) -> tuple:
 
 @st.cache_data(show_spinner="Checking the weights file ...", max_entries=32)
 def _weights_fit(path: str, image_size: int, stamp: tuple) -> str | None:
-    from lib.models.weights import fit_problem_elsewhere
-
     return fit_problem_elsewhere(path, image_size=image_size)

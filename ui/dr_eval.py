@@ -8,15 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from lib import paths
-from lib.models.gradcam import heat_overlay
-
 from lib.metrics.roc import (
-    THRESHOLD_DECIMALS, curve_payload, operating_point, roc, threshold_for_sensitivity, threshold_for_specificity, youden_index,
+    THRESHOLD_DECIMALS, curve_payload, has_both_classes, operating_point, outcome_indices, roc, threshold_for_sensitivity,
+    threshold_for_specificity, youden_index,
 )
+from lib.models.gradcam import heat_overlay, read_heat_map
 from lib.figures.charts import precision_recall_figure
 from lib.metrics.uncertainty import Bootstrap
 from lib.notice import auc_reading, prevalence_reading
@@ -39,7 +38,7 @@ def _from_input() -> None:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Resampling the test set ...")
-def _bootstrap(run_id: str, _scores: np.ndarray, _labels: np.ndarray) -> Bootstrap:
+def _bootstrap(run_id: str, _scores, _labels) -> Bootstrap:
     """The run's bootstrap resamples, drawn once (a run's predictions never change)."""
     return Bootstrap(_scores, _labels, samples=1000, seed=0)
 
@@ -58,7 +57,7 @@ def evaluation_section(run: Run) -> None:
     cols[1].metric("Test loss", f"{run.metrics.get('loss', float('nan')):.3f}")
     cols[2].metric("AUC", f"{run.metrics.get('auc', float('nan')):.3f}")
     cols[3].metric("Test photos", f"{len(labels)} ({labels.sum()} refer)")
-    if len(np.unique(labels)) < 2:
+    if not has_both_classes(labels):
         st.warning("The test set holds only one class: there is no ROC curve to draw.")
         return
     curve = roc(scores, labels)
@@ -119,7 +118,7 @@ def evaluation_section(run: Run) -> None:
     _where_it_looks(run, predictions, scores, labels, threshold)
 
 
-def _gallery(title: str, predictions: dict, index: np.ndarray, scores: np.ndarray, limit: int = 12) -> None:
+def _gallery(title: str, predictions: dict, index, scores, limit: int = 12) -> None:
     st.subheader(f"{title} ({len(index)})")
     if len(index) == 0:
         st.caption("none at this threshold")
@@ -148,55 +147,54 @@ def _gradcam(run_dir: str, photo: str, model_mtime: float) -> dict:
             lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
             return {"error": lines[-1].removeprefix("error: ") if lines else f"the heat map could not be computed "
                     f"(exit status {done.returncode})"}
-    with np.load(target) as data:
-        return {"photo": data["photo"], "cam": data["cam"].astype(np.float32), "score": float(data["score"])}
+    return read_heat_map(target)
 
 
 def _show_gradcam(run_id: str) -> None:
     st.session_state["dr_gradcam_run"] = run_id
 
 
-def _where_it_looks(run: Run, predictions: dict, scores: np.ndarray, labels: np.ndarray, threshold: float) -> None:
+def _where_it_looks(run: Run, predictions: dict, scores, labels, threshold: float) -> None:
     """Grad-CAM for one photo of the error galleries: does the model look at lesions or at the optic disc?"""
     st.subheader("Where does the model look?")
-    positive = scores >= threshold
-    wrong = np.flatnonzero(positive != (labels == 1))
+    outcomes = outcome_indices(scores, labels, threshold)
+    wrong = outcomes["misclassified"]
     if len(wrong) == 0 or not run.model_path().is_file():
         st.caption("No misclassified photo at this threshold." if len(wrong) == 0 else "This run has no saved model.")
         return
-    names = {int(i): f"{predictions['images'][i]} · {'false positive' if positive[i] else 'false negative'} · score {scores[i]:.2f}"
-             for i in wrong[np.argsort(-np.abs(scores[wrong] - threshold))]}
+    false_positive = set(outcomes["false_positive"].tolist())
+    names = {int(i): f"{predictions['images'][i]} · {'false positive' if i in false_positive else 'false negative'} · "
+                     f"score {scores[i]:.2f}" for i in wrong}
     index = st.selectbox("A misclassified photo", list(names), format_func=names.get, key="dr_gradcam_photo")
     st.button("Show where the model looks (Grad-CAM)", key="dr_gradcam", on_click=_show_gradcam, args=(run.summary.run_id,))
     if st.session_state.get("dr_gradcam_run") != run.summary.run_id:  # stays on for this run, whichever photo is chosen
         st.caption("Grad-CAM weighs the last feature map by how much each channel raises the referral score: red is "
                    "where the evidence for *refer* sits.")
         return
+    # the heat map of the photo chosen before must not stay on screen while the new one is computed
+    shown = st.empty()
+    shown.info(f"Computing where the model looks on {predictions['images'][index]} ...", icon=":material/hourglass_top:")
     result = _gradcam(str(run.path), str(predictions["paths"][index]), run.model_path().stat().st_mtime)
-    if "error" in result:
-        st.error(f"Could not compute the heat map: {result['error']}")
-        return
-    left, right = st.columns(2)
-    left.image(result["photo"], caption="the photo as the model saw it", width="stretch")
-    right.image(heat_overlay(result["photo"], result["cam"]), caption=f"Grad-CAM (score {result['score']:.2f}): red = "
-                "evidence for refer", width="stretch")
-    if float(np.max(result["cam"])) <= 0:
-        st.info("The heat map is empty: nothing in this photo raises the referral score (the model sees no evidence for "
-                "refer anywhere). For a missed referable photo, that is the finding: its lesions did not register.")
+    with shown.container():
+        if "error" in result:
+            st.error(f"Could not compute the heat map: {result['error']}")
+            return
+        left, right = st.columns(2)
+        left.image(result["photo"], caption="the photo as the model saw it", width="stretch")
+        right.image(heat_overlay(result["photo"], result["cam"]), caption=f"Grad-CAM (score {result['score']:.2f}): red = "
+                    "evidence for refer", width="stretch")
+        if result["empty"]:
+            st.info("The heat map is empty: nothing in this photo raises the referral score (the model sees no evidence "
+                    "for refer anywhere). For a missed referable photo, that is the finding: its lesions did not register.")
     notice("Is the red on lesions (spots, haemorrhages, exudates) or on the optic disc, the vessels or the border? "
            "A model that looks at the wrong thing can still score well on one dataset, and fail on the next.")
 
 
-def _galleries(predictions: dict, scores: np.ndarray, labels: np.ndarray, threshold: float) -> None:
-    positive = scores >= threshold
-    false_pos = np.flatnonzero(positive & (labels == 0))
-    false_neg = np.flatnonzero(~positive & (labels == 1))
+def _galleries(predictions: dict, scores, labels, threshold: float) -> None:
+    outcomes = outcome_indices(scores, labels, threshold)
     _gallery("False positives: referred, but no referable DR (most confident first)", predictions,
-             false_pos[np.argsort(-scores[false_pos])], scores)
-    _gallery("False negatives: missed referable DR (most confident first)", predictions,
-             false_neg[np.argsort(scores[false_neg])], scores)
+             outcomes["false_positive"], scores)
+    _gallery("False negatives: missed referable DR (most confident first)", predictions, outcomes["false_negative"], scores)
     if st.toggle("Show the correct ones too"):
-        true_pos = np.flatnonzero(positive & (labels == 1))
-        true_neg = np.flatnonzero(~positive & (labels == 0))
-        _gallery("True positives", predictions, true_pos[np.argsort(-scores[true_pos])], scores)
-        _gallery("True negatives", predictions, true_neg[np.argsort(scores[true_neg])], scores)
+        _gallery("True positives", predictions, outcomes["true_positive"], scores)
+        _gallery("True negatives", predictions, outcomes["true_negative"], scores)

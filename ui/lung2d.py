@@ -2,35 +2,33 @@
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
-from lib.data.lung2d import BadFileError, load_lung2d_pair
+from lib.contract import DataError
+from lib.data.ct_slices import BadFileError, load_lung2d_pair
 from lib.data.report import DatasetReport
-from lib.figures.display import FN_RGB, FP_RGB, TP_RGB, enlarge, error_overlay, overlay, to_grey_uint8, window
+from lib.figures.display import (FN_RGB, FP_RGB, TP_RGB, augmentation_pairs, enlarge, error_overlay, overlay, to_grey_uint8,
+                                 window)
 from lib.figures.segmentation import score_histogram
 from lib.figures.training import schedule_figure
-from lib.metrics.segmentation import IOU_RANGES, examples_in_ranges, per_item_scores
+from lib.metrics.segmentation import IOU_RANGES, examples_in_ranges, overlap_metrics, per_item_scores, worst_item
+from lib.notice import iou_reading
+from lib.preprocess.augment import AugmentRanges, preview
 from lib.preprocess.images import NORMALISATIONS, ct_window, from_uint8_unit, minmax
 from lib.runs.store import Run
 from lib.tasks import lung2d as task
-from lib.tasks.base import DataError
 from lib.training.config import ConfigError, make_config
 from lib.training.schedule import schedule_values
-from lib.notice import iou_reading
-from ui import presets
+from ui import controls, presets
 from ui.notice import notice, think
 from ui.training import cached_predictions
 
 TASK = task.TASK
-
-WIDGETS = ("image_size", "filters", "depth", "dropout", "epochs", "batch_size", "learning_rate", "decay_start",
-           "decay_factor", "shift", "rotation", "zoom", "seed", "normalise", "time_budget_s", "steps_per_epoch", "precision", "jit_compile")
-LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+PREFIX = "l2"
 
 
 def preset_selector() -> None:
-    presets.preset_selector(TASK.name, "l2", WIDGETS,
+    presets.preset_selector(TASK.name, PREFIX,
                             help="Course defaults: 64 filters, batch 16, 40 epochs (for a GPU). Quick CPU demo: 16 filters, 30 epochs.")
 
 
@@ -84,24 +82,22 @@ def data_section(report: DatasetReport) -> None:
 def augmentation_section(report: DatasetReport) -> None:
     st.header("2. Augmentation: the same random shift, rotation and zoom for image and mask")
     cols = st.columns(3)
-    cols[0].slider("Shift (fraction of width / height)", 0.0, 0.3, key="l2_shift", step=0.01)
-    cols[1].slider("Rotation (degrees)", 0.0, 45.0, key="l2_rotation", step=1.0)
-    cols[2].slider("Zoom (fraction)", 0.0, 0.3, key="l2_zoom", step=0.01)
+    cols[0].slider(TASK.fields["shift"].label, 0.0, 0.3, key="l2_shift", step=0.01)
+    cols[1].slider(TASK.fields["rotation"].label, 0.0, 45.0, key="l2_rotation", step=1.0)
+    cols[2].slider(TASK.fields["zoom"].label, 0.0, 0.3, key="l2_zoom", step=0.01)
     data = prepared(report)
     if data is None:
         return
     arrays = data.arrays
-    from lib.preprocess.augment import AugmentRanges, preview
-
-    pick = np.arange(min(4, len(arrays.names)))
+    count = min(4, len(arrays.names))
     ranges = AugmentRanges(shift=st.session_state["l2_shift"], rotation=st.session_state["l2_rotation"],
                            zoom=st.session_state["l2_zoom"])
     seed = st.number_input("Preview seed (new random draws)", 0, 10_000, 0, key="l2_preview_seed")
-    images, masks = preview(arrays.images[pick], arrays.masks[pick], ranges, seed=int(seed))
-    shown = [overlay(to_grey_uint8(img[..., 0]), m[..., 0]) for img, m in zip(images, masks)]
-    originals = [overlay(to_grey_uint8(img[..., 0]), m[..., 0]) for img, m in zip(arrays.images[pick], arrays.masks[pick])]
-    st.image([enlarge(img, at_least=320) for img in originals], caption=[f"original {i}" for i in pick], width=320)
-    st.image([enlarge(img, at_least=320) for img in shown], caption=[f"augmented {i}" for i in pick], width=320)
+    images, masks = preview(arrays.images[:count], arrays.masks[:count], ranges, seed=int(seed))
+    pairs = augmentation_pairs(arrays.images[:count], arrays.masks[:count], images, masks)
+    columns = st.columns(2)
+    for i, pair in enumerate(pairs):  # original i beside augmented i, two pairs per row
+        columns[i % 2].image(pair, caption=f"{arrays.names[i]}: original (left) and augmented (right)", width="stretch")
     st.caption("The mask (blue) moves with the lungs: both are transformed by the same matrix; the mask with "
                "nearest-neighbour sampling, so it stays 0 / 1. Training runs this very code on every batch.")
 
@@ -109,23 +105,15 @@ def augmentation_section(report: DatasetReport) -> None:
 def training_settings(data_path: str) -> dict | None:
     st.header("3. U-Net and training")
     left, right = st.columns(2)
-    left.select_slider("Filters in the first level", [4, 8, 16, 32, 64], key="l2_filters")
-    left.select_slider("Depth (pooling steps)", [1, 2, 3, 4], key="l2_depth")
-    left.slider("Dropout before the last layer", 0.0, 0.9, key="l2_dropout", step=0.05)
-    left.selectbox("Image size", [64, 128, 256], key="l2_image_size")
-    right.select_slider("Learning rate", LEARNING_RATES, key="l2_learning_rate", format_func=lambda v: f"{v:g}")
-    right.number_input("Epochs", 1, 500, key="l2_epochs")
-    right.selectbox("Batch size", [4, 8, 16, 32], key="l2_batch_size")
-    right.number_input("Decay starts at epoch", 0, 500, key="l2_decay_start")
-    right.slider("Decay factor per epoch after that", 0.5, 1.0, key="l2_decay_factor", step=0.005)
-    right.number_input("Seed", 0, 2**31 - 1, key="l2_seed")
-    presets.length_controls("l2", right)
-    presets.speed_controls("l2")
-    values = {name: st.session_state[f"l2_{name}"] for name in WIDGETS}
+    controls.draw(TASK, PREFIX, ("filters", "depth", "dropout", "image_size"), left)
+    controls.draw(TASK, PREFIX, ("learning_rate", "epochs", "batch_size", "decay_start", "decay_factor", "seed"), right)
+    presets.length_controls(TASK.name, PREFIX, right)
+    presets.speed_controls(TASK.name, PREFIX)
+    values = controls.values(TASK, PREFIX)
     st.plotly_chart(schedule_figure(schedule_values(int(values["epochs"]), base=values["learning_rate"],
                                                     decay_start=int(values["decay_start"]), factor=values["decay_factor"])))
     try:
-        return make_config(TASK.name, preset=presets.chosen_preset("l2"), data=data_path, **values)
+        return make_config(TASK, preset=presets.chosen_preset(PREFIX, TASK.name), data=data_path, **values)
     except ConfigError as exc:
         st.error(str(exc))
         return None
@@ -138,19 +126,22 @@ def evaluation_section(run: Run) -> None:
     st.header("4. How well does it segment the test slices?")
     threshold = st.slider("Threshold on the predicted probability", 0.05, 0.95, 0.5, 0.05, key="l2_threshold")
     scores = per_item_scores(probs, masks, threshold=threshold)
+    summary = overlap_metrics(probs, masks, threshold=threshold)
     cols = st.columns(4)
     cols[0].metric("Test pixel accuracy (0.5)", f"{run.metrics.get('accuracy', float('nan')):.1%}")
-    cols[1].metric("Mean IoU", f"{scores['iou'].mean():.3f}")
-    cols[2].metric("Mean Dice", f"{scores['dice'].mean():.3f}")
-    cols[3].metric("Test slices", str(len(names)))
+    cols[1].metric("Mean slice IoU", f"{summary['mean_slice_iou']:.3f}")
+    cols[2].metric("Mean slice Dice", f"{summary['mean_slice_dice']:.3f}")
+    cols[3].metric("Pooled IoU", f"{summary['pooled_iou']:.3f}")
     st.plotly_chart(score_histogram(scores["iou"]))
-    st.caption("IoU = overlap / union of predicted and true lung. A slice where both masks are empty counts as 1.0.")
+    st.caption(f"IoU = overlap / union of predicted and true lung, on {len(names)} test slices. **Mean slice IoU**: each "
+               "slice's IoU, then their mean (a slice where both masks are empty counts as 1.0). **Pooled IoU**: one "
+               "IoU over every test pixel at once, so large lungs weigh more.")
     notice(iou_reading(scores["iou"], [str(n) for n in names]))
     think("iou")
 
     st.header("5. Where is it right, where is it wrong?")
     picks = examples_in_ranges(scores["iou"], IOU_RANGES)
-    worst = int(np.argmin(scores["iou"]))
+    worst = worst_item(scores["iou"])
     options = {f"worst slice (IoU {scores['iou'][worst]:.3f})": worst}
     for (low, high), index in picks.items():
         label = f"IoU in [{low:.2f}, {high:.2f}{']' if high == 1.0 else ')'}"

@@ -2,39 +2,33 @@
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
 import streamlit as st
 
+from lib.contract import DataError
 from lib.data.report import DatasetReport
-from lib.figures.display import busiest_index, ct_grey, square_pixels, error_overlay, plane, projection, sparse_overlay, to_grey_uint8
-from lib.figures.segmentation import fraction_figure, per_slice_chart
+from lib.figures.display import (busiest_index, ct_grey, error_overlay, plane, projection, sparse_overlay, square_pixels,
+                                 to_grey_uint8)
+from lib.figures.segmentation import per_slice_chart
 from lib.figures.volume3d import lungs_3d_figure
-from lib.metrics.segmentation import dice, iou, per_item_scores
+from lib.metrics.segmentation import overlap_metrics, per_item_scores
+from lib.notice import sparse_reading
 from lib.preprocess.images import from_uint8_unit, minmax
 from lib.preprocess.volumes import HU_SCALE, labelled_fraction
 from lib.runs.store import Run
 from lib.tasks import lung3d as task
-from lib.tasks.base import DataError
-from lib.access.policy import LimitError
 from lib.training.config import ConfigError, make_config
-from lib.training.executor import start_fraction_experiment
-from ui.session import admit, owner_token
-from ui.training import _executor, run_store
-from lib.notice import sparse_reading
-from ui import presets
-from ui.notice import notice, think
+from ui import controls, presets
+from ui import experiment as experiment_ui
+from ui.notice import notice
 from ui.training import cached_predictions
 
-WIDGETS = ("stride", "label_fraction", "filters", "depth", "chunk_depth", "epochs", "steps_per_epoch", "validation_steps",
-           "batch_size", "learning_rate", "seed", "normalise", "time_budget_s", "precision", "jit_compile")
+PREFIX = "l3"
 PLANES = {"axial": 0, "coronal": 1, "sagittal": 2}
 TASK = task.TASK
 
 
 def preset_selector() -> None:
-    presets.preset_selector(TASK.name, "l3", WIDGETS,
+    presets.preset_selector(TASK.name, PREFIX,
                             help="Course defaults: 64 filters, 64-slice chunks, batch 8, 20 x 20 steps (for a GPU). Quick CPU demo: 8 filters, 32-slice chunks.")
 
 
@@ -90,8 +84,7 @@ def roles_section(report: DatasetReport) -> task.Prepared | None:
     return data
 
 
-def _slices_in_planes(volume: np.ndarray, labels: np.ndarray, mask: np.ndarray, caption: str,
-                      spacing: tuple = (1.0, 1.0, 1.0)) -> None:
+def _slices_in_planes(volume, labels, mask, caption: str, spacing: tuple = (1.0, 1.0, 1.0)) -> None:
     """The three planes through the busiest slices, each in the patient's proportions (``spacing``: voxel size)."""
     cols = st.columns(3)
     for col, (name, axis) in zip(cols, PLANES.items()):
@@ -116,20 +109,13 @@ def sparse_section(data: task.Prepared) -> None:
 def training_settings(data_path: str, data: task.Prepared) -> dict | None:
     st.header("3. 3D U-Net and training")
     left, right = st.columns(2)
-    left.select_slider("Filters in the first level", [2, 4, 8, 16, 32, 64], key="l3_filters")
-    left.select_slider("Depth (pooling steps)", [1, 2, 3], key="l3_depth")
-    left.select_slider("Chunk depth (slices per training sample)", [8, 16, 32, 64], key="l3_chunk_depth")
-    left.number_input("Batch size (chunks)", 1, 64, key="l3_batch_size")
-    right.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], key="l3_learning_rate", format_func=lambda v: f"{v:g}")
-    right.number_input("Epochs", 1, 500, key="l3_epochs")
-    right.number_input("Steps per epoch", 1, 1000, key="l3_steps_per_epoch")
-    right.number_input("Validation steps", 1, 1000, key="l3_validation_steps")
-    right.number_input("Seed", 0, 2**31 - 1, key="l3_seed")
-    presets.length_controls("l3", right, steps=False)
-    presets.speed_controls("l3")
-    values = {name: st.session_state[f"l3_{name}"] for name in WIDGETS}
+    controls.draw(TASK, PREFIX, ("filters", "depth", "chunk_depth", "batch_size"), left)
+    controls.draw(TASK, PREFIX, ("learning_rate", "epochs", "steps_per_epoch", "validation_steps", "seed"), right)
+    presets.length_controls(TASK.name, PREFIX, right, steps=False)
+    presets.speed_controls(TASK.name, PREFIX)
+    values = controls.values(TASK, PREFIX, skip=("data", "train_volumes", "val_volume", "test_volume"))
     try:
-        return make_config(TASK.name, preset=presets.chosen_preset("l3"), data=data_path,
+        return make_config(TASK, preset=presets.chosen_preset(PREFIX, TASK.name), data=data_path,
                            train_volumes=",".join(data.roles["train"]), val_volume=data.roles["val"][0],
                            test_volume=data.roles["test"][0], **values)
     except ConfigError as exc:
@@ -137,66 +123,28 @@ def training_settings(data_path: str, data: task.Prepared) -> dict | None:
         return None
 
 
-def _request_sweep() -> None:
-    st.session_state["_l3_sweep_requested"] = True
-
-
 def experiment_section(config: dict | None) -> None:
-    st.header("4. The experiment: IoU against the fraction of labelled slices")
-    think("sparse_labels")
-    fractions = st.multiselect("Fractions to train", [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0], default=[0.05, 0.1, 0.3, 1.0],
-                               key="l3_fractions")
-    owner = owner_token()
-    # the click is kept by a callback, as Start's is (a plain button's True can be lost to a rerun)
-    st.button("Train one run per fraction (queued)", disabled=config is None or not fractions, key="l3_sweep",
-              on_click=_request_sweep)
-    if st.session_state.pop("_l3_sweep_requested", False) and config is not None and fractions:
-        name = time.strftime("experiment %H:%M:%S")
-        try:
-            start_fraction_experiment(run_store(), {**config, "watch": True}, fractions, owner=owner,
-                                      executor=_executor(), name=name, admit=admit)
-        except (LimitError, ConfigError, OSError) as exc:
-            st.error(f"Could not queue the experiment: {exc}")
-            return
-        st.session_state["l3_flash"] = (f"{len(fractions)} runs queued as '{name}'; they train one after another "
-                                        "(or side by side on a GPU server). The panel above follows them.")
-        st.rerun()  # so the training panel follows the queued runs at once
-    if "l3_flash" in st.session_state:
-        st.success(st.session_state.pop("l3_flash"))
-    runs, _ = run_store().list(task=TASK.name, viewer=owner)
-    rows, waiting = [], []
-    for summary in runs:
-        experiment = summary.config.get("experiment")
-        if not experiment:
-            continue
-        pooled = TASK.metric(summary.metrics, "pooled_iou")
-        if summary.state in ("done", "stopped") and isinstance(pooled, (int, float)):
-            rows.append({"experiment": experiment, "fraction": summary.config["label_fraction"], "iou": pooled})
-        elif summary.state in ("queued", "running"):
-            waiting.append(f"{summary.label}: {summary.state}")
-    if waiting:
-        st.caption("In progress: " + "; ".join(waiting))
-    if rows:
-        st.plotly_chart(fraction_figure(rows))
-    else:
-        st.caption("No finished experiment run yet.")
+    experiment_ui.experiment_section(TASK, TASK.experiment("label_fraction"), PREFIX, config, number="4. ")
 
 
 def evaluation_section(run: Run) -> None:
     p = cached_predictions(run)
-    image, truth, probs = p["image"].astype(np.float32), p["mask"], from_uint8_unit(p["probs"])
+    image, truth, probs = p["image"].astype("float32"), p["mask"], from_uint8_unit(p["probs"])
     st.header(f"5. The test volume IMG_{p['volume_id']}: how close to the truth?")
     threshold = st.slider("Threshold", 0.05, 0.95, 0.5, 0.05, key="l3_threshold")
     predicted = probs >= threshold
+    summary = overlap_metrics(probs, truth, threshold=threshold)
     cols = st.columns(4)
-    cols[0].metric("Test IoU", f"{iou(probs, truth, threshold=threshold):.3f}")
-    cols[1].metric("Test Dice", f"{dice(probs, truth, threshold=threshold):.3f}")
+    cols[0].metric("Pooled IoU (the whole volume)", f"{summary['pooled_iou']:.3f}")
+    cols[1].metric("Mean slice IoU", f"{summary['mean_slice_iou']:.3f}")
     cols[2].metric("Labelled slices per axis", f"{run.config.get('label_fraction', float('nan')):.0%}")
     cols[3].metric("Voxel accuracy (0.5)", f"{run.metrics.get('accuracy', float('nan')):.1%}")
     st.plotly_chart(per_slice_chart(per_item_scores(probs, truth, threshold=threshold)["iou"]))
-    st.caption("IoU of each axial slice: low values show where the model fails (often the lung tips at the top and bottom).")
+    st.caption(f"**Pooled IoU**: one IoU over every voxel of the volume (Dice {summary['pooled_dice']:.3f}). **Mean slice "
+               "IoU**: the IoU of each axial slice (the chart), then their mean; a slice without lung in the truth and "
+               "the prediction counts as 1.0. Low slices show where the model fails (often the lung tips).")
     notice(sparse_reading(run.config.get("label_fraction", float("nan")), run.metrics.get("labelled_voxel_fraction", float("nan")),
-                          iou(probs, truth, threshold=threshold)))
+                          summary["pooled_iou"]))
 
     st.header("6. Views")
     st.subheader("Projections: input, prediction, ground truth")
@@ -214,5 +162,4 @@ def evaluation_section(run: Run) -> None:
         col.image(error_overlay(grey, plane(truth, axis, index), plane(predicted, axis, index)), caption=f"{name} {index}",
                   width="stretch")
     st.subheader("In 3D: prediction (red) inside the true lungs (blue)")
-    stride = int(run.config.get("stride", 8))
-    st.plotly_chart(lungs_3d_figure(predicted, truth, spacing=(1.0, stride * 0.7, stride * 0.7)), key="l3_mesh")
+    st.plotly_chart(lungs_3d_figure(predicted, truth, spacing=task.test_spacing(run.config, p)), key="l3_mesh")

@@ -18,8 +18,10 @@ import streamlit as st
 
 from lib.access.identity import (Identity, SignInError, oidc_identity, proxy_identity, role_of, roster_sign_in,
                                  token_identity)
-from lib.access.policy import ClassFileError, ClassSettings, check_limits, load_class
+from lib import tasks
+from lib.access.policy import ClassFileError, ClassSettings, check_limits, class_file, load_class
 from lib.runs.protocol import ACTIVE_STATES
+from ui.runs import run_store
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")  # the same rule as lib.access.identity.token_identity
 _IDENTITY = "_identity"
@@ -33,8 +35,6 @@ def _cached_class(path: str, stamp: float) -> ClassSettings:
 
 def class_settings() -> ClassSettings:
     """The class file's settings, re-read when the file changes (the lecturer edits the limits on the Class page)."""
-    from lib.access.policy import class_file
-
     path = class_file()
     try:
         stamp = path.stat().st_mtime_ns
@@ -179,10 +179,12 @@ def owner_token() -> str:
 
 
 def admit(configs: list[dict]) -> None:
-    """Raise :class:`lib.access.policy.LimitError` when the class's limits do not let this user start ``configs``."""
-    from ui.training import run_store
-
+    """Raise :class:`lib.access.policy.LimitError` when the class's limits do not let this user start ``configs``
+    (runs of one task, whose declared bounds apply where the class file sets none)."""
     who = identity()
     runs, _ = run_store().list(viewer=who.owner)
     active = sum(1 for r in runs if r.owner == who.owner and r.state in ACTIVE_STATES)
-    check_limits(class_settings(), who, configs, active=active)
+    declared = {}
+    if configs:
+        declared = {name: spec.cap for name, spec in tasks.get(configs[0]["task"]).fields.items() if spec.cap}
+    check_limits(class_settings(), who, configs, active=active, caps=declared)

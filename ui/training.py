@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import paths, tasks
+from lib import tasks
 from lib.access.policy import LimitError
 from lib.diagnosis import diagnose_run
 from lib.figures.training import compare_figure, history_figure
@@ -21,24 +21,16 @@ from lib.runs.protocol import (
 from lib.runs.store import Run, RunStore, load_predictions, visible_to
 from lib.training.budget import expected_duration
 from lib.training.config import ConfigError
-from lib.training.executor import Executor, make_executor, start_run
+from lib.training.executor import start_run
 from ui.notice import notice
 from ui.presets import set_control
+from ui.runs import executor, run_store
 from ui.session import admit, owner_token
 
 POLL_S = 3.0  # how often a watching page looks at the run's files (four stat calls)
 FULL_CHECK_S = 10.0  # a full read at least this often, so a worker that died silently is noticed
 HEARTBEAT_S = 20.0  # how often a watching page tells the job it is still watched
 _VIEW, _BUILDS = "_live_view", "_live_builds"
-
-
-@st.cache_resource
-def _executor() -> Executor:
-    return make_executor()  # DLMI_EXECUTOR: local worker processes, or Ray tasks
-
-
-def run_store() -> RunStore:
-    return RunStore(paths.runs_dir())
 
 
 def _selected_key(task: str) -> str:
@@ -50,20 +42,10 @@ def _follow_key(task: str) -> str:
     return f"_{task}_follow"
 
 
-def active_config(task: str) -> dict | None:
-    """The settings of this user's running (or queued) run of ``task``, or None: a reloaded page fills its controls
-    with them instead of a preset, so what is on screen is what is training."""
-    active = _active_run(task, owner_token())
-    return dict(active.config) if active is not None else None
-
-
-def _active_run(task: str, owner: str):
-    runs, _ = run_store().list(task=task, viewer=owner)
-    return followed_run(runs, owner)
-
-
-def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy")) -> None:
-    """Start a run of ``config``, or follow the user's running one with live curves and a stop button."""
+def training_panel(task: str, config: dict | None, *, metrics=None) -> None:
+    """Start a run of ``config``, or follow the user's running one with live curves (``metrics``: default the task's
+    ``metrics_shown``) and a stop button."""
+    metrics = metrics or tasks.get(task).metrics_shown
     owner = owner_token()
     runs, _ = run_store().list(task=task)  # read once: the user's active run, and every run here for the estimate
     active = followed_run([r for r in runs if visible_to(r, owner)], owner)
@@ -85,8 +67,9 @@ def training_panel(task: str, config: dict | None, *, metrics=("loss", "accuracy
     st.button("Start training", type="primary", key=f"{task}_start", on_click=_request_start, args=(task,))
     if st.session_state.pop(_start_key(task), False):
         try:
-            run_dir = start_run(run_store(), {**config, "watch": True}, owner=owner, executor=_executor(),
-                                label=config_label(config), admit=admit)
+            spec = tasks.get(task)
+            run_dir = start_run(run_store(), {**config, "watch": True}, spec, owner=owner, executor=executor(),
+                                label=config_label(config, spec), admit=admit)
         except (ConfigError, LimitError, OSError) as exc:
             st.error(f"Could not start the training: {exc}")
             return
@@ -265,8 +248,9 @@ def _compare_by(run: Run, finding) -> None:
                 st.success(f"The {name.replace('_', ' ')} for your next run is now {value:g}: press Start training above.")
 
 
-def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
+def run_picker(task: str, *, metrics=None) -> Run | None:
     """Choose a finished run (yours or a shared one), compare several, delete yours; returns the chosen run."""
+    metrics = metrics or tasks.get(task).metrics_shown
     owner = owner_token()
     store = run_store()
     runs, problems = store.list(task=task, viewer=owner)
@@ -304,7 +288,7 @@ def run_picker(task: str, *, metrics=("loss", "accuracy")) -> Run | None:
     wanted = st.session_state.get(_selected_key(task))
     # every option's text must be unique: the browser tells options apart by their text, so two runs with the same
     # settings and minute would make the choice jump between them
-    shown = {r.run_id: f"{run_line(r)} · #{r.run_id[-6:]}" for r in finished}
+    shown = {r.run_id: f"{run_line(r, tasks.get(task))} · #{r.run_id[-6:]}" for r in finished}
     chosen = st.selectbox("Run", ids, index=ids.index(wanted) if wanted in ids else 0, format_func=shown.get,
                           key=f"{task}_run_choice")
     st.session_state[_selected_key(task)] = chosen

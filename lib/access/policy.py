@@ -9,7 +9,9 @@ single user) holds::
      "lecturers": ["ada"],                  # user names (oidc: e-mails) with the lecturer role
      "users": {"ada": "scrypt$...", ...},   # roster mode: password hashes (python -m lib class add-user)
      "max_active_runs": 2,                  # per student: runs waiting or running at once
-     "caps": {"epochs": [null, 50], ...}}   # per student: [lowest, highest] of a setting (null: no bound)
+     "caps": {"epochs": [null, 50], ...}}   # per student: [lowest, highest] of a setting (null: no bound); a
+                                            # setting the file does not name keeps the bound its task declares
+                                            # (lib.contract.Field.cap)
 
 It is written atomically and readable by the server's user only (it holds password hashes). A file that cannot
 be read is an error that names it, never a silent fall back to single-user mode.
@@ -26,14 +28,8 @@ from typing import Iterable, Mapping
 from lib import paths
 from lib.access.identity import AUTH_MODES, Identity, check_name
 from lib.atomic import atomic_path
+from lib.text import number
 
-# The size of a student's run, by default: the course presets (DR at 224 px with 2,000 photos per class, 30 epochs;
-# the U-Nets with 64 filters; 3D chunks of 64 slices, 20 steps of batch 8) fit, the extremes do not.
-DEFAULT_CAPS: dict[str, tuple[float | None, float | None]] = {
-    "epochs": (None, 50), "steps_per_epoch": (None, 200), "validation_steps": (None, 50), "batch_size": (None, 64),
-    "image_size": (None, 224), "n_per_class": (None, 2000), "filters": (None, 64), "depth": (None, 4),
-    "chunk_depth": (None, 64), "stride": (4, None), "time_budget_s": (None, 3600),
-}
 DEFAULT_MAX_ACTIVE = 2
 
 
@@ -52,7 +48,7 @@ class ClassSettings:
     lecturers: tuple[str, ...] = ()
     users: Mapping[str, str] = field(default_factory=dict)
     max_active_runs: int = DEFAULT_MAX_ACTIVE
-    caps: Mapping[str, tuple] = field(default_factory=lambda: dict(DEFAULT_CAPS))
+    caps: Mapping[str, tuple] = field(default_factory=dict)  # the class file's own bounds, by setting
     path: Path | None = None  # where it was read from (None: no class file, single-user mode)
 
     @property
@@ -109,7 +105,7 @@ def parse_class(data, where: str = "class.json") -> ClassSettings:
     active = data.get("max_active_runs", DEFAULT_MAX_ACTIVE)
     if isinstance(active, bool) or not isinstance(active, int) or active < 1:
         raise ClassFileError(f"{where}: max_active_runs must be a whole number of at least 1, got {active!r}")
-    caps = dict(DEFAULT_CAPS)
+    caps = {}
     raw_caps = data.get("caps", {})
     if not isinstance(raw_caps, dict):
         raise ClassFileError(f"{where}: caps must be an object of setting: [lowest, highest]")
@@ -151,10 +147,17 @@ def save_class(settings: ClassSettings, path: str | Path | None = None) -> Path:
 # stops any run. What remains is what a student may start:
 
 
-def check_limits(settings: ClassSettings, identity: Identity, configs: Iterable[dict], *, active: int) -> None:
+def bounds(settings: ClassSettings, declared: Mapping[str, tuple]) -> dict[str, tuple]:
+    """The bounds that apply: each setting's bound from the class file, else the one its task declares
+    (``declared``: {setting: (lowest, highest)}, from :attr:`lib.contract.Field.cap`)."""
+    return {**{name: tuple(b) for name, b in declared.items() if b is not None}, **dict(settings.caps)}
+
+
+def check_limits(settings: ClassSettings, identity: Identity, configs: Iterable[dict], *, active: int,
+                 caps: Mapping[str, tuple] | None = None) -> None:
     """Raise :class:`LimitError` when a student may not start ``configs`` now: more runs than ``max_active_runs``
-    waiting or running (``active`` of theirs already are), or a setting outside the class's caps. Lecturers and a
-    single-user laptop have no limits."""
+    waiting or running (``active`` of theirs already are), or a setting outside its bound (:func:`bounds` of the
+    class file's and the task's declared ``caps``). Lecturers and a single-user laptop have no limits."""
     configs = list(configs)
     if not settings.is_class or identity.is_lecturer:
         return
@@ -164,13 +167,13 @@ def check_limits(settings: ClassSettings, identity: Identity, configs: Iterable[
                          f"and each student may have at most {settings.max_active_runs} at once (the lecturer's "
                          "limit). Wait for one to end or stop one.")
     for config in configs:
-        for name, (low, high) in settings.caps.items():
+        for name, (low, high) in bounds(settings, caps or {}).items():
             value = config.get(name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 continue
             if high is not None and value > high:
-                raise LimitError(f"{name} = {value:g} is more than this class allows ({high:g}); ask the lecturer "
-                                 "if you need more.")
+                raise LimitError(f"{name} = {number(value, grouping=False)} is more than this class allows ({number(high, grouping=False)}); ask the "
+                                 "lecturer if you need more.")
             if low is not None and value < low:
-                raise LimitError(f"{name} = {value:g} is less than this class allows ({low:g}); ask the lecturer "
-                                 "if you need less.")
+                raise LimitError(f"{name} = {number(value, grouping=False)} is less than this class allows ({number(low, grouping=False)}); ask the "
+                                 "lecturer if you need less.")

@@ -2,8 +2,8 @@
 
 from lib.data.report import DatasetReport, Problem
 from lib.data.eyepacs import read_eyepacs
-from lib.data.lung2d import read_lung2d, load_lung2d_pair
-from lib.data.lung3d import read_lung3d, load_volume
+from lib.data.ct_slices import read_lung2d, load_lung2d_pair
+from lib.data.ct_volumes import read_lung3d, load_volume
 
 __all__ = [
     "DatasetReport",

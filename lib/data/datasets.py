@@ -1,32 +1,14 @@
-"""The datasets the tasks read: where they live by default and how Kaggle ships them.
+"""The datasets of this project's tasks: where they live by default, how Kaggle ships them, their demo writers.
 
-A dataset can serve several tasks (the lung CT folder holds the 2D slices and the 3D volumes).
+Each is a :class:`lib.contract.Dataset`; a task names the one it reads, and a dataset can serve several tasks (the
+lung CT folder holds the 2D slices and the 3D volumes). A new task with a new dataset declares it in its own module;
+the registry (``lib.tasks``) lists the datasets of the tasks it holds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """One dataset folder in a Kaggle layout.
-
-    Attributes
-    ----------
-    key : its folder name under the data dir and under the demo dir ("eyepacs", "lungs")
-    title : a name for people
-    env : the environment variable that points the app at a real copy
-    kaggle : the ``kaggle`` CLI arguments that fetch it (before ``-p OUT``)
-    after_download : what to do once it is downloaded (``{out}`` is the folder)
-    """
-
-    key: str
-    title: str
-    env: str
-    kaggle: tuple[str, ...]
-    after_download: str
-
+from lib.contract import Dataset
+from lib.demo.write import write_eyepacs, write_lungs
 
 EYEPACS = Dataset(
     key="eyepacs",
@@ -38,6 +20,9 @@ EYEPACS = Dataset(
         "`cat train.zip.* > train.zip && unzip train.zip` (about 35 GB; a partial unzip is fine, the app uses "
         "the photos it finds). Then point the app at it: DLMI_DR_DATA={out}"
     ),
+    demo=write_eyepacs,
+    demo_cost=0.7,
+    layout="`trainLabels.csv` and `train/`",
 )
 
 LUNGS = Dataset(
@@ -46,6 +31,7 @@ LUNGS = Dataset(
     env="DLMI_LUNG_DATA",
     kaggle=("datasets", "download", "-d", "kmader/finding-lungs-in-ct-data", "--unzip"),
     after_download="Done. Point the app at it: DLMI_LUNG_DATA={out}",
+    demo=write_lungs,
+    demo_cost=0.3,
+    layout="`2d_images/`, `2d_masks/`, `3d_images/`",
 )
-
-DATASETS = {d.key: d for d in (EYEPACS, LUNGS)}

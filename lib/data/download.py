@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Callable, Mapping
 
-from lib.data.datasets import Dataset
+from lib.contract import Dataset
 
 NO_CREDENTIALS = (
     "Kaggle credentials not found. Either set KAGGLE_USERNAME and KAGGLE_KEY in the environment, or put "

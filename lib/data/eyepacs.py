@@ -286,3 +286,21 @@ def load_thumbnail(path: str | Path, *, height: int = 160) -> np.ndarray:
     h, w = rgb.shape[:2]
     width = max(1, round(w * height / h))
     return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def examples_per_level(photos: list[FundusPhoto], per_level: int, *, seed: int = 0) -> dict[int, list[FundusPhoto]]:
+    """Up to ``per_level`` photos of each level, a seeded choice in file order (the page's thumbnails).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> photos = [FundusPhoto(f"{i}_left", i % 2, Path(f"{i}_left.jpeg"), str(i), "left") for i in range(6)]
+    >>> {level: [p.image for p in chosen] for level, chosen in examples_per_level(photos, 2).items() if chosen}
+    {0: ['0_left', '4_left'], 1: ['3_left', '5_left']}
+    """
+    rng = np.random.default_rng(seed)
+    out = {}
+    for level in LEVELS:
+        of_level = [p for p in photos if p.level == level]
+        out[level] = [of_level[i] for i in sorted(rng.permutation(len(of_level))[:per_level])]
+    return out

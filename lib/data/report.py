@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lib.demo.marker import DEMO_MARKER  # the demo generator writes it; the readers look for it
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -163,7 +165,6 @@ def missing_folders(root: Path, *subfolders: str) -> str | None:
     return None
 
 
-DEMO_MARKER = "DEMO_DATA.json"
 
 
 def is_synthetic(folder: Path) -> bool:

@@ -1,14 +1,16 @@
-"""Write the synthetic demo datasets to disk in exactly Kaggle's layouts.
+"""Write synthetic demo datasets to disk in exactly Kaggle's layouts.
 
-::
+The writers of this project's two datasets (each a :class:`lib.contract.Dataset`'s ``demo``, declared in
+:mod:`lib.data.datasets`)::
 
-    OUT/eyepacs/trainLabels.csv, OUT/eyepacs/train/<id>_<left|right>.jpeg
-    OUT/lungs/2d_images/*.tif, OUT/lungs/2d_masks/*.tif
-    OUT/lungs/3d_images/IMG_NNNN.nii.gz, OUT/lungs/3d_images/MASK_NNNN.nii.gz
+    write_eyepacs: OUT/eyepacs/trainLabels.csv, OUT/eyepacs/train/<id>_<left|right>.jpeg
+    write_lungs:   OUT/lungs/2d_images/*.tif, OUT/lungs/2d_masks/*.tif,
+                   OUT/lungs/3d_images/IMG_NNNN.nii.gz, OUT/lungs/3d_images/MASK_NNNN.nii.gz
 
-Each dataset folder also gets a ``DEMO_DATA.json`` marker, which is how the app knows to say that
-the data is synthetic. Everything is built in a temporary folder beside the target and renamed into
-place at the end, so an interrupted run never leaves a half-written dataset behind.
+:func:`write_demo` writes whichever datasets it is given (the registry, ``lib.tasks``, says which exist). Each
+dataset folder also gets a ``DEMO_DATA.json`` marker, which is how the app knows to say that the data is synthetic.
+Everything is built in a temporary folder beside the target and renamed into place at the end, so an interrupted
+run never leaves a half-written dataset behind.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import nibabel as nib
 import numpy as np
 import tifffile
 
-from lib.data.report import DEMO_MARKER
+from lib.demo.marker import DEMO_MARKER
 from lib.demo.ct import Chest, render_slice, render_volume
 from lib.demo.fundus import draw_levels, render_fundus
 
@@ -84,7 +86,8 @@ def _write_marker(folder: Path, seed: int, size: DemoSize) -> None:
     (folder / DEMO_MARKER).write_text(json.dumps(marker, indent=2))
 
 
-def _write_eyepacs(folder: Path, size: DemoSize, seed: int, pool, progress: Progress) -> None:
+def write_eyepacs(folder: Path, size: DemoSize, seed: int, pool, progress: Progress) -> None:
+    """The EyePACS demo: ``size.n_photos`` fundus photos with an EyePACS-like grade mix, and trainLabels.csv."""
     train = folder / "train"
     train.mkdir(parents=True)
     photos = draw_levels(size.n_photos, np.random.default_rng([seed, 0]))
@@ -100,7 +103,8 @@ def _write_eyepacs(folder: Path, size: DemoSize, seed: int, pool, progress: Prog
     _write_marker(folder, seed, size)
 
 
-def _write_lungs(folder: Path, size: DemoSize, seed: int, pool, progress: Progress) -> None:
+def write_lungs(folder: Path, size: DemoSize, seed: int, pool, progress: Progress) -> None:
+    """The lung CT demo: 2D slices with masks, and four volumes with masks, in Hounsfield units."""
     images, masks, volumes = folder / "2d_images", folder / "2d_masks", folder / "3d_images"
     for d in (images, masks, volumes):
         d.mkdir(parents=True)
@@ -122,28 +126,22 @@ def _write_lungs(folder: Path, size: DemoSize, seed: int, pool, progress: Progre
     _write_marker(folder, seed, size)
 
 
-# What each demo dataset costs to write, relative to the others (for one progress bar over several).
-_WRITERS = {"eyepacs": (_write_eyepacs, 0.7), "lungs": (_write_lungs, 0.3)}
-DATASET_KEYS = tuple(_WRITERS)
-
-
-def write_demo(out: str | Path, *, small: bool = False, seed: int = 0, workers: int | None = None,
-               progress: Progress | None = None, datasets: Sequence[str] | None = None,
-               size: DemoSize | None = None) -> dict[str, Path]:
-    """Generate demo datasets under ``out`` (deterministic for a given seed and size).
+def write_demo(out: str | Path, datasets: Sequence, *, small: bool = False, seed: int = 0, workers: int | None = None,
+               progress: Progress | None = None, size: DemoSize | None = None) -> dict[str, Path]:
+    """Generate the demo copies of ``datasets`` under ``out`` (deterministic for a given seed and size).
 
     Parameters
     ----------
     out : path
-        Receives ``eyepacs/`` and / or ``lungs/``. Existing *demo* folders there are replaced; a folder
-        without the demo marker (real data) is never touched: ``FileExistsError`` is raised.
+        Receives one folder per dataset (``eyepacs/``, ``lungs/``). Existing *demo* folders there are replaced; a
+        folder without the demo marker (real data) is never touched: ``FileExistsError`` is raised.
+    datasets : the :class:`lib.contract.Dataset` s to write, each with its ``demo`` writer
     small : bool, keyword-only
         A few dozen tiny photos and slices, for tests.
     seed : int, keyword-only
     workers : int, keyword-only
         Worker processes (default: the number of CPU cores, at most 4).
     progress : callable(fraction, message), keyword-only
-    datasets : the dataset keys to write ("eyepacs", "lungs"), keyword-only; default both
     size : how much to write, keyword-only (benchmarks at Kaggle's sizes); default by ``small``
 
     Returns
@@ -153,10 +151,11 @@ def write_demo(out: str | Path, *, small: bool = False, seed: int = 0, workers: 
     out = Path(out)
     size = size or (SMALL_SIZE if small else DEFAULT_SIZE)
     progress = progress or _noop
-    keys = list(DATASET_KEYS) if datasets is None else list(dict.fromkeys(datasets))
-    unknown = [k for k in keys if k not in _WRITERS]
-    if unknown or not keys:
-        raise ValueError(f"datasets must be among {', '.join(DATASET_KEYS)}, got {keys}")
+    chosen = {d.key: d for d in datasets}
+    missing = [key for key, d in chosen.items() if d.demo is None]
+    if missing or not chosen:
+        raise ValueError(f"no demo writer for {', '.join(missing) or 'any dataset: none was given'}")
+    keys = list(chosen)
     targets = {key: out / key for key in keys}
     for target in targets.values():
         if target.exists() and not (target / DEMO_MARKER).is_file():
@@ -165,12 +164,12 @@ def write_demo(out: str | Path, *, small: bool = False, seed: int = 0, workers: 
     staging = out / f".demo-staging-{os.getpid()}-{time.time_ns()}"
     staging.mkdir()
     workers = workers or min(4, os.cpu_count() or 1)
-    total = sum(_WRITERS[k][1] for k in keys)
+    total = sum(chosen[k].demo_cost for k in keys)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             done = 0.0
             for key in keys:
-                writer, weight = _WRITERS[key]
+                writer, weight = chosen[key].demo, chosen[key].demo_cost
                 offset = done
 
                 def scaled(fraction: float, message: str, offset=offset, weight=weight) -> None:

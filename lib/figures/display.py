@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 LUNG_WINDOW = (-600.0, 1500.0)  # (level, width) in HU: lungs grey, soft tissue light, air black
@@ -104,8 +105,6 @@ def square_pixels(image: np.ndarray, pixel_size: tuple[float, float], *, longest
     height, width = rows * float(pixel_size[0]), cols * float(pixel_size[1])
     scale = longest / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    import cv2
-
     return cv2.resize(np.ascontiguousarray(image), size, interpolation=cv2.INTER_NEAREST)
 
 
@@ -176,3 +175,20 @@ def enlarge(image: np.ndarray, *, at_least: int = 512) -> np.ndarray:
     if factor == 1:
         return image
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def augmentation_pairs(images: np.ndarray, masks: np.ndarray, augmented: np.ndarray, augmented_masks: np.ndarray, *,
+                       at_least: int = 320, gap: int = 8) -> list[np.ndarray]:
+    """Original i beside augmented i, each with its mask overlaid: one RGB uint8 image per pair (the preview).
+
+    Parameters
+    ----------
+    images, augmented : (N, H, W, 1) float in [0, 1]; masks, augmented_masks : (N, H, W, 1) {0, 1}
+    """
+    pairs = []
+    for image, mask, aug, aug_mask in zip(images, masks, augmented, augmented_masks):
+        left = enlarge(overlay(to_grey_uint8(image[..., 0]), mask[..., 0]), at_least=at_least)
+        right = enlarge(overlay(to_grey_uint8(aug[..., 0]), aug_mask[..., 0]), at_least=at_least)
+        spacer = np.full((left.shape[0], gap, 3), 255, np.uint8)
+        pairs.append(np.concatenate([left, spacer, right], axis=1))
+    return pairs

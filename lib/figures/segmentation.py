@@ -52,26 +52,28 @@ def per_slice_chart(values: np.ndarray, *, name: str = "IoU") -> go.Figure:
     return fig
 
 
-def fraction_figure(rows: list[dict]) -> go.Figure:
-    """Test IoU against the fraction of labelled slices, one line per experiment, full labelling dashed.
+def sweep_figure(rows: list[dict], experiment) -> go.Figure:
+    """A test metric against the setting an experiment varies (:class:`lib.contract.Experiment`), one line per
+    experiment, the reference value of the setting (full labels) as a dashed line.
 
     Parameters
     ----------
-    rows : dicts with "experiment" (a name), "fraction" (0..1] and "iou"
+    rows : dicts with "experiment" (a name), "value" (of the setting) and "metric" (the test result)
     """
     fig = go.Figure()
     experiments: dict[str, list[dict]] = {}
     for row in rows:
         experiments.setdefault(str(row["experiment"]), []).append(row)
     for name, points in experiments.items():
-        points = sorted(points, key=lambda r: r["fraction"])
-        fig.add_trace(go.Scatter(x=[p["fraction"] for p in points], y=[p["iou"] for p in points], mode="lines+markers",
+        points = sorted(points, key=lambda r: r["value"])
+        fig.add_trace(go.Scatter(x=[p["value"] for p in points], y=[p["metric"] for p in points], mode="lines+markers",
                                  name=name, marker_size=10))
-        full = [p["iou"] for p in points if p["fraction"] >= 1.0]
-        if full:
-            fig.add_hline(y=full[-1], line_dash="dash", line_color="grey",
-                          annotation_text=f"full labels ({name}): {full[-1]:.3f}", annotation_position="bottom right")
-    fig.update_layout(height=380, font=FONT, xaxis_title="fraction of slices labelled per axis", yaxis_title="test IoU",
-                      xaxis_type="log", yaxis_range=[0, 1.02], margin=dict(t=30, b=40),
-                      title="How close does sparse labelling get to full labelling?")
+        at_reference = [p["metric"] for p in points if experiment.reference is not None and p["value"] == experiment.reference]
+        if at_reference:
+            fig.add_hline(y=at_reference[-1], line_dash="dash", line_color="grey",
+                          annotation_text=f"{experiment.reference_name} ({name}): {at_reference[-1]:.3f}",
+                          annotation_position="bottom right")
+    fig.update_layout(height=380, font=FONT, xaxis_title=experiment.x_title or experiment.setting,
+                      yaxis_title=experiment.y_title or experiment.metric, xaxis_type="log" if experiment.log_x else None,
+                      yaxis_range=[0, 1.02], margin=dict(t=30, b=40), title=experiment.figure_title or experiment.title)
     return fig

@@ -275,3 +275,37 @@ def precision_recall(tpr, fpr, prevalence: float):
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(hits + alarms > 0, hits / (hits + alarms), 1.0)
     return precision, tpr
+
+
+def outcome_indices(scores, labels, threshold: float) -> dict[str, np.ndarray]:
+    """The test items in each cell of the confusion matrix at ``threshold``, the most confident mistakes first.
+
+    Returns
+    -------
+    {"false_positive": (k,) indices by score, highest first; "false_negative": lowest first; "true_positive": highest
+    first; "true_negative": lowest first; "misclassified": every mistake, farthest from the threshold first}
+
+    Examples
+    --------
+    >>> {k: v.tolist() for k, v in outcome_indices([0.9, 0.2, 0.6, 0.4, 0.7], [0, 1, 1, 0, 0], 0.5).items()}
+    {'false_positive': [0, 4], 'false_negative': [1], 'true_positive': [2], 'true_negative': [3], 'misclassified': [0, 1, 4]}
+    """
+    scores, labels = check_scores_and_labels(scores, labels)
+    positive = scores >= _threshold(threshold)
+
+    def ordered(mask, highest_first: bool) -> np.ndarray:
+        index = np.flatnonzero(mask)
+        return index[np.argsort(-scores[index] if highest_first else scores[index], kind="stable")]
+
+    wrong = np.flatnonzero(positive != (labels == 1))
+    return {"false_positive": ordered(positive & (labels == 0), True),
+            "false_negative": ordered(~positive & (labels == 1), False),
+            "true_positive": ordered(positive & (labels == 1), True),
+            "true_negative": ordered(~positive & (labels == 0), False),
+            "misclassified": wrong[np.argsort(-np.abs(scores[wrong] - threshold), kind="stable")]}
+
+
+def has_both_classes(labels) -> bool:
+    """Whether ``labels`` (0 / 1) hold both classes: an ROC curve needs both."""
+    values = set(np.unique(np.asarray(labels)).tolist())
+    return {0, 1} <= values

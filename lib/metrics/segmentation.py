@@ -134,6 +134,20 @@ def overlap_metrics(y_pred, y_true, *, threshold: float = 0.5) -> dict[str, floa
             "pooled_iou": iou(y_pred, y_true, threshold=threshold), "pooled_dice": dice(y_pred, y_true, threshold=threshold)}
 
 
+def worst_item(scores) -> int:
+    """The index of the lowest score (the first on ties); ValueError for no scores.
+
+    Examples
+    --------
+    >>> worst_item([0.9, 0.4, 0.7, 0.4])
+    1
+    """
+    scores = np.asarray(scores, dtype=float)
+    if scores.size == 0:
+        raise ValueError("scores is empty: there is no worst item")
+    return int(np.argmin(scores))
+
+
 IOU_RANGES = ((0.85, 0.90), (0.90, 0.95), (0.95, 1.0))
 
 

@@ -12,6 +12,7 @@ heat map in a child process (``python -m lib gradcam``), so no framework enters 
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 FEATURE_LAYER = "pool"  # the layer whose input is the last feature map
@@ -20,7 +21,7 @@ FEATURE_LAYER = "pool"  # the layer whose input is the last feature map
 def _split(model):
     """(features, head): the model up to the last feature map, and the layers from ``pool`` to the score's logit
     (the last layer's activation left out: a confident sigmoid has no gradient left to show)."""
-    import keras
+    import keras  # the frameworks only where a model is built, never in the Streamlit server
 
     names = [layer.name for layer in model.layers]
     if FEATURE_LAYER not in names:
@@ -44,11 +45,11 @@ def _split(model):
 
 def _gradient(head, maps: np.ndarray) -> np.ndarray:
     """d(sum of logits) / d(maps), as numpy, with the backend in use."""
-    import keras
+    import keras  # the frameworks only where a model is built, never in the Streamlit server
 
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        import tensorflow as tf
+        import tensorflow as tf  # the frameworks only where a model is built, never in the Streamlit server
 
         tensor = tf.convert_to_tensor(maps)
         with tf.GradientTape() as tape:
@@ -56,7 +57,7 @@ def _gradient(head, maps: np.ndarray) -> np.ndarray:
             score = tf.reduce_sum(head(tensor, training=False))
         return tape.gradient(score, tensor).numpy()
     if backend == "jax":
-        import jax
+        import jax  # the frameworks only where a model is built, never in the Streamlit server
 
         trainable = [v.value for v in head.trainable_variables]
         fixed = [v.value for v in head.non_trainable_variables]
@@ -67,7 +68,7 @@ def _gradient(head, maps: np.ndarray) -> np.ndarray:
 
         return np.asarray(jax.grad(score)(maps))
     if backend == "torch":
-        import torch
+        import torch  # the frameworks only where a model is built, never in the Streamlit server
 
         tensor = torch.tensor(maps, requires_grad=True)
         head(tensor, training=False).sum().backward()
@@ -87,8 +88,7 @@ def grad_cam(model, image: np.ndarray) -> tuple[np.ndarray, float]:
     -------
     (heat map (S, S) float32 in [0, 1], the model's score in [0, 1]). A map with no positive evidence is all zeros.
     """
-    import cv2
-    import keras
+    import keras  # the frameworks only where a model is built, never in the Streamlit server
 
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 3 or image.shape[-1] != 3:
@@ -106,8 +106,6 @@ def grad_cam(model, image: np.ndarray) -> tuple[np.ndarray, float]:
 
 def heat_overlay(photo: np.ndarray, cam: np.ndarray, *, alpha: float = 0.45) -> np.ndarray:
     """The heat map in colour (blue low, red high) over the photo (uint8 RGB), same size as the photo."""
-    import cv2
-
     photo = np.asarray(photo)
     if photo.dtype != np.uint8:
         photo = (np.clip(photo, 0, 1) * 255).round().astype(np.uint8)
@@ -115,3 +113,11 @@ def heat_overlay(photo: np.ndarray, cam: np.ndarray, *, alpha: float = 0.45) -> 
     colours = cv2.cvtColor(cv2.applyColorMap((np.clip(cam, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET),
                            cv2.COLOR_BGR2RGB)
     return ((1 - alpha) * photo + alpha * colours).round().astype(np.uint8)
+
+
+def read_heat_map(path) -> dict:
+    """A heat map saved by the task's ``saliency`` (``python -m lib gradcam``): {"photo": uint8 (H, W, 3), "cam":
+    float32 (H, W) in [0, 1], "score": float, "empty": whether nothing raises the score anywhere}."""
+    with np.load(path) as data:
+        cam = data["cam"].astype(np.float32)
+        return {"photo": data["photo"], "cam": cam, "score": float(data["score"]), "empty": float(np.max(cam)) <= 0}

@@ -1,15 +1,20 @@
 """Checks of a pretrained-weights file before a run starts (no Keras needed for the path checks).
 
 A weights field holds "imagenet", "none" or a path. A path must name a regular ``.h5`` or ``.keras``
-file inside a folder weights may be read from: Keras' own cache (``~/.keras/models``) or the
-configured weights folder (``DLMI_WEIGHTS_DIR``, default ``DATA_DIR/weights``). On a shared server
-this keeps a student from pointing the server at arbitrary files (another user's, a device, a pipe).
+file inside a folder weights may be read from: Keras' own cache (``KERAS_HOME/models``, default
+``~/.keras/models``) or the configured weights folder (``DLMI_WEIGHTS_DIR``, default ``DATA_DIR/weights``). On a
+shared server this keeps a student from pointing the server at arbitrary files (another user's, a device, a pipe),
+and the answers do not help anyone probe the server's files: a file outside those folders gets the same answer as a
+file that does not exist, and the folders are named by their settings, never by their paths on the server.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
@@ -17,6 +22,7 @@ from lib import paths
 
 NAMED = ("imagenet", "none")
 EXTENSIONS = (".h5", ".keras")
+FOLDERS_NAMED = "the weights folder (DLMI_WEIGHTS_DIR) or Keras' cache (KERAS_HOME/models)"
 
 
 def weight_folders(env: Mapping[str, str] = os.environ) -> list[Path]:
@@ -28,7 +34,8 @@ def weight_folders(env: Mapping[str, str] = os.environ) -> list[Path]:
 def path_problem(value: str, *, folders: list[Path] | None = None) -> str | None:
     """None when ``value`` is "imagenet", "none" or a usable weights file path; else a sentence naming it.
 
-    Never opens the file (a FIFO would block the caller).
+    Never opens the file (a FIFO would block the caller). Whether a path outside the weights folders exists is never
+    told: it gets the answer a missing file gets.
 
     Examples
     --------
@@ -36,6 +43,8 @@ def path_problem(value: str, *, folders: list[Path] | None = None) -> str | None
     True
     >>> path_problem("/etc/passwd", folders=[Path("/srv/weights")])
     'The weights file /etc/passwd must end in .h5 or .keras.'
+    >>> path_problem("/etc/shadow.h5", folders=[Path("/srv/weights")])  # exists or not: the same answer
+    "There is no weights file shadow.h5 in the weights folder (DLMI_WEIGHTS_DIR) or Keras' cache (KERAS_HOME/models); copy it there and give its name."
     """
     if value in NAMED:
         return None
@@ -43,21 +52,23 @@ def path_problem(value: str, *, folders: list[Path] | None = None) -> str | None
     path = Path(value).expanduser()
     if path.suffix.lower() not in EXTENSIONS:
         return f"The weights file {value} must end in .h5 or .keras."
+    missing = f"There is no weights file {path.name} in {FOLDERS_NAMED}; copy it there and give its name."
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return missing
+    if not any(_within(resolved, f) for f in folders):
+        return missing  # outside: the same answer as missing, so the field cannot probe the server's files
     try:
         info = path.stat()
     except FileNotFoundError:
-        return f"The weights file {value} does not exist."
+        return missing
     except OSError as exc:
-        return f"The weights file {value} cannot be read ({exc.strerror or exc})."
+        return f"The weights file {path.name} cannot be read ({exc.strerror or exc})."
     if stat.S_ISDIR(info.st_mode):
-        return f"{value} is a folder, not a weights file."
+        return f"{path.name} is a folder, not a weights file."
     if not stat.S_ISREG(info.st_mode):
-        return f"{value} is not a regular file (a pipe or a device), so it cannot hold weights."
-    resolved = path.resolve()
-    inside = [f for f in folders if _within(resolved, f)]
-    if not inside:
-        shown = " or ".join(str(f) for f in folders)
-        return f"The weights file {value} is outside the folders weights are read from; copy it into {shown}."
+        return f"{path.name} is not a regular file (a pipe or a device), so it cannot hold weights."
     return None
 
 
@@ -76,7 +87,7 @@ def fit_problem(value: str, *, image_size: int) -> str | None:
     """
     if value in NAMED:
         return None
-    import keras
+    import keras  # loading the file needs Keras: callers in the server use fit_problem_elsewhere
 
     try:
         keras.applications.MobileNetV2(include_top=False, weights=str(value), input_shape=(image_size, image_size, 3))
@@ -87,12 +98,24 @@ def fit_problem(value: str, *, image_size: int) -> str | None:
     return None
 
 
+def fit_problem_checked(value: str, *, image_size: int) -> str | None:
+    """:func:`path_problem`, then :func:`fit_problem_elsewhere`, remembered per file (path, size, modification time)
+    and image size, so a second Start with the same file costs nothing."""
+    problem = path_problem(value)
+    if problem or value in NAMED:
+        return problem
+    info = Path(value).expanduser().stat()
+    return _fit_remembered(str(value), int(image_size), info.st_size, info.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _fit_remembered(value: str, image_size: int, size: int, mtime_ns: int) -> str | None:
+    return fit_problem_elsewhere(value, image_size=image_size)
+
+
 def fit_problem_elsewhere(value: str, *, image_size: int, timeout_s: float = 180.0) -> str | None:
     """:func:`fit_problem` in a child process, for callers that must not import Keras themselves (the Streamlit
     server: once Keras is imported, Streamlit clears a Keras session after every rerun of every page)."""
-    import subprocess
-    import sys
-
     script = ("import sys; from lib.models.weights import fit_problem; "
               "print(fit_problem(sys.argv[1], image_size=int(sys.argv[2])) or '')")
     try:

@@ -3,7 +3,7 @@
 - ``sampling``: referral labels, balanced sampling, seeded (stratified) splits
 - ``images``: min-max, Lanczos / nearest resizing, uint8 <-> [0, 1]
 - ``fundus``: DR photo preprocessing with an on-disk cache (reads photos through ``lib.data.eyepacs``)
-- ``slices``: lung 2D slices and masks (reads pairs through ``lib.data.lung2d``)
+- ``slices``: lung 2D slices and masks (reads pairs through ``lib.data.ct_slices``)
 - ``volumes``: lung 3D volumes, sparse labels, training chunks, padding
 - ``augment``: the same random shift, rotation and zoom for an image and its mask
 

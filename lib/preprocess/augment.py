@@ -2,9 +2,8 @@
 
 Random shift (fractions of width and height), rotation (degrees) and zoom, drawn once per sample and
 applied to both the image (bilinear) and the mask (nearest neighbour, so it stays binary), with OpenCV.
-No TensorFlow: the same code runs in the training batches (:class:`AugmentedBatches`, a Keras
-``PyDataset`` that works on any backend) and in the page's preview, whose server process then never
-imports a deep-learning framework.
+No TensorFlow: the same code runs in Lung 2D's training batches (``lib.tasks.lung2d.make_dataset``, any Keras
+backend) and in the page's preview, whose server process then never imports a deep-learning framework.
 """
 
 from __future__ import annotations
@@ -83,16 +82,3 @@ def augment_pair(images: np.ndarray, masks: np.ndarray, ranges: AugmentRanges, *
 def preview(images: np.ndarray, masks: np.ndarray, ranges: AugmentRanges, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Augmented copies of a few images (N, H, W, 1) and masks, for showing in the UI (the training code's own)."""
     return augment_pair(images, masks, ranges, rng=np.random.default_rng(seed))
-
-
-def batches(images: np.ndarray, masks: np.ndarray, batch: int, *, ranges: AugmentRanges | None, seed: int,
-            shuffle: bool, steps: int | None = None):
-    """A Keras ``PyDataset`` of (image float32 (B, S, S, 1), mask float32 (B, S, S, 1)) batches, reshuffled and
-    freshly augmented every epoch (seeded), on any Keras backend; ``steps`` batches per epoch, or one pass."""
-    from lib.training.batches import array_batches
-
-    def prepare(x, y, *, rng):
-        x, y = x.astype(np.float32), y.astype(np.float32)
-        return augment_pair(x, y, ranges, rng=rng) if ranges is not None and ranges.active else (x, y)
-
-    return array_batches((images, masks), batch, shuffle=shuffle, seed=seed, transform=prepare, steps=steps)

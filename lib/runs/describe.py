@@ -1,56 +1,33 @@
-"""Short human descriptions of runs and their progress (for run lists and the training panel)."""
+"""Short human descriptions of runs and their progress (for run lists and the training panel).
+
+Each function is handed what it describes (and the run's :class:`lib.contract.Task` where the task's declarations
+word it); none looks a task up.
+"""
 
 from __future__ import annotations
 
 import time
 
-from lib import tasks
+from lib.contract import Task
 from lib.metrics import metric_name
+from lib.text import duration
 
 
-def _task(name):
-    try:
-        return tasks.get(name)
-    except KeyError:
-        return None
-
-
-def duration(seconds: float | None) -> str:
-    """'45 s', '3 min 05 s', '1 h 02 min'; an em dash when unknown."""
-    if seconds is None:
-        return "—"
-    seconds = int(round(max(0.0, seconds)))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {(seconds % 3600) // 60:02d} min"
-
-
-def config_label(config: dict) -> str:
-    """The settings that tell runs of one task apart, e.g. 'small_cnn · lr 0.001 · 20 epochs'."""
+def config_label(config: dict, task: Task) -> str:
+    """The settings that tell runs of ``task`` apart, each as its field shows it (:attr:`lib.contract.Field.shown`),
+    e.g. 'small_cnn · lr 0.001 · 20 epochs'."""
     parts = []
-    task = _task(config.get("task"))
-    for key in task.label_settings if task else ():
-        if key not in config:
+    for key in task.label_settings:
+        if key not in config or key not in task.fields:
             continue
-        value = config[key]
-        if key == "learning_rate":
-            parts.append(f"lr {value:g}")
-        elif key == "epochs":
-            parts.append(f"{value} epochs")
-        elif key == "label_fraction":
-            parts.append(f"{value:.0%} labelled")
-        elif key in ("filters", "depth", "image_size"):
-            parts.append(f"{key.replace('_', ' ')} {value}")
-        else:
-            parts.append(str(value))
+        shown = task.fields[key].describe(config[key])
+        if shown:
+            parts.append(shown)
     return " · ".join(parts)
 
 
-def run_line(summary) -> str:
-    """One line for a run list: label, state, headline metric, when."""
-    task = _task(summary.task)
+def run_line(summary, task: Task | None) -> str:
+    """One line for a run list: label, state, ``task``'s headline metric, when."""
     metric = task.headline if task else None
     value = task.metric(summary.metrics, metric) if metric else None
     shown = f" · {metric_name(metric)} {value:.3f}" if isinstance(value, (int, float)) else ""

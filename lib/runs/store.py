@@ -6,10 +6,9 @@ import secrets
 import shutil
 import time
 import zipfile
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Collection, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -27,29 +26,6 @@ def visible_to(summary: "RunSummary", viewer: str | None, *, lecturer: bool = Fa
     """Whether ``viewer`` (an owner; None: everyone, e.g. the command line) may see the run: their own, the shared
     ones and the published ones; a ``lecturer`` sees every run."""
     return viewer is None or lecturer or summary.owner in (viewer, SHARED_OWNER) or summary.published
-
-
-def fair_order(queued: list[tuple[float, str, str]], running: Counter) -> list[str]:
-    """The order in which waiting runs get a slot: users in turn (round robin), not first come.
-
-    ``queued``: (submitted, run name, owner) of every waiting run; ``running``: runs now training per owner.
-    A user's k-th waiting run comes in round (their running runs + k); within a round, the earlier submission first.
-    So one student's seven runs wait behind everyone else's first, and a student already training waits behind
-    those who are not.
-
-    Examples
-    --------
-    >>> fair_order([(1, "a1", "ann"), (2, "a2", "ann"), (3, "a3", "ann"), (4, "b1", "bob"), (5, "c1", "cy")], Counter())
-    ['a1', 'b1', 'c1', 'a2', 'a3']
-    >>> fair_order([(1, "a1", "ann"), (4, "b1", "bob")], Counter({"ann": 1}))
-    ['b1', 'a1']
-    """
-    rounds = Counter(running)
-    keyed = []
-    for submitted, name, owner in sorted(queued):
-        keyed.append((rounds[owner], submitted, name))
-        rounds[owner] += 1
-    return [name for _, _, name in sorted(keyed)]
 
 
 def load_predictions(path: Path) -> dict[str, np.ndarray]:
@@ -121,10 +97,12 @@ def _owner_of(run_dir: Path) -> str | None:
 
 class RunStore:
     """The runs under one folder. Reading never raises for what a folder holds: a folder that does not
-    fit :mod:`lib.runs.schema` is reported as :class:`Unreadable`, and can still be deleted."""
+    fit :mod:`lib.runs.schema`, or names a task this server does not have (``tasks``: the names it has; None: any),
+    is reported as :class:`Unreadable`, and can still be deleted."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, *, tasks: Collection[str] | None = None):
         self.root = Path(root)
+        self.tasks = None if tasks is None else frozenset(tasks)
 
     def create(self, config: dict, *, owner: str, label: str = "") -> Path:
         """Make a new run folder holding ``config`` (which must name its ``task``), in state "queued".
@@ -157,6 +135,9 @@ class RunStore:
 
     def _summary(self, run_dir: Path) -> RunSummary:
         config = check_config(read_json(run_dir / files.CONFIG))
+        if self.tasks is not None and config["task"] not in self.tasks:
+            raise ValueError(f"config.json names the task {config['task']!r:.60}, which this server does not have "
+                             f"(it has {', '.join(sorted(self.tasks))})")
         status = refresh_status(run_dir)
         metrics = {}
         if (run_dir / files.METRICS).is_file():
@@ -266,49 +247,3 @@ class RunStore:
             if not run.history.empty:
                 frames.append(run.history.assign(run=run.summary.label, run_id=run_id))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-    def queue_position(self, run_dir: Path, *, starting_grace_s: float = 60.0) -> int | None:
-        """0-based position of a queued run among all live queued runs, in :func:`fair_order` (users in turn);
-        None if not queued.
-
-        A queued run whose worker has not registered yet counts for ``starting_grace_s`` seconds after
-        its submission (so a job submitted earlier keeps its place while its process starts).
-        """
-        queue = self.queue(starting_grace_s=starting_grace_s)
-        name = Path(run_dir).name
-        return queue.index(name) if name in queue else None
-
-    def recent_durations(self, *, limit: int = 20) -> list[float]:
-        """Start-to-end seconds of the last ``limit`` runs that finished ("done"), newest first (for queue waits)."""
-        found = []
-        for run_dir in reversed(self._folders()):  # run ids start with their creation time: newest last
-            try:
-                status = refresh_status(run_dir)
-            except (ValueError, OSError):
-                continue
-            if status.get("state") == "done" and isinstance(status.get("started"), (int, float)) \
-                    and isinstance(status.get("ended"), (int, float)):
-                found.append(float(status["ended"]) - float(status["started"]))
-                if len(found) >= limit:
-                    break
-        return found
-
-    def queue(self, *, starting_grace_s: float = 60.0) -> list[str]:
-        """The names of the waiting runs, in the order they will get a slot (:func:`fair_order`)."""
-        queued, running = [], Counter()
-        for other in self._folders():
-            try:
-                status = refresh_status(other)  # checked by the schema: another run's folder is never trusted
-            except (ValueError, OSError):
-                continue
-            state = status.get("state")
-            if state not in ACTIVE_STATES:
-                continue
-            owner = _owner_of(other) or ""
-            if state == "running":
-                running[owner] += 1
-                continue
-            starting = time.time() - float(status.get("submitted", 0.0)) < starting_grace_s
-            if status.get("pid") or starting:
-                queued.append((float(status.get("submitted", 0)), other.name, owner))
-        return fair_order(queued, running)

@@ -1,12 +1,17 @@
-"""The tasks, one module each, and the registry that lists them.
+"""The tasks, one module each, and the registry that lists them: the one place that turns a task's name into a task.
 
-To add a task: write ``lib/tasks/<name>.py`` ending in ``TASK = Task(...)`` (see :mod:`lib.tasks.base`),
-add it to ``_MODULES`` below, and give it a ``ui`` module and a page. Nothing else branches on a
-task's name: the command line, run descriptions, the Home page and the engine look tasks up here.
+To add a task: write ``lib/tasks/<name>.py`` ending in ``TASK = Task(...)`` (see :mod:`lib.contract`) and add its
+module to ``_MODULES`` below; that one line is the only edit outside the task's own files. Everything that lists
+tasks reads this registry: the navigation and the Home page, the demo data, the datasets, the command line, the
+class's default limits. A task without a page of its own (``pages/<name>.py``) gets the generic page.
+
+Task modules can also be registered without editing this file, by naming them in ``DLMI_TASKS`` (comma-separated
+module paths, each ending in ``TASK = Task(...)``); the tests register a toy task this way, and the worker
+processes and the command line see it because they inherit the environment.
 
 Examples
 --------
->>> names()
+>>> names()[:3]
 ['dr', 'lung2d', 'lung3d']
 >>> get("lung2d").headline
 'mean_slice_iou'
@@ -14,13 +19,46 @@ Examples
 
 from __future__ import annotations
 
-from lib.tasks import dr, lung2d, lung3d
-from lib.tasks.base import DataError, Field, Task
+import importlib
+import os
+from pathlib import Path
+from typing import Any
 
-__all__ = ["Task", "Field", "DataError", "get", "names", "all_tasks"]
+from lib.contract import Dataset, DataError, Field, Task
+from lib.demo.write import write_demo as _write_demo
+from lib.training.config import ConfigError
+from lib.training.config import make_config as _make_config
+from lib.training.config import validate_config as _validate_config
+from lib.training.executor import start_run as _start_run
 
-_MODULES = (dr, lung2d, lung3d)
-_TASKS: dict[str, Task] = {module.TASK.name: module.TASK for module in _MODULES}
+__all__ = ["Task", "Field", "DataError", "register", "get", "names", "all_tasks", "datasets", "dataset", "make_config",
+           "validate_config", "start_run", "options", "write_demo", "default_caps"]
+
+_MODULES = ("lib.tasks.dr", "lib.tasks.lung2d", "lib.tasks.lung3d")
+EXTRA_ENV = "DLMI_TASKS"
+
+
+def _load() -> dict[str, Task]:
+    extra = [m.strip() for m in os.environ.get(EXTRA_ENV, "").split(",") if m.strip()]
+    found: dict[str, Task] = {}
+    for module in (*_MODULES, *extra):
+        task = importlib.import_module(module).TASK
+        if task.name in found and found[task.name] is not task:
+            raise ValueError(f"two tasks are called {task.name!r} ({module} and another); task names must differ")
+        found[task.name] = task
+    return found
+
+
+_TASKS: dict[str, Task] = _load()
+
+
+def register(task: Task):
+    """Add ``task`` to the registry of this process (a test process; other processes read ``DLMI_TASKS``); returns a
+    function that takes it out again."""
+    if task.name in _TASKS and _TASKS[task.name] is not task:
+        raise ValueError(f"a task called {task.name!r} is registered already")
+    _TASKS[task.name] = task
+    return lambda: _TASKS.pop(task.name, None)
 
 
 def get(name: str) -> Task:
@@ -37,3 +75,86 @@ def names() -> list[str]:
 
 def all_tasks() -> list[Task]:
     return list(_TASKS.values())
+
+
+def datasets() -> dict[str, Dataset]:
+    """The datasets of the registered tasks, by key, in the tasks' order (a shared dataset once)."""
+    return {task.dataset.key: task.dataset for task in _TASKS.values()}
+
+
+def dataset(name: str) -> Dataset:
+    """A dataset by task name, by dataset key ("lungs") or by an unambiguous start of either ("lung").
+
+    Raises
+    ------
+    KeyError
+        Naming the tasks and datasets there are.
+    """
+    if name in _TASKS:
+        return _TASKS[name].dataset
+    known = datasets()
+    matches = {key for key in known if key.startswith(name)} | {t.dataset.key for t in _TASKS.values() if t.name.startswith(name)}
+    if len(matches) != 1:
+        raise KeyError(f"{name!r} is not a dataset; choose a task ({', '.join(_TASKS)}) or a dataset ({', '.join(known)})")
+    return known[matches.pop()]
+
+
+def _task_of(name: Any) -> Task:
+    try:
+        return get(name)
+    except KeyError:
+        raise ConfigError(f"task must be one of {', '.join(_TASKS)}, got {name!r}") from None
+
+
+def make_config(task: str, *, preset: str = "quick", data: str, **overrides: Any) -> dict[str, Any]:
+    """:func:`lib.training.config.make_config` for the task called ``task`` (ConfigError for an unknown one)."""
+    return _make_config(_task_of(task), preset=preset, data=data, **overrides)
+
+
+def validate_config(config: dict[str, Any]) -> dict[str, Any]:
+    """:func:`lib.training.config.validate_config` for the task ``config`` names (ConfigError for an unknown one)."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"a configuration must be a mapping of settings, got {type(config).__name__}")
+    return _validate_config(config, _task_of(config.get("task")))
+
+
+def start_run(store, config: dict[str, Any], **options: Any):
+    """:func:`lib.training.executor.start_run` for the task ``config`` names (ConfigError for an unknown one)."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"a configuration must be a mapping of settings, got {type(config).__name__}")
+    return _start_run(store, config, _task_of(config.get("task")), **options)
+
+
+def options() -> list:
+    """Every registered task's command-line options (:class:`lib.contract.TaskOption`), each once."""
+    found = []
+    for task in _TASKS.values():
+        found.extend(o for o in task.options if o not in found)
+    return found
+
+
+def write_demo(out: str | Path, keys: list[str] | None = None, **options: Any) -> dict[str, Path]:
+    """Write the demo copies of the datasets with these keys (default: every registered task's dataset) under ``out``;
+    ``options`` as :func:`lib.demo.write.write_demo`."""
+    known = datasets()
+    unknown = [k for k in keys or () if k not in known]
+    if unknown:
+        raise ValueError(f"no dataset {', '.join(unknown)}; the datasets are {', '.join(known)}")
+    return _write_demo(out, [known[k] for k in (keys or known)], **options)
+
+
+def default_caps() -> dict[str, tuple[float | None, float | None]]:
+    """The class limits when the class file sets none, from the tasks' fields (:attr:`lib.contract.Field.cap`): for a
+    setting several tasks bound, the most permissive bound (the lowest low, the highest high)."""
+    caps: dict[str, tuple[float | None, float | None]] = {}
+    for task in _TASKS.values():
+        for name, spec in task.fields.items():
+            if spec.cap is None:
+                continue
+            low, high = spec.cap
+            if name in caps:
+                old_low, old_high = caps[name]
+                low = None if low is None or old_low is None else min(low, old_low)
+                high = None if high is None or old_high is None else max(high, old_high)
+            caps[name] = (low, high)
+    return caps

@@ -8,38 +8,52 @@ Training (:func:`train`): a MobileNetV2 or small-CNN classifier, then the test s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import roc_auc_score
 
+from lib import diagnosis as d
+from lib.atomic import atomic_path
+from lib.contract import COMMON_FIELDS, SPEED_DEFAULTS, STEPS_FIELD, DataError, Field, Task, TaskOption
 from lib.data.datasets import EYEPACS
-from lib.data.eyepacs import as_frame, read_eyepacs
+from lib.data.eyepacs import UnreadablePhotoError, as_frame, read_eyepacs
 from lib.data.report import DatasetReport, Problem
-from lib.preprocess.fundus import CROPS, preprocess_photos
-from lib.preprocess.images import from_uint8_unit
+from lib.models.weights import fit_problem_checked, path_problem
+from lib.preprocess.fundus import CROPS, preprocess_photo, preprocess_photos
+from lib.preprocess.images import from_uint8_unit, to_uint8_unit
 from lib.preprocess.sampling import balanced_sample, class_counts, referral_labels, split_indices
-from lib.tasks.base import COMMON_FIELDS, SPEED_DEFAULTS, STEPS_FIELD, DataError, Field, Task
-
-if TYPE_CHECKING:
-    from lib.training.context import TaskContext
+from lib.runs import files
+from lib.training.batches import array_batches
+from lib.training.context import TaskContext
+from lib.training.loop import fit
 
 CLASS_NAMES = {0: "no refer", 1: "refer"}
 SPLITS = ("train", "val", "test")
 MIN_PER_CLASS = 3  # one photo of each class in each of train / validation / test
 
+LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+
 FIELDS = {
     **COMMON_FIELDS,
-    "backbone": Field(str, choices=("mobilenetv2", "small_cnn")),
-    "weights": Field(str, help='"imagenet", "none" or a path to a weights file'),
-    "freeze_backbone": Field(bool),
-    "image_size": Field(int, 32, 512),
-    "n_per_class": Field(int, 1, 100000),
+    "learning_rate": replace(COMMON_FIELDS["learning_rate"], choices=LEARNING_RATES,
+                             help="The course's lesson: 0.1 fails to learn; 1e-4 to 1e-3 works."),
+    "backbone": Field(str, choices=("mobilenetv2", "small_cnn"), label="Backbone", widget="radio",
+                      names={"mobilenetv2": "MobileNetV2 (transfer learning)", "small_cnn": "Small CNN (from scratch)"}),
+    # the page offers the weights as a choice plus a file field (ui/dr.py), so no generic control
+    "weights": Field(str, help='"imagenet", "none" or a path to a weights file', widget=""),
+    "freeze_backbone": Field(bool, label="Freeze the backbone (train the head only)", widget="checkbox", shown=""),
+    "image_size": Field(int, 32, 512, label="Image size (pixels)", widget="selectbox", choices=(96, 128, 160, 192, 224),
+                        shown="image size {}", cap=(None, 224)),
+    "n_per_class": Field(int, 1, 100000, label="Photos per class (N)", widget="", shown="", cap=(None, 2000),
+                         help="The course takes 2,000 of each class; when a class has fewer, every class gives that many."),
     "steps_per_epoch": STEPS_FIELD,
-    "crop": Field(str, choices=CROPS, help="fundus: crop the square around the round fundus before resizing; "
-                                          "none: resize the whole photo (the course's)"),
+    "crop": Field(str, choices=CROPS, widget="", shown="",
+                  help="fundus: crop the square around the round fundus before resizing; none: resize the whole photo "
+                       "(the course's)"),
 }
 
 PRESETS = {
@@ -161,8 +175,6 @@ def _dataset(images: np.ndarray, labels: np.ndarray, batch: int, *, shuffle: boo
     """Batches of (photos float32 in [0, 1] (B, S, S, 3), labels float32 (B,)) from the uint8 photos, converted one
     batch at a time (bounded memory), reshuffled every epoch (seeded); ``steps`` batches per epoch, or one pass;
     any Keras backend."""
-    from lib.training.batches import array_batches
-
     return array_batches((images, labels), batch, shuffle=shuffle, seed=seed, steps=steps,
                          transform=lambda x, y, rng: (from_uint8_unit(x), y.astype(np.float32)))
 
@@ -174,11 +186,8 @@ def predict_scores(model, images: np.ndarray, *, batch: int = 64) -> np.ndarray:
     return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
 
 
-def train(ctx: "TaskContext") -> dict:
-    import keras
-
-    from lib.models.classifier import build_dr_classifier
-    from lib.training.loop import fit
+def train(ctx: TaskContext) -> dict:
+    from lib.models.classifier import build_dr_classifier  # Keras: only in the job, never in the Streamlit server
 
     c = ctx.config
     ctx.phase("reading the dataset")
@@ -205,8 +214,7 @@ def train(ctx: "TaskContext") -> dict:
                         "training: choose another file, or 'none' to train from scratch.")
     if weights.message:
         ctx.note(weights.message)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
-                  metrics=["accuracy"], **ctx.compile_options)
+    ctx.compile(model)
     batch = c["batch_size"]
     train_set = _dataset(images[train_idx], labels[train_idx], batch, shuffle=True, seed=c["seed"], steps=c["steps_per_epoch"])
     callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=len(train_set), batch_size=batch,
@@ -223,8 +231,6 @@ def train(ctx: "TaskContext") -> dict:
         scores=scores.astype(np.float32), labels=y.astype(np.int64), levels=test["level"].to_numpy().astype(np.int64),
         images=test["image"].to_numpy().astype(str), paths=test["path"].to_numpy().astype(str),
     )
-    from sklearn.metrics import roc_auc_score
-
     return {
         "accuracy": float(np.mean((scores >= 0.5) == y)),
         "auc": float(roc_auc_score(y, scores)) if len(np.unique(y)) == 2 else float("nan"),
@@ -236,10 +242,17 @@ def train(ctx: "TaskContext") -> dict:
 
 def check(config: dict) -> None:
     """A weights file must be a usable path before a run starts (not a Keras error after training from scratch)."""
-    from lib.models.weights import path_problem
-
     if config["backbone"] == "mobilenetv2":
         problem = path_problem(config["weights"])
+        if problem:
+            raise ValueError(problem)
+
+
+def check_data(config: dict, report: DatasetReport) -> None:
+    """A weights file must load into MobileNetV2 without its top at the run's image size, before a run folder is made
+    (checked in a child process, so the caller never imports Keras; remembered per file and size)."""
+    if config["backbone"] == "mobilenetv2" and config["weights"] not in ("imagenet", "none"):
+        problem = fit_problem_checked(config["weights"], image_size=config["image_size"])
         if problem:
             raise ValueError(problem)
 
@@ -254,14 +267,48 @@ USUAL_LEARNING_RATES = (1e-4, 1e-3)
 
 def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict | None = None) -> list:
     """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
-    from lib import diagnosis as d
-
     specific = []
     if predictions is not None:
         specific = [d.one_class(predictions["scores"], predictions["labels"], names=tuple(CLASS_NAMES.values())),
                     d.below_chance(metrics.get("auc"), len(predictions["labels"]))]
     return d.combine(history, status, specific, config=config, items="photos", positive="referable",
                      usual_learning_rates=USUAL_LEARNING_RATES, headline="AUC", value=metrics.get("auc"), chance=0.5)
+
+
+def saliency(run_dir: str | Path, photo: str | Path, out: str | Path) -> dict:
+    """Grad-CAM of one photo under a finished run's model (:mod:`lib.models.gradcam`), preprocessed as the run's photos
+    were; writes ``out`` (.npz: photo uint8, cam float16, score) and returns {"out", "score"}.
+
+    Raises
+    ------
+    ValueError
+        The run has no readable config or no saved model, or the photo cannot be read (naming it).
+    """
+    from lib.models.gradcam import grad_cam  # Keras: only in the child process that computes it
+
+    run_dir, photo = Path(run_dir), Path(photo)
+    config = files.read_json(run_dir / files.CONFIG)
+    model_path = run_dir / files.MODEL
+    if not model_path.is_file():
+        raise ValueError(f"{run_dir.name} has no saved model")
+    try:
+        image = to_uint8_unit(preprocess_photo(photo, size=int(config["image_size"]), crop=config.get("crop", "none")))
+    except (UnreadablePhotoError, OSError) as exc:
+        raise ValueError(f"{photo.name}: {exc}") from exc
+    import keras  # the child process that computes the heat map only
+
+    model = keras.models.load_model(model_path, compile=False)
+    cam, score = grad_cam(model, from_uint8_unit(image))
+    with atomic_path(Path(out)) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, photo=image, cam=cam.astype(np.float16), score=np.float32(score))
+    return {"out": str(out), "score": float(score)}
+
+
+def _weights_option(value: str) -> dict:
+    """``--weights FILE`` implies the MobileNetV2 backbone (only it takes pretrained weights); ``--weights none``
+    leaves the backbone as the preset says."""
+    return {"weights": value} if value == "none" else {"weights": value, "backbone": "mobilenetv2"}
 
 
 TASK = Task(
@@ -279,6 +326,14 @@ TASK = Task(
     prepare=prepare,
     train=train,
     check=check,
+    check_data=check_data,
     diagnose=diagnose,
     usual_learning_rates=USUAL_LEARNING_RATES,
+    options=(TaskOption("--weights", "imagenet, none, or a weights file (implies the mobilenetv2 backbone)",
+                        _weights_option),),
+    saliency=saliency,
+    quick_goal=(120.0, 0.80, 0.97),
+    icon=":material/visibility:",
+    summary="refer or not refer a diabetic patient from a colour fundus photograph (class imbalance, balanced "
+            "sampling, transfer learning, ROC and the operating point)",
 )

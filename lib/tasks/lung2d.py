@@ -10,38 +10,52 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from dataclasses import replace
+from typing import Callable
 
 import numpy as np
 
+from lib import diagnosis as d
+from lib.contract import COMMON_FIELDS, SPEED_DEFAULTS, STEPS_FIELD, DataError, Field, Task
 from lib.data.datasets import LUNGS
-from lib.data.lung2d import read_lung2d
+from lib.data.ct_slices import read_lung2d
 from lib.data.report import DatasetReport
 from lib.metrics.segmentation import overlap_metrics
 from lib.preprocess.images import NORMALISATIONS, from_uint8_unit, to_uint8_unit
 from lib.preprocess.sampling import split_indices
+from lib.preprocess.augment import AugmentRanges, augment_pair
 from lib.preprocess.slices import SliceArrays, load_slices
-from lib.tasks.base import COMMON_FIELDS, SPEED_DEFAULTS, STEPS_FIELD, DataError, Field, Task
-
-if TYPE_CHECKING:
-    from lib.training.context import TaskContext
+from lib.training.batches import array_batches
+from lib.training.context import TaskContext
+from lib.training.loop import fit
+from lib.training.schedule import step_then_exponential
 
 SPLITS = ("train", "val", "test")
 
 FIELDS = {
     **COMMON_FIELDS,
-    "image_size": Field(int, 16, 512),
-    "filters": Field(int, 1, 256),
-    "depth": Field(int, 1, 5),
-    "dropout": Field(float, 0.0, 0.95),
+    "learning_rate": replace(COMMON_FIELDS["learning_rate"], choices=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2)),
+    "batch_size": replace(COMMON_FIELDS["batch_size"], choices=(4, 8, 16, 32)),
+    "epochs": replace(COMMON_FIELDS["epochs"], offered=(1, 500)),
+    "image_size": Field(int, 16, 512, label="Image size", widget="selectbox", choices=(64, 128, 256),
+                        shown="image size {}", cap=(None, 256)),
+    "filters": Field(int, 1, 256, label="Filters in the first level", widget="select_slider", choices=(4, 8, 16, 32, 64),
+                     shown="filters {}", cap=(None, 64)),
+    "depth": Field(int, 1, 5, label="Depth (pooling steps)", widget="select_slider", choices=(1, 2, 3, 4),
+                   shown="depth {}", cap=(None, 4)),
+    "dropout": Field(float, 0.0, 0.95, label="Dropout before the last layer", widget="slider", step=0.05, shown="",
+                     offered=(0.0, 0.9)),
     "steps_per_epoch": STEPS_FIELD,
-    "decay_start": Field(int, 0, 1000),
-    "decay_factor": Field(float, 0.01, 1.0),
-    "shift": Field(float, 0.0, 0.5),
-    "rotation": Field(float, 0.0, 180.0),
-    "zoom": Field(float, 0.0, 0.9),
-    "normalise": Field(str, choices=NORMALISATIONS, help="lung_window: a fixed HU window (scanner padding cannot squash "
-                                                          "the lungs); minmax: each slice by its own range (the course's)"),
+    "decay_start": Field(int, 0, 1000, label="Decay starts at epoch", shown="", offered=(0, 500)),
+    "decay_factor": Field(float, 0.01, 1.0, label="Decay factor per epoch after that", widget="slider", step=0.005,
+                          shown="", offered=(0.5, 1.0)),
+    # the augmentation section of the page offers these three beside its preview (ui/lung2d.py)
+    "shift": Field(float, 0.0, 0.5, label="Shift (fraction of width / height)", widget="", shown=""),
+    "rotation": Field(float, 0.0, 180.0, label="Rotation (degrees)", widget="", shown=""),
+    "zoom": Field(float, 0.0, 0.9, label="Zoom (fraction)", widget="", shown=""),
+    "normalise": Field(str, choices=NORMALISATIONS, widget="", shown="",
+                       help="lung_window: a fixed HU window (scanner padding cannot squash the lungs); minmax: each "
+                            "slice by its own range (the course's)"),
 }
 
 PRESETS = {
@@ -90,23 +104,23 @@ def prepare(config: dict, *, report: DatasetReport | None = None,
     return Prepared(arrays=arrays, parts=split_indices(len(arrays.names), seed=config["seed"]))
 
 
-def make_dataset(images: np.ndarray, masks: np.ndarray, batch: int, *, ranges, seed: int, shuffle: bool,
-                 steps: int | None = None):
-    """Batches of (image float32 (B, S, S, 1), mask float32 (B, S, S, 1)), augmented per batch on the fly
-    (:func:`lib.preprocess.augment.batches`: OpenCV, the preview's own code, any Keras backend); ``steps``
-    batches per epoch, or one pass over the slices."""
-    from lib.preprocess.augment import batches
+def make_dataset(images: np.ndarray, masks: np.ndarray, batch: int, *, ranges: AugmentRanges | None, seed: int,
+                 shuffle: bool, steps: int | None = None):
+    """Batches of (image float32 (B, S, S, 1), mask float32 (B, S, S, 1)), reshuffled and freshly augmented every
+    epoch (seeded) with :func:`lib.preprocess.augment.augment_pair` (OpenCV, the preview's own code, any Keras
+    backend); ``steps`` batches per epoch, or one pass over the slices."""
 
-    return batches(images, masks, batch, ranges=ranges, seed=seed, shuffle=shuffle, steps=steps)
+    def prepare(x, y, *, rng):
+        x, y = x.astype(np.float32), y.astype(np.float32)
+        return augment_pair(x, y, ranges, rng=rng) if ranges is not None and ranges.active else (x, y)
+
+    return array_batches((images, masks), batch, shuffle=shuffle, seed=seed, transform=prepare, steps=steps)
 
 
-def train(ctx: "TaskContext") -> dict:
-    import keras
+def train(ctx: TaskContext) -> dict:
+    import keras  # the job's process only (the learning-rate schedule's callback), never the Streamlit server
 
-    from lib.models.unet import build_unet
-    from lib.preprocess.augment import AugmentRanges
-    from lib.training.loop import fit
-    from lib.training.schedule import step_then_exponential
+    from lib.models.unet import build_unet  # Keras too
 
     c = ctx.config
     ctx.phase("reading the dataset")
@@ -121,8 +135,7 @@ def train(ctx: "TaskContext") -> dict:
 
     model = build_unet(spatial_dims=2, input_shape=(c["image_size"], c["image_size"], 1), filters=c["filters"],
                        depth=c["depth"], dropout=c["dropout"])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
-                  metrics=["accuracy"], **ctx.compile_options)
+    ctx.compile(model)
     schedule = keras.callbacks.LearningRateScheduler(
         lambda epoch, lr: step_then_exponential(epoch, base=c["learning_rate"], decay_start=c["decay_start"],
                                                 factor=c["decay_factor"]))
@@ -150,8 +163,6 @@ def train(ctx: "TaskContext") -> dict:
 
 def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict | None = None) -> list:
     """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
-    from lib import diagnosis as d
-
     specific = [] if predictions is None else [d.no_foreground(from_uint8_unit(predictions["probs"]), predictions["masks"], what="slice")]
     return d.combine(history, status, specific, config=config, items="slices", unit="pixel", positive="lung",
                      usual_learning_rates=USUAL_LEARNING_RATES)
@@ -178,4 +189,7 @@ TASK = Task(
     diagnose=diagnose,
     check=check,
     usual_learning_rates=USUAL_LEARNING_RATES,
+    quick_goal=(120.0, 0.90, 1.0),
+    icon=":material/pulmonology:",
+    summary="segment the lungs in single CT slices with a small U-Net (augmentation, IoU)",
 )

@@ -1,50 +1,58 @@
 """Lung 3D from sparse labels: segment the lungs in CT volumes with a 3D U-Net.
 
 The data steps (:func:`prepare`): the volumes in their roles (train, validation, test), each read
-with every ``stride``-th row and column and scaled (HU / 3071), and the sparse labels of the training
-volumes (a fraction of the slices along each axis keeps its label). Training (:func:`train`): chunks
+with every ``stride``-th row and column and scaled (``normalise``: HU / 3071, the course's, or a fixed lung
+window), and the sparse labels of the training volumes (a fraction of the slices along each axis keeps its label). Training (:func:`train`): chunks
 of slices sampled along axis 0, the 3D U-Net with the loss weighted to the labelled voxels, then a
 prediction of the whole test volume for IoU.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 
+from lib import diagnosis as d
+from lib.contract import COMMON_FIELDS, SPEED_DEFAULTS, DataError, Experiment, Field, Task
 from lib.data.datasets import LUNGS
-from lib.data.lung3d import BadVolumeError, VolumePair, load_volume, read_lung3d
+from lib.data.ct_volumes import BadVolumeError, VolumePair, load_volume, read_lung3d
 from lib.data.report import DatasetReport
 from lib.metrics.segmentation import overlap_metrics, per_item_scores
 from lib.preprocess.images import from_uint8_unit, to_uint8_unit
 from lib.preprocess.volumes import (
     IGNORE_LABEL as IGNORE, VOLUME_NORMALISATIONS, crop_slices, labelled_fraction, pad_slices, prepare_volume, sample_chunks, sparse_labels,
 )
-from lib.tasks.base import COMMON_FIELDS, SPEED_DEFAULTS, DataError, Field, Task
-
-if TYPE_CHECKING:
-    from lib.training.context import TaskContext
+from lib.training.batches import batch_source
+from lib.training.context import TaskContext
+from lib.training.loop import fit
 
 AUTO = "auto"  # a volume role chosen from the data (see default_roles)
 KAGGLE_ROLES = {"train": ["0002", "0031"], "val": ["0059"], "test": ["0078"]}
 
 FIELDS = {
     **COMMON_FIELDS,
-    "stride": Field(int, 1, 32),
-    "label_fraction": Field(float, 0.001, 1.0),
-    "filters": Field(int, 1, 256),
-    "depth": Field(int, 1, 4),
-    "chunk_depth": Field(int, 4, 512),
-    "steps_per_epoch": Field(int, 1, 10000),
-    "validation_steps": Field(int, 1, 10000),
-    "train_volumes": Field(str, help='comma-separated volume ids, e.g. 0002,0031, or "auto"'),
-    "val_volume": Field(str, help='a volume id, or "auto"'),
-    "test_volume": Field(str, help='a volume id, or "auto"'),
-    "normalise": Field(str, choices=VOLUME_NORMALISATIONS, help="hu_scale: HU / 3071 (the course's); lung_window: "
-                                                                  "a fixed HU window mapped to [0, 1]"),
+    "learning_rate": replace(COMMON_FIELDS["learning_rate"], choices=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2)),
+    "epochs": replace(COMMON_FIELDS["epochs"], offered=(1, 500)),
+    "batch_size": replace(COMMON_FIELDS["batch_size"], label="Batch size (chunks)", widget="number", offered=(1, 64)),
+    # the volumes' section of the page offers these (stride, roles, normalisation) beside the volumes themselves
+    "stride": Field(int, 1, 32, label="In-plane downsampling (512 -> 64 at 8)", widget="", shown="", cap=(4, None)),
+    "label_fraction": Field(float, 0.001, 1.0, label="Fraction of slices labelled along each axis", widget="",
+                            shown="{:.0%} labelled"),
+    "filters": Field(int, 1, 256, label="Filters in the first level", widget="select_slider", choices=(2, 4, 8, 16, 32, 64),
+                     shown="filters {}", cap=(None, 64)),
+    "depth": Field(int, 1, 4, label="Depth (pooling steps)", widget="select_slider", choices=(1, 2, 3), shown="",
+                   cap=(None, 4)),
+    "chunk_depth": Field(int, 4, 512, label="Chunk depth (slices per training sample)", widget="select_slider",
+                         choices=(8, 16, 32, 64), shown="", cap=(None, 64)),
+    "steps_per_epoch": Field(int, 1, 10000, label="Steps per epoch", shown="", offered=(1, 1000), cap=(None, 200)),
+    "validation_steps": Field(int, 1, 10000, label="Validation steps", shown="", offered=(1, 1000), cap=(None, 50)),
+    "train_volumes": Field(str, help='comma-separated volume ids, e.g. 0002,0031, or "auto"', widget="", shown=""),
+    "val_volume": Field(str, help='a volume id, or "auto"', widget="", shown=""),
+    "test_volume": Field(str, help='a volume id, or "auto"', widget="", shown=""),
+    "normalise": Field(str, choices=VOLUME_NORMALISATIONS, widget="", shown="",
+                       help="hu_scale: HU / 3071 (the course's); lung_window: a fixed HU window mapped to [0, 1]"),
 }
 
 PRESETS = {
@@ -69,6 +77,19 @@ def check(config: dict) -> None:
         raise ValueError(f"lung3d volumes must differ between train, validation and test, got {roles}")
     if config["chunk_depth"] % 2 ** config["depth"]:
         raise ValueError(f"lung3d.chunk_depth {config['chunk_depth']} must be divisible by 2**depth = {2 ** config['depth']}")
+
+
+def check_data(config: dict, report: DatasetReport) -> None:
+    """Every volume the settings name must be in the dataset, and the roles must be fillable: ValueError naming the
+    setting and the volumes there are (checked before a run folder is made, not when the job starts)."""
+    ids = sorted(p.volume_id for p in report.items)
+    for name in ("train_volumes", "val_volume", "test_volume"):
+        wanted = train_ids(config) if name == "train_volumes" else [config[name]]
+        missing = [v for v in wanted if v != AUTO and v not in ids]
+        if missing:
+            raise ValueError(f"{name} names {', '.join(missing)}, which the dataset at {config['data']} does not hold; "
+                             f"its volumes are {', '.join(ids) or 'none'} (or auto)")
+    resolve_roles(config, {p.volume_id: int(p.shape[0]) if p.shape else 0 for p in report.items})
 
 
 def default_roles(slices: dict[str, int]) -> dict[str, list[str]]:
@@ -119,7 +140,7 @@ def resolve_roles(config: dict, slices: dict[str, int]) -> tuple[dict[str, list[
     return roles, True
 
 
-Volume = tuple[np.ndarray, np.ndarray]  # image (N, H, W, 1) float32 HU / 3071, mask (N, H, W, 1) uint8 {0, 1}
+Volume = tuple[np.ndarray, np.ndarray]  # image (N, H, W, 1) float32 as ``normalise`` scales it, mask (N, H, W, 1) uint8 {0, 1}
 
 
 def load_prepared(pair: VolumePair, stride: int, normalise: str = "hu_scale") -> Volume:
@@ -198,37 +219,21 @@ def prepare(config: dict, *, report: DatasetReport | None = None, load: Callable
 
 
 def chunk_dataset(images, labels, *, depth: int, batch: int, seed: int, steps: int, fresh: bool = True):
-    """A Keras ``PyDataset`` of ``steps`` (x, y, w) batches of ``depth``-slice chunks per epoch (any backend).
+    """A :func:`lib.training.batches.batch_source` of ``steps`` (x, y, w) batches of ``depth``-slice chunks per epoch.
 
     ``fresh``: new random chunks every epoch (training); else the same, repeatable chunks every epoch
     (validation). Each batch is drawn from its own seeded generator, so batch ``i`` of epoch ``e`` is the
-    same whatever order they are asked for in. ``seconds`` adds up the time spent sampling.
+    same whatever order they are asked for in.
     """
-    import keras
-
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
 
-    class Chunks(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__()
-            self.epoch = 0
-            self.seconds = 0.0
+    def make(epoch: int, index: int) -> tuple:
+        chunk = sample_chunks(images, labels, depth=depth, batch=batch,
+                              rng=np.random.default_rng([seed, epoch if fresh else 0, index]))
+        return chunk.x, chunk.y, chunk.w
 
-        def __len__(self):
-            return steps
-
-        def __getitem__(self, index):
-            start = time.perf_counter()
-            rng = np.random.default_rng([seed, self.epoch if fresh else 0, index])
-            chunk = sample_chunks(images, labels, depth=depth, batch=batch, rng=rng)
-            self.seconds += time.perf_counter() - start
-            return chunk.x, chunk.y, chunk.w
-
-        def on_epoch_end(self):
-            self.epoch += 1
-
-    return Chunks()
+    return batch_source(steps, make)
 
 
 def predict_volume(model, volume: np.ndarray, *, depth: int) -> np.ndarray:
@@ -238,11 +243,8 @@ def predict_volume(model, volume: np.ndarray, *, depth: int) -> np.ndarray:
     return crop_slices(probs, n)
 
 
-def train(ctx: "TaskContext") -> dict:
-    import keras
-
-    from lib.models.unet import build_unet
-    from lib.training.loop import fit
+def train(ctx: TaskContext) -> dict:
+    from lib.models.unet import build_unet  # Keras: only in the job, never in the Streamlit server
 
     c = ctx.config
     ctx.phase("reading the volumes")
@@ -260,8 +262,7 @@ def train(ctx: "TaskContext") -> dict:
     depth, batch = c["chunk_depth"], c["batch_size"]
     model = build_unet(spatial_dims=3, input_shape=(None,) + train_x[0].shape[1:], filters=c["filters"],
                        depth=c["depth"], dropout=0.0)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=c["learning_rate"]), loss="binary_crossentropy",
-                  weighted_metrics=["accuracy"], **ctx.compile_options)
+    ctx.compile(model, weighted=True)  # the ignored voxels (weight 0) count neither in the loss nor the accuracy
     train_set = chunk_dataset(train_x, data.train_labels, depth=depth, batch=batch, seed=c["seed"], steps=c["steps_per_epoch"])
     validation_slices = c["validation_steps"] * batch * depth
     callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=c["steps_per_epoch"], batch_size=batch,
@@ -275,8 +276,10 @@ def train(ctx: "TaskContext") -> dict:
     probs = ctx.finite(predict_volume(model, test_x, depth=c["depth"])[..., 0], "predicted voxels")
     truth = test_y[..., 0]
     per_slice = per_item_scores(probs, truth)["iou"]
+    test_id = data.roles["test"][0]
     ctx.save_predictions(image=test_x[..., 0].astype(np.float16), mask=truth.astype(np.uint8), probs=to_uint8_unit(probs),
-                         per_slice_iou=per_slice.astype(np.float32), volume_id=np.array(data.roles["test"][0]))
+                         per_slice_iou=per_slice.astype(np.float32), volume_id=np.array(test_id),
+                         spacing=np.asarray(data.spacing[test_id], dtype=np.float32))
     return {
         **overlap_metrics(probs, truth),
         "accuracy": float(np.mean((probs >= 0.5) == (truth > 0))),
@@ -284,6 +287,20 @@ def train(ctx: "TaskContext") -> dict:
         "labelled_voxel_fraction": data.labelled_voxel_fraction,
         "test_volume": data.roles["test"][0],
     }
+
+
+def test_spacing(config: dict, predictions: dict) -> tuple[float, float, float]:
+    """The voxel size (slices, rows, columns) of a run's test volume as the model saw it: saved with the predictions,
+    else (a run from before they carried it) read from the volume's header in the dataset, else 1 mm times the
+    stride in-plane."""
+    if "spacing" in predictions:
+        return tuple(float(v) for v in predictions["spacing"])
+    stride = int(config.get("stride", 1))
+    try:
+        pair = {p.volume_id: p for p in read_lung3d(config["data"]).items}[str(predictions["volume_id"])]
+        return (pair.spacing[0], pair.spacing[1] * stride, pair.spacing[2] * stride)
+    except (KeyError, OSError, ValueError, TypeError):
+        return (1.0, float(stride), float(stride))
 
 
 def _inspect(path):
@@ -295,8 +312,6 @@ USUAL_LEARNING_RATES = (1e-4, 3e-3)  # the course trains at 1e-3, the quick pres
 
 def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict | None = None) -> list:
     """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
-    from lib import diagnosis as d
-
     specific = [] if predictions is None else [d.no_foreground(from_uint8_unit(predictions["probs"]), predictions["mask"], what="volume")]
     return d.combine(history, status, specific, config=config, items="chunks", unit="voxel", positive="lung",
                      usual_learning_rates=USUAL_LEARNING_RATES)
@@ -319,5 +334,16 @@ TASK = Task(
     train=train,
     diagnose=diagnose,
     check=check,
+    check_data=check_data,
     usual_learning_rates=USUAL_LEARNING_RATES,
+    experiments=(Experiment(name="label_fraction", title="IoU against the fraction of labelled slices",
+                            setting="label_fraction", values=(0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0),
+                            default=(0.05, 0.1, 0.3, 1.0), metric="pooled_iou", question="sparse_labels",
+                            figure_title="How close does sparse labelling get to full labelling?",
+                            x_title="fraction of slices labelled per axis", y_title="test IoU (pooled over the volume)",
+                            log_x=True, reference=1.0, reference_name="full labels", values_label="Fractions to train",
+                            button="Train one run per fraction (queued)"),),
+    quick_goal=(240.0, 0.85, 1.0),
+    icon=":material/view_in_ar:",
+    summary="segment lungs in CT volumes with a 3D U-Net trained from sparse slice labels",
 )

@@ -1,4 +1,10 @@
-"""Training batches from arrays in memory, for ``model.fit`` on any Keras backend."""
+"""Training batches for :func:`lib.training.loop.fit` on any Keras backend: one abstraction for every task.
+
+:func:`batch_source` is the one batch source: ``length`` batches per epoch, batch ``i`` of epoch ``e`` made by the
+task's ``make(e, i)`` just before the step that uses it (memory stays bounded, and the time spent making batches is
+counted). :func:`array_batches` builds on it for rows of arrays in memory (DR's photos, Lung 2D's slices, with a
+per-batch transform such as augmentation); Lung 3D's chunk sampler builds on it directly.
+"""
 
 from __future__ import annotations
 
@@ -39,41 +45,61 @@ def _order(n: int, rank: int, shuffle: bool, seed: int) -> np.ndarray:
     return np.random.default_rng([seed, rank]).permutation(n)
 
 
-def array_batches(arrays: Sequence[np.ndarray], batch: int, *, shuffle: bool, seed: int,
-                  transform: Callable[..., tuple] | None = None, steps: int | None = None):
-    """A Keras ``PyDataset`` of batches of ``arrays`` (the same rows of each), in the seeded order of
-    :func:`batch_rows`: one pass per epoch, or ``steps`` batches per epoch cycling through the rows.
+def batch_source(length: int, make: Callable[[int, int], tuple]):
+    """A Keras ``PyDataset`` of ``length`` batches per epoch: batch ``i`` of epoch ``e`` is ``make(e, i)``, a tuple
+    (x, y) or (x, y, sample_weight). ``on_epoch_end()`` (called by the loop) moves to the next epoch; ``seconds``
+    adds up the time spent making batches (the input pipeline's share of training).
 
-    ``transform(*batch_arrays, rng=...)`` turns each batch into what the model gets (converting to float,
-    augmenting); it receives the dataset's seeded generator. Batches are made one at a time: memory stays
-    bounded. ``seconds`` adds up the time spent making batches (the input pipeline's share of training).
+    Raises
+    ------
+    ValueError
+        ``length`` below 1.
     """
-    import keras
+    import keras  # PyDataset: only where a model trains, never in the Streamlit server
 
-    n = len(arrays[0])
-    if n == 0:
-        raise ValueError("no rows to make batches from")
-    steps = steps or None
+    if length < 1:
+        raise ValueError(f"a batch source needs at least one batch per epoch, got {length}")
 
-    class ArrayBatches(keras.utils.PyDataset):
+    class Batches(keras.utils.PyDataset):
         def __init__(self):
             super().__init__()
-            self.rng = np.random.default_rng(seed)
             self.epoch = 0
             self.seconds = 0.0
 
         def __len__(self):
-            return steps if steps is not None else math.ceil(n / batch)
+            return length
 
         def __getitem__(self, index):
             start = time.perf_counter()
-            pick = batch_rows(n, batch, steps=steps, epoch=self.epoch, index=index, shuffle=shuffle, seed=seed)
-            chosen = tuple(a[pick] for a in arrays)
-            out = transform(*chosen, rng=self.rng) if transform is not None else chosen
+            out = make(self.epoch, index)
             self.seconds += time.perf_counter() - start
             return out
 
         def on_epoch_end(self):
             self.epoch += 1
 
-    return ArrayBatches()
+    return Batches()
+
+
+def array_batches(arrays: Sequence[np.ndarray], batch: int, *, shuffle: bool, seed: int,
+                  transform: Callable[..., tuple] | None = None, steps: int | None = None):
+    """A :func:`batch_source` of batches of ``arrays`` (the same rows of each), in the seeded order of
+    :func:`batch_rows`: one pass per epoch, or ``steps`` batches per epoch cycling through the rows.
+
+    ``transform(*batch_arrays, rng=...)`` turns each batch into what the model gets (converting to float,
+    augmenting); its generator is seeded by (``seed``, epoch, batch), so batch ``i`` of epoch ``e`` is the same
+    whatever order the batches are asked for in.
+    """
+    n = len(arrays[0])
+    if n == 0:
+        raise ValueError("no rows to make batches from")
+    steps = steps or None
+
+    def make(epoch: int, index: int) -> tuple:
+        pick = batch_rows(n, batch, steps=steps, epoch=epoch, index=index, shuffle=shuffle, seed=seed)
+        chosen = tuple(a[pick] for a in arrays)
+        if transform is None:
+            return chosen
+        return transform(*chosen, rng=np.random.default_rng([seed, epoch, index, 7]))
+
+    return batch_source(steps if steps is not None else math.ceil(n / batch), make)

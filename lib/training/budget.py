@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Iterable
 
-from lib.runs.describe import duration
+from lib.text import duration
 
 # Settings that do not change how long a run takes.
 _NOT_TIMING = frozenset({"seed", "run_id", "owner", "label", "versions", "watch", "experiment", "preset"})
@@ -103,19 +103,3 @@ def expected_duration(config: dict, past: Iterable[tuple[dict, dict]], *, host: 
     durations = [d for d in durations if d > 0]
     return Expected(seconds=statistics.median(durations) if durations else None, runs=len(durations),
                     budget_s=float(config.get("time_budget_s") or 0))
-
-
-def queue_wait_s(position: int, max_jobs: int, recent: Iterable[float]) -> float | None:
-    """A rough wait for the run at 0-based ``position`` in the queue, with ``max_jobs`` training at once: the runs
-    ahead of it, and the ones training now, take the median of the ``recent`` run durations each, ``max_jobs`` at a
-    time. None without any recent run to go by.
-
-    Examples
-    --------
-    >>> queue_wait_s(0, 1, [60, 120, 90]), queue_wait_s(3, 2, [60, 120, 90]), queue_wait_s(2, 1, [])
-    (90.0, 180.0, None)
-    """
-    recent = [float(d) for d in recent if d > 0]
-    if not recent:
-        return None
-    return (position // max(1, max_jobs) + 1) * statistics.median(recent)

@@ -1,8 +1,9 @@
 """Training configurations: a plain dict per run (saved as config.json), built from a task's preset.
 
-The settings, ranges and presets of each task live in its module (``lib/tasks/<name>.py``);
-:func:`make_config` builds a configuration from a preset plus overrides and :func:`validate_config`
-checks every field, raising :class:`ConfigError` that names the field and the value it got.
+The settings, ranges and presets of each task are declared by the task (:class:`lib.contract.Task`), which the
+caller hands in; :func:`make_config` builds a configuration from a preset plus overrides and :func:`validate_config`
+checks every field, raising :class:`ConfigError` that names the field and the value it got. (``lib.tasks`` offers
+both by task name, for callers that have only the name.)
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lib import tasks
-from lib.tasks.base import Field
+from lib.contract import Field, Task
 
 # Keys a saved configuration may carry besides the task's settings.
 BOOKKEEPING = ("task", "preset", "run_id", "owner", "label", "versions", "watch", "experiment")
@@ -19,13 +19,6 @@ BOOKKEEPING = ("task", "preset", "run_id", "owner", "label", "versions", "watch"
 
 class ConfigError(ValueError):
     """A configuration field with a wrong type or value; the message names both."""
-
-
-def _task(name: Any):
-    try:
-        return tasks.get(name)
-    except (KeyError, TypeError):
-        raise ConfigError(f"task must be one of {', '.join(tasks.names())}, got {name!r}") from None
 
 
 def _coerce(task: str, name: str, value: Any, spec: Field) -> Any:
@@ -59,17 +52,18 @@ def _coerce(task: str, name: str, value: Any, spec: Field) -> Any:
     return value.strip()
 
 
-def validate_config(config: dict[str, Any]) -> dict[str, Any]:
-    """Check and normalise a configuration; returns a new dict (the input is not changed).
+def validate_config(config: dict[str, Any], task: Task) -> dict[str, Any]:
+    """Check and normalise a configuration of ``task``; returns a new dict (the input is not changed).
 
     Raises
     ------
     ConfigError
-        Unknown task, a missing or unknown field, or a value of the wrong type or out of range.
+        A configuration of another task, a missing or unknown field, or a value of the wrong type or out of range.
     """
     if not isinstance(config, dict):
         raise ConfigError(f"a configuration must be a mapping of settings, got {type(config).__name__}")
-    task = _task(config.get("task"))
+    if config.get("task") != task.name:
+        raise ConfigError(f"this configuration is for the task {config.get('task')!r}, not {task.name!r}")
     fields = task.fields
     extra = sorted(set(config) - set(fields) - set(BOOKKEEPING))
     if extra:
@@ -90,12 +84,12 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def make_config(task: str, *, preset: str = "quick", data: str, **overrides: Any) -> dict[str, Any]:
-    """A validated configuration: the preset's values, then ``overrides`` (None values are ignored).
+def make_config(task: Task, *, preset: str = "quick", data: str, **overrides: Any) -> dict[str, Any]:
+    """A validated configuration of ``task``: the preset's values, then ``overrides`` (None values are ignored).
 
     ``task``, ``preset`` and ``data`` cannot be overridden through ``overrides``.
     """
-    spec = _task(task)
+    spec = task
     if preset not in spec.presets:
         raise ConfigError(f"preset must be one of {', '.join(spec.presets)}, got {preset!r}")
     fixed = sorted({"task", "preset"} & set(overrides))
@@ -103,4 +97,4 @@ def make_config(task: str, *, preset: str = "quick", data: str, **overrides: Any
         raise ConfigError(f"{', '.join(fixed)} cannot be set as a setting; choose the task and preset themselves")
     config = {"task": spec.name, "preset": preset, "data": str(data), **spec.presets[preset]}
     config.update({k: v for k, v in overrides.items() if v is not None})
-    return validate_config(config)
+    return validate_config(config, spec)

@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from lib import paths
 from lib.atomic import atomic_path
+from lib.contract import JIT_COMPILE
+from lib.metrics.baseline import chance_loss, input_spread
 from lib.runs import files
 from lib.runs.protocol import last_heartbeat, stop_requested, update_status
-from lib.tasks.base import DataError  # noqa: F401  (raised by the tasks; the job reports it)
 
 ABANDON_AFTER_S_DEFAULT = 900.0
 
@@ -68,9 +71,18 @@ class TaskContext:
     @property
     def compile_options(self) -> dict:
         """The settings of ``model.compile`` that come from the run's configuration (XLA or not)."""
-        from lib.tasks.base import JIT_COMPILE
-
         return {"jit_compile": JIT_COMPILE[self.config.get("jit_compile", "auto")]}
+
+    def compile(self, model, *, loss: str = "binary_crossentropy", metrics: tuple[str, ...] = ("accuracy",),
+                weighted: bool = False) -> None:
+        """Compile ``model`` as every task of the course does: Adam at the run's learning rate, ``loss``, ``metrics``
+        (``weighted``: weighted by the batches' sample weights, e.g. Lung 3D's ignored voxels), and the run's XLA
+        setting. Keyword arguments only, as Keras 3 requires."""
+        import keras  # the job's process only
+
+        chosen = {"weighted_metrics" if weighted else "metrics": list(metrics)}
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=self.config["learning_rate"]), loss=loss, **chosen,
+                      **self.compile_options)
 
     def should_stop(self) -> str | None:
         """None, or why the job must stop now (checked every batch, so it must be cheap)."""
@@ -132,8 +144,6 @@ class TaskContext:
         prediction at the training set's class balance (``chance_loss``, with ``positive_share``) and how much the
         inputs differ (``input_spread``). ``inputs``: training items (N, ...), a sample is enough; ``labels``: their
         0 / 1 labels or masks; ``weights``: the loss's sample weights, if any."""
-        from lib.metrics.baseline import chance_loss, input_spread
-
         facts = {k: round(v, 6) for k, v in chance_loss(labels, weights).items() if k != "weighted_share"}
         facts["input_spread"] = input_spread(inputs)
         update_status(self.run_dir, **facts)
@@ -151,7 +161,7 @@ class TaskContext:
         checkpoint of the best model so far at the end of each epoch (:class:`BestCheckpoint`), and with a
         time budget the :class:`BudgetPlanner` (``evaluation_cost``: the evaluation after training in
         validation passes). ``inputs``: the training batches, whose ``seconds`` the timing reports."""
-        from lib.training.progress import BestCheckpoint, BudgetPlanner, ProgressReporter
+        from lib.training.progress import BestCheckpoint, BudgetPlanner, ProgressReporter  # Keras callbacks: the job only
 
         self._enter("training")
         self._inputs = inputs
@@ -195,8 +205,6 @@ class TaskContext:
 
     def finite(self, values, what: str):
         """``values`` unchanged when every value is finite; else ValueError saying how many are not (never silently 0)."""
-        import numpy as np
-
         array = np.asarray(values)
         bad = int(np.count_nonzero(~np.isfinite(array)))
         if bad:

@@ -1,8 +1,12 @@
-"""Where jobs run. The run folder is the whole interface, so an executor only has to start a job.
+"""Where jobs run, and how runs are started. The run folder is the whole interface, so an executor only starts a job.
 
-``LocalProcessExecutor`` starts one worker process per job on this machine (the number running at
-once is bounded by the slots in ``lib.training.slots``). A distributed executor (a Ray task that
-calls :func:`lib.training.job.run_job` on a shared runs folder) would implement the same ``submit``.
+``LocalProcessExecutor`` starts one worker process per job on this machine (``python -m lib.worker RUN_DIR``; how
+many train at once is bounded by the runs folder's slots, :mod:`lib.training.queue`). ``RayExecutor``
+(:mod:`lib.training.ray_executor`) submits each run as a Ray task instead. Both say what they do in one sentence
+(``describe``), which the Class page shows.
+
+:func:`start_run` checks a run and makes its folder; :func:`start_sweep` does it for several runs with one setting
+varied (a task's :class:`lib.contract.Experiment`, such as Lung 3D's label fractions).
 """
 
 from __future__ import annotations
@@ -16,19 +20,26 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from lib import paths
+from lib.contract import Task
 from lib.runs import files
+from lib.runs.describe import config_label
 from lib.runs.protocol import update_status
 from lib.runs.store import RunStore
-from lib.training.config import validate_config
+from lib.text import number
+from lib.training import queue
+from lib.training.config import ConfigError, validate_config
 
 
 class Executor(Protocol):
     def submit(self, run_dir: Path) -> None:
         """Start (or queue) the job of ``run_dir``; must return quickly."""
 
+    def describe(self) -> str:
+        """How this executor runs jobs, in one sentence for the lecturer."""
+
 
 class LocalProcessExecutor:
-    """One ``python -m lib.training.worker RUN_DIR`` child process per job.
+    """One ``python -m lib.worker RUN_DIR`` child process per job.
 
     The child gets the parent's pid: if this process (the app) exits, the job stops at its next
     batch, saving what it learned, instead of running on unseen.
@@ -38,13 +49,17 @@ class LocalProcessExecutor:
         self.python = python
         self._children: list[subprocess.Popen] = []
 
+    def describe(self) -> str:
+        return (f"Jobs run as worker processes on this server, at most {queue.max_jobs_from_env()} training at once "
+                "(DLMI_MAX_JOBS); waiting runs are served user by user in turn, not first come.")
+
     def submit(self, run_dir: Path) -> None:
         run_dir = Path(run_dir)
         env = {**os.environ, "DLMI_PARENT_PID": str(os.getpid()), "TF_FORCE_GPU_ALLOW_GROWTH": "true",
                "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"), "PYTHONUNBUFFERED": "1"}
         try:
             with open(run_dir / files.LOG, "ab") as log:
-                child = subprocess.Popen([self.python, "-m", "lib.training.worker", str(run_dir)], cwd=paths.PROJECT_ROOT,
+                child = subprocess.Popen([self.python, "-m", "lib.worker", str(run_dir)], cwd=paths.PROJECT_ROOT,
                                          stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         except OSError as exc:
             update_status(run_dir, state="failed", error=f"could not start a worker process: {exc}", ended=time.time())
@@ -53,41 +68,64 @@ class LocalProcessExecutor:
         threading.Thread(target=child.wait, daemon=True, name=f"reap-{run_dir.name}").start()
 
 
-def make_executor(kind: str | None = None) -> Executor:
-    """The executor the app uses: ``DLMI_EXECUTOR`` = ``local`` (the default: worker processes on this machine)
-    or ``ray`` (Ray tasks on the cluster at RAY_ADDRESS, :mod:`lib.training.ray_executor`)."""
+def make_executor(kind: str | None = None, *, job: Callable[..., dict] | None = None) -> Executor:
+    """The executor the app uses: ``DLMI_EXECUTOR`` = ``local`` (the default: worker processes on this machine,
+    ``python -m lib.worker``) or ``ray`` (Ray tasks on the cluster at RAY_ADDRESS, :mod:`lib.training.ray_executor`,
+    each running ``job``: :func:`lib.worker.run_job`, which the caller hands in)."""
     kind = (kind or os.environ.get("DLMI_EXECUTOR") or "local").strip().lower()
     if kind == "local":
         return LocalProcessExecutor()
     if kind == "ray":
-        from lib.training.ray_executor import RayExecutor
+        if job is None:
+            raise ValueError("a Ray executor needs the job its tasks run (lib.worker.run_job)")
+        from lib.training.ray_executor import RayExecutor  # Ray: only on a server that uses it
 
-        return RayExecutor()
+        return RayExecutor(job)
     raise ValueError(f"DLMI_EXECUTOR must be local or ray, got {kind!r}")
 
 
-def start_fraction_experiment(store: RunStore, config: dict, fractions, *, owner: str, executor: Executor,
-                              name: str, admit: Callable[[list[dict]], None] | None = None) -> list[Path]:
-    """Queue one run per label fraction, all else equal, tagged as experiment ``name``. ``admit`` (the class's
-    limits, :func:`lib.access.policy.check_limits`) sees all the runs first and raises to refuse them together."""
-    from lib.runs.describe import config_label
+def check_run(config: dict, task: Task, *, report=None) -> dict:
+    """``config`` validated for ``task``, with every setting that names data checked against the dataset
+    (``task.check_data``; ``report``: the dataset's report if the caller has it, else it is read). Raises
+    :class:`lib.training.config.ConfigError` naming the setting."""
+    checked = validate_config(config, task)
+    if task.check_data is not None:
+        report = report if report is not None else task.read(checked["data"])
+        if report.ok:  # an unusable dataset is said by the page (or the job) as a whole, not setting by setting
+            try:
+                task.check_data(checked, report)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+    return checked
 
-    if "label_fraction" not in config:
-        raise ValueError(f"a label-fraction experiment needs a task with a label_fraction setting, got {config.get('task')!r}")
-    configs = [{**config, "label_fraction": fraction, "experiment": name}
-               for fraction in sorted(set(float(f) for f in fractions))]
-    if admit is not None:
-        admit([validate_config(c) for c in configs])
-    return [start_run(store, c, owner=owner, executor=executor, label=f"{name} · {config_label(c)}") for c in configs]
 
-
-def start_run(store: RunStore, config: dict, *, owner: str, executor: Executor, label: str = "",
-              admit: Callable[[list[dict]], None] | None = None) -> Path:
-    """Validate ``config``, create its run folder and hand it to ``executor``; returns the run folder.
+def start_run(store: RunStore, config: dict, task: Task, *, owner: str, executor: Executor, label: str = "",
+              admit: Callable[[list[dict]], None] | None = None, report=None) -> Path:
+    """Check ``config`` (:func:`check_run`), create its run folder and hand it to ``executor``; returns the folder.
     ``admit``: raises (e.g. :class:`lib.access.policy.LimitError`) when the run may not start."""
-    checked = validate_config(config)
+    checked = check_run(config, task, report=report)
     if admit is not None:
         admit([checked])
-    run_dir = store.create(checked, owner=owner, label=label)
+    run_dir = store.create(checked, owner=owner, label=label or config_label(checked, task))
     executor.submit(run_dir)
     return run_dir
+
+
+def start_sweep(store: RunStore, config: dict, task: Task, *, setting: str, values, owner: str, executor: Executor,
+                name: str, admit: Callable[[list[dict]], None] | None = None, report=None) -> list[Path]:
+    """Queue one run per value of ``setting``, all else equal, tagged as experiment ``name``. ``admit`` (the class's
+    limits) sees all the runs first and refuses them together."""
+    if setting not in task.fields:
+        raise ValueError(f"{task.name} has no setting {setting!r} to vary")
+    if report is None and task.check_data is not None:
+        report = task.read(config["data"])  # once for all the runs
+    configs = [{**config, setting: value, "experiment": name} for value in sorted(set(values))]
+    checked = [check_run(c, task, report=report) for c in configs]
+    if admit is not None:
+        admit(checked)
+
+    def label(c: dict) -> str:
+        varied = "" if setting in task.label_settings else f"{setting} {number(c[setting])} · "
+        return f"{name} · {varied}{config_label(c, task)}"
+
+    return [start_run(store, c, task, owner=owner, executor=executor, report=report, label=label(c)) for c in checked]

@@ -1,5 +1,8 @@
 """Run one training job from its run folder: wait for a slot, set up the Keras backend, train, save, report.
 
+The job is handed its :class:`lib.contract.Task`; the worker process (:mod:`lib.worker`) or whoever runs the job
+finds it in the registry from the run's config.json.
+
 Whatever happens, the run ends in a final state: "done", "stopped" (a stop request, SIGTERM, an
 abandoned browser, the app exiting: what was learned so far is saved and evaluated; a stop before
 training began ends without results) or "failed" (with the reason; the traceback goes to log.txt).
@@ -9,6 +12,7 @@ Nothing half-written stays behind: files are written atomically and leftover tem
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import platform
 import time
@@ -16,13 +20,14 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from lib.atomic import leftover_temporaries, remove_quietly
+from lib.contract import Task
 from lib.runs import files
 from lib.runs.files import read_json, write_json_atomic
 from lib.runs.protocol import process_identity, read_status, stop_requested, update_status
-from lib.runs.store import RunStore
-from lib.training import slots
-from lib.training.budget import queue_wait_s
+from lib.training import queue
 from lib.training.config import validate_config
 from lib.training.context import Diverged, Stopped, TaskContext, abandoned
 from lib.training.device import accelerators
@@ -30,15 +35,12 @@ from lib.training.device import accelerators
 
 def _versions() -> dict:
     """What the run trained with: Python, Keras, its backend and that framework's version, and the accelerators seen."""
-    import importlib
-
-    import keras
-    import numpy
+    import keras  # the job's process only: this module is also imported by the pages (for explain)
 
     backend = keras.backend.backend()
     framework = importlib.import_module({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend, backend))
     return {"python": platform.python_version(), "keras": keras.__version__, "backend": backend,
-            backend: getattr(framework, "__version__", "?"), "numpy": numpy.__version__, "devices": accelerators(backend)}
+            backend: getattr(framework, "__version__", "?"), "numpy": np.__version__, "devices": accelerators(backend)}
 
 
 def setup_backend(seed: int, precision: str = "float32") -> None:
@@ -51,10 +53,10 @@ def setup_backend(seed: int, precision: str = "float32") -> None:
     Only the backend in use is imported: a JAX or PyTorch server needs no TensorFlow.
     """
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
-    import keras
+    import keras  # after the variable above, which JAX reads when it starts
 
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
+        import tensorflow as tf  # only the backend in use: a JAX server needs no TensorFlow
 
         for gpu in tf.config.list_physical_devices("GPU"):
             try:
@@ -101,31 +103,6 @@ def _why_not_start(run_dir: Path, config: dict, *, since: float) -> str | None:
     return abandoned(run_dir, config, since=since)
 
 
-def wait_for_slot(run_dir: Path, store: RunStore, *, max_jobs: int, poll_s: float, config: dict):
-    """Block until this run may start (first in the queue and a slot free).
-
-    Returns the slot, or a sentence saying why the run gave up waiting (a stop request, or nobody watching).
-    """
-    last_position = -1
-    since = time.time()
-    while True:
-        reason = _why_not_start(run_dir, config, since=since)
-        if reason:
-            return reason
-        position = store.queue_position(run_dir)
-        if position in (0, None):
-            slot = slots.try_acquire(store.root, max_jobs)
-            if slot is not None:
-                return slot
-        if position != last_position:
-            wait = None if position is None else queue_wait_s(position, max_jobs, store.recent_durations())
-            update_status(run_dir, queue_position=position, queue_wait_s=wait)
-            last_position = position
-        # far back in the queue nothing changes fast: a class's thirty waiting workers need not each read every
-        # run folder twice a second
-        time.sleep(poll_s if position in (0, None) else max(poll_s, 2.0))
-
-
 def _log(run_dir: Path, text: str) -> None:
     try:
         with open(run_dir / files.LOG, "a") as log:
@@ -146,21 +123,26 @@ def _final(run_dir: Path, **fields) -> dict:
                 "unsaved": True}
 
 
-def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_jobs: int | None = None,
-            poll_s: float = 0.5, parent_pid: int | None = None, use_slots: bool = True) -> dict:
-    """Run the job in ``run_dir`` in this process and return its final status. Never raises (but for Ctrl-C).
+def fail(run_dir: str | Path, reason: str) -> dict:
+    """End a run that cannot even begin (its task is unknown here, its config cannot be read) as failed."""
+    return _final(Path(run_dir), state="failed", error=reason)
 
-    ``use_slots``: wait for one of this machine's slots (:mod:`lib.training.slots`) first; off where a scheduler
+
+def run_job(run_dir: str | Path, task: Task, *, echo: Callable[[str], None] = print, max_jobs: int | None = None,
+            poll_s: float = 0.5, parent_pid: int | None = None, use_slots: bool = True) -> dict:
+    """Run the job of ``task`` in ``run_dir`` in this process and return its final status. Never raises (but for
+    Ctrl-C).
+
+    ``use_slots``: wait for one of the runs folder's slots (:mod:`lib.training.queue`) first; off where a scheduler
     (Ray) already decided that the job may run now."""
     run_dir = Path(run_dir)
     slot = None
     try:
-        store = RunStore(run_dir.parent)
         update_status(run_dir, state="queued", pid=os.getpid(), pid_started=process_identity(os.getpid()), host=files.host())
         saved = read_json(run_dir / files.CONFIG)
         if use_slots:
-            waited = wait_for_slot(run_dir, store, max_jobs=max_jobs or slots.max_jobs_from_env(), poll_s=poll_s,
-                                   config=saved)
+            waited = queue.wait_for_slot(run_dir, max_jobs=max_jobs or queue.max_jobs_from_env(), poll_s=poll_s,
+                                         give_up=lambda since=time.time(): _why_not_start(run_dir, saved, since=since))
         else:
             waited = _why_not_start(run_dir, saved, since=time.time())
         if isinstance(waited, str):
@@ -169,13 +151,11 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
         started = time.time()
         update_status(run_dir, state="running", started=started, slot=getattr(slot, "index", None), queue_position=None,
                       queue_wait_s=None)
-        config = validate_config(saved)
+        config = validate_config(saved, task)
         setup_backend(config["seed"], config["precision"])
         write_json_atomic(run_dir / files.CONFIG, {**saved, "versions": _versions()})
-        from lib import tasks
-
         ctx = TaskContext(run_dir=run_dir, config=config, echo=echo, parent_pid=parent_pid, started=started)
-        metrics = tasks.get(config["task"]).train(ctx)
+        metrics = task.train(ctx)
         write_json_atomic(run_dir / files.METRICS, metrics)
         final = "stopped" if ctx.stop_reason else "done"
         return _final(run_dir, state=final, stop_reason=ctx.stop_reason, timing=ctx.timing(),

@@ -15,7 +15,10 @@ from typing import Callable
 import keras
 import numpy as np
 
+from lib.atomic import atomic_path
 from lib.runs import files
+from lib.runs.protocol import update_status
+from lib.training.budget import epochs_that_fit, margin_s
 from lib.training.device import device_memory
 
 
@@ -198,9 +201,6 @@ class BestCheckpoint(keras.callbacks.Callback):
         self.seconds = 0.0  # spent saving checkpoints
 
     def on_epoch_end(self, epoch, logs=None):
-        from lib.atomic import atomic_path
-        from lib.runs.protocol import update_status
-
         logs = logs or {}
         name = next((m for m in self.monitor if m in logs), None)
         value = _float(logs.get(name)) if name else None
@@ -263,8 +263,6 @@ class BudgetPlanner(keras.callbacks.Callback):
         self.validation_s = time.time() - self._test_start
 
     def on_train_batch_end(self, batch, logs=None):
-        from lib.training.budget import margin_s
-
         now = time.time()
         if now - self.started + self._after_s(validations_left=1) + margin_s(self.budget_s) > self.budget_s:
             self.cut = (f"the time budget of {self.budget_s:g} s ran out in epoch {len(self.epoch_seconds) + 1}, "
@@ -272,8 +270,6 @@ class BudgetPlanner(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
-        from lib.training.budget import epochs_that_fit
-
         self.epoch_seconds.append(time.time() - self._epoch_start)
         done = epoch + 1
         self.planned = epochs_that_fit(budget_s=self.budget_s, elapsed_s=time.time() - self.started,

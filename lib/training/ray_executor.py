@@ -9,7 +9,8 @@ project must be at the same path on every node (``DLMI_RAY_PROJECT_DIR`` if not 
   in Ray's queue until they are free; the local slots are not used. Each task runs in a fresh worker process
   (``max_calls=1``), so a job's memory (and GPU memory) goes with it, as with the local executor.
 - **Queue position**: while Ray holds a task back, this executor writes its place among this app's waiting
-  tasks into the run's status (in submission order, Ray's), so the panel shows it as today.
+  tasks into the run's status, in the same fair order as the local queue (users in turn,
+  :func:`lib.training.queue.fair_order`), so the panel and the Class page read it as they do locally.
 - **Stop** and **abandonment** work through the run folder as today (the STOP file, the heartbeat); a run
   stopped while Ray still holds it back is cancelled at once.
 - **Failures**: a task that ends without finishing its run (a killed worker, a node lost, out of memory) is
@@ -21,21 +22,29 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from lib import paths
+from lib.runs import files
 from lib.runs.protocol import ACTIVE_STATES, read_status, stop_requested, update_status
+from lib.training.queue import fair_order
 
-# The environment a job needs from the app (its backend, where data and caches live); passed to every Ray task.
-_PASSED = ("KERAS_BACKEND", "DLMI_DATA_DIR", "DLMI_CACHE_DIR", "DLMI_DR_DATA", "DLMI_LUNG_DATA", "DLMI_WEIGHTS_DIR",
-           "DLMI_ABANDON_AFTER_S", "TF_CPP_MIN_LOG_LEVEL")
+# The environment a job needs from the app, passed to every Ray task: the project's own settings (every DLMI_
+# variable: where data, caches and each task's dataset live, the extra task modules) and the frameworks'.
+_PREFIXES = ("DLMI_", "KERAS_", "TF_CPP_")
 
 
-def _run_on_a_node(run_dir: str) -> dict:
-    """The body of a Ray task: run the job where Ray placed it (no local slots: Ray decided it may run now)."""
-    from lib.training.job import run_job
+def passed_environment(env=os.environ) -> dict[str, str]:
+    """The variables of ``env`` that a job needs (see ``_PREFIXES``)."""
+    return {name: value for name, value in env.items() if name.startswith(_PREFIXES)}
 
-    return run_job(run_dir, echo=lambda line: print(line, flush=True), use_slots=False)
+
+def _run_on_a_node(job: Callable[..., dict], run_dir: str) -> dict:
+    """The body of a Ray task: run the job where Ray placed it (no local slots: Ray decided it may run now). ``job`` is
+    the entry point that finds the run's task (:func:`lib.worker.run_job`, handed in by whoever made the executor)."""
+    return job(run_dir, echo=lambda line: print(line, flush=True), use_slots=False)
 
 
 def _float_env(name: str, default: float) -> float:
@@ -45,22 +54,32 @@ def _float_env(name: str, default: float) -> float:
         return default
 
 
+def _owner(run_dir: Path) -> str:
+    try:
+        owner = files.read_json(Path(run_dir) / files.CONFIG).get("owner")
+    except (ValueError, OSError):
+        return ""
+    return owner if isinstance(owner, str) else ""
+
+
 class RayExecutor:
     """Submits each run as a Ray task and watches the tasks from a background thread.
 
     Parameters
     ----------
+    job : ``job(run_dir, **options) -> status``, what each Ray task runs: :func:`lib.worker.run_job`
     address : the Ray cluster (default RAY_ADDRESS; None starts a local Ray)
     num_gpus, num_cpus : what each job asks Ray for (default DLMI_RAY_GPUS / DLMI_RAY_CPUS)
     poll_s : how often the watcher looks at the tasks
     init_options : more ``ray.init`` options (tests: ``num_cpus``)
     """
 
-    def __init__(self, address: str | None = None, *, num_gpus: float | None = None, num_cpus: float | None = None,
-                 poll_s: float = 1.0, **init_options):
+    def __init__(self, job: Callable[..., dict], address: str | None = None, *, num_gpus: float | None = None,
+                 num_cpus: float | None = None, poll_s: float = 1.0, **init_options):
+        self._job = job
         # this process connects to Ray here, once; never implicitly later (from the watcher, after a shutdown)
         os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
-        import ray
+        import ray  # Ray: only on a server that uses it (DLMI_EXECUTOR=ray)
 
         self._ray = ray
         if not ray.is_initialized():
@@ -70,7 +89,7 @@ class RayExecutor:
         self.num_gpus = _float_env("DLMI_RAY_GPUS", 1.0 if has_gpus else 0.0) if num_gpus is None else num_gpus
         self.num_cpus = _float_env("DLMI_RAY_CPUS", 1.0) if num_cpus is None else num_cpus
         project = os.environ.get("DLMI_RAY_PROJECT_DIR") or str(paths.PROJECT_ROOT)
-        env = {name: os.environ[name] for name in _PASSED if name in os.environ}
+        env = passed_environment()
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [project, os.environ.get("PYTHONPATH")]))
         env["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
         env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"
@@ -82,9 +101,21 @@ class RayExecutor:
         self._watcher = threading.Thread(target=self._watch, daemon=True, name="ray-executor-watch")
         self._watcher.start()
 
+    def describe(self) -> str:
+        gpus = f"{self.num_gpus:g} GPU" if self.num_gpus else "no GPU"
+        return (f"Jobs run as Ray tasks on the cluster ({os.environ.get('RAY_ADDRESS') or 'a local Ray'}), each asking "
+                f"for {gpus} and {self.num_cpus:g} CPU; Ray starts a run when those are free, and waiting runs are "
+                "shown in the same users-in-turn order.")
+
+    def describe(self) -> str:
+        gpus = f"{self.num_gpus:g} GPU" if self.num_gpus else "no GPU"
+        return (f"Jobs run as Ray tasks on the cluster ({os.environ.get('RAY_ADDRESS') or 'a local Ray'}), each asking "
+                f"for {gpus} and {self.num_cpus:g} CPU; Ray starts a run when those are free, and waiting runs are "
+                "shown in the same users-in-turn order.")
+
     def submit(self, run_dir: Path) -> None:
         run_dir = Path(run_dir)
-        ref = self._remote.remote(str(run_dir))
+        ref = self._remote.remote(self._job, str(run_dir))
         update_status(run_dir, executor="ray", ray_task=ref.hex())
         with self._lock:
             self._pending[ref] = run_dir
@@ -114,20 +145,25 @@ class RayExecutor:
             with self._lock:
                 run_dir = self._pending.pop(ref)
             self._finished(ref, run_dir)
-        waiting = 0
         with self._lock:
             left = list(self._pending.items())
+        held, running = [], Counter()
         for ref, run_dir in left:
             status = read_status(run_dir)
+            owner = _owner(run_dir)
             if status.get("pid"):  # started: run_job reports for itself from here on
+                running[owner] += status.get("state") == "running"
                 continue
             if stop_requested(run_dir):
                 self._ray.cancel(ref, force=False)
                 update_status(run_dir, state="stopped", stop_reason="stopped before it started", ended=time.time())
                 continue
-            if status.get("queue_position") != waiting:
-                update_status(run_dir, queue_position=waiting)
-            waiting += 1
+            held.append((float(status.get("submitted", 0.0)), run_dir, owner, status.get("queue_position")))
+        order = fair_order([(submitted, str(run_dir), owner) for submitted, run_dir, owner, _ in held], running)
+        for submitted, run_dir, owner, shown in held:
+            place = order.index(str(run_dir))
+            if shown != place:
+                update_status(run_dir, queue_position=place)
 
     def _finished(self, ref, run_dir: Path) -> None:
         """A task ended: when it ended without finishing its run, the run is marked failed with Ray's reason."""

@@ -6,7 +6,7 @@ from lib.access.identity import hash_password
 from lib.access.policy import ClassSettings, save_class
 from lib.runs import files
 from lib.runs.store import RunStore
-from lib.training.config import make_config
+from lib.tasks import make_config
 from tests.browser.conftest import screenshot, serve, wait_idle
 from tests.helpers.runs import make_running_run
 

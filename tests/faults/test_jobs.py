@@ -14,8 +14,9 @@ from lib.atomic import TMP_PREFIX
 from lib.runs import files
 from lib.runs.protocol import LOST_WORKER, read_status, request_stop
 from lib.runs.store import RunStore
-from lib.training.executor import LocalProcessExecutor, start_run
-from lib.training.job import run_job
+from lib.tasks import start_run
+from lib.training.executor import LocalProcessExecutor
+from lib.worker import run_job
 from tests.helpers.waiting import wait_for
 from tests.lib.training.conftest import tiny_config
 

@@ -13,7 +13,8 @@ from lib.atomic import TMP_PREFIX
 from lib.runs import files
 from lib.runs.protocol import FINAL_STATES, read_status, request_stop
 from lib.runs.store import RunStore
-from lib.training.executor import LocalProcessExecutor, start_run
+from lib.tasks import start_run
+from lib.training.executor import LocalProcessExecutor
 from tests.lib.training.conftest import tiny_config
 
 

@@ -13,11 +13,11 @@ import pytest
 import tifffile
 
 from lib.data.eyepacs import read_eyepacs
-from lib.data.lung2d import read_lung2d
-from lib.data.lung3d import read_lung3d
+from lib.data.ct_slices import read_lung2d
+from lib.data.ct_volumes import read_lung3d
 from lib.runs.store import RunStore
-from lib.tasks.base import DataError
-from lib.training.job import run_job
+from lib.contract import DataError
+from lib.worker import run_job
 from tests.lib.training.conftest import tiny_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,7 +136,7 @@ def test_inspecting_a_huge_sparse_volume_uses_bounded_memory(tmp_path):
             f.write(b"\0" * (352 - f.tell()))
             f.truncate(352 + 2 * int(np.prod(shape)))
     # VmHWM: this process's peak resident memory (ru_maxrss would include the forking parent's)
-    script = ("import sys; from lib.data.lung3d import read_lung3d; "
+    script = ("import sys; from lib.data.ct_volumes import read_lung3d; "
               "report = read_lung3d(sys.argv[1], deep=True); "
               "peak = next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]; "
               "print(report.ok, int(peak) // 1024)")

@@ -9,8 +9,8 @@ from lib.figures.training import history_figure
 from lib.runs import files
 from lib.runs.protocol import update_status
 from lib.runs.store import RunStore
-from lib.training import slots
-from lib.training.job import run_job
+from lib.training import queue
+from lib.worker import run_job
 from tests.lib.training.conftest import tiny_config
 
 
@@ -41,7 +41,7 @@ def test_wrong_typed_status_fields_never_raise(tmp_path, field, value, readable)
         [broken] = unreadable
         assert broken.name == odd.name and broken.owner == "bob"
         assert "status.json" in broken.reason and (field in broken.reason or "state" in broken.reason)
-    assert store.queue_position(good) is None  # the queue code reads every folder and never trusts them
+    assert queue.position(store.root, good) is None  # the queue code reads every folder and never trusts them
 
 
 def test_wrong_typed_config_is_unreadable_shown_to_its_owner_only_and_deletable(tmp_path):
@@ -76,13 +76,13 @@ def test_a_failure_before_the_slot_is_a_failed_run_not_a_stuck_queued_one(demo_r
     store = RunStore(runs_dir)
     run_dir = store.create(tiny_config("lung2d", demo_root), owner="alice")
 
-    def broken_queue(self, run_dir, **kwargs):
+    def broken_queue(root, run_dir, **kwargs):
         raise OSError(5, "Input/output error", str(run_dir))
 
-    monkeypatch.setattr(RunStore, "queue_position", broken_queue)
+    monkeypatch.setattr(queue, "position", broken_queue)
     status = run_job(run_dir, echo=lambda _: None, poll_s=0.05)
     assert status["state"] == "failed" and "Input/output error" in status["error"]
-    assert slots.try_acquire(runs_dir, 1) is not None
+    assert queue.try_acquire(runs_dir, 1) is not None
 
 
 def test_history_without_an_epoch_column_still_draws(tmp_path):

@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 
 from lib.data import read_eyepacs, read_lung2d, read_lung3d
-from lib.data.lung3d import load_volume
+from lib.data.ct_volumes import load_volume
 from lib.preprocess.images import to_uint8_unit
 from lib.preprocess.slices import load_slices
 from lib.preprocess.volumes import prepare_volume
 from lib.runs import files
 from lib.runs.protocol import update_status
 from lib.runs.store import SHARED_OWNER, RunStore
-from lib.training.config import make_config
+from lib.tasks import make_config
 
 
 def make_running_run(store: RunStore, config: dict, owner: str, *, label: str = "live run") -> Path:

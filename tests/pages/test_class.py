@@ -9,7 +9,7 @@ from lib.access.identity import hash_password
 from lib.access.policy import ClassSettings, save_class
 from lib.runs import files
 from lib.runs.store import RunStore
-from lib.training.config import make_config
+from lib.tasks import make_config
 from tests.helpers.runs import make_lung2d_run, make_running_run
 from tests.pages.conftest import ROOT
 

@@ -7,7 +7,7 @@ import pytest
 from lib.runs import files
 from lib.runs.protocol import update_status
 from lib.runs.store import SHARED_OWNER, RunStore
-from lib.training.config import make_config
+from lib.tasks import make_config
 from tests.pages.conftest import open_page
 
 PAGES = [("pages/dr.py", "dr", "eyepacs", "1 min 50 s"), ("pages/lung2d.py", "lung2d", "lungs", "1 min 50 s"),

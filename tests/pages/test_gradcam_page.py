@@ -7,7 +7,7 @@ import sys
 import numpy as np
 
 from lib.runs.store import RunStore
-from lib.training.job import run_job
+from lib.worker import run_job
 from tests.lib.training.conftest import tiny_config
 from tests.pages.conftest import ROOT, open_page
 

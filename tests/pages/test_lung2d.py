@@ -23,18 +23,18 @@ def test_page_shows_data_augmentation_schedule_and_results(lung2d_run):
     predictions = np.load(lung2d_run / "predictions.npz")
     expected = per_item_scores(predictions["probs"] / 255.0, predictions["masks"])
     shown = {m.label: m.value for m in at.metric}
-    assert shown["Mean IoU"] == f"{expected['iou'].mean():.3f}"
-    assert shown["Mean Dice"] == f"{expected['dice'].mean():.3f}"
+    assert shown["Mean slice IoU"] == f"{expected['iou'].mean():.3f}"
+    assert shown["Mean slice Dice"] == f"{expected['dice'].mean():.3f}"
     assert at.radio(key="l2_example").options[0].startswith("worst slice")
 
 
 def test_threshold_rescoring_and_example_choice(lung2d_run):
     at = open_page("pages/lung2d.py", timeout=120)
-    before = next(m.value for m in at.metric if m.label == "Mean IoU")
+    before = next(m.value for m in at.metric if m.label == "Mean slice IoU")
     at.slider(key="l2_threshold").set_value(0.95).run()
     predictions = np.load(lung2d_run / "predictions.npz")
     expected = per_item_scores(predictions["probs"] / 255.0, predictions["masks"], threshold=0.95)["iou"].mean()
-    assert next(m.value for m in at.metric if m.label == "Mean IoU") == f"{expected:.3f}"
+    assert next(m.value for m in at.metric if m.label == "Mean slice IoU") == f"{expected:.3f}"
     for option in at.radio(key="l2_example").options:
         at.radio(key="l2_example").set_value(option).run()
         assert not at.exception
@@ -70,7 +70,7 @@ def test_runs_without_results_are_listed_apart(app_env, lung2d_run):
     assert len(at.selectbox(key="lung2d_run_choice").options) == 1  # only the run with results
     texts = " ".join(m.value for m in at.markdown)
     assert "stopped before it finished an epoch" in texts and "out of memory" in texts
-    assert "Mean IoU" in [m.label for m in at.metric]
+    assert "Mean slice IoU" in [m.label for m in at.metric]
 
 
 def test_a_run_that_finds_no_lung_is_diagnosed_beside_its_results(app_env, demo_root):

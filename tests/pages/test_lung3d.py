@@ -24,7 +24,7 @@ def test_page_shows_roles_sparse_labels_results_and_views(lung3d_runs):
     assert any("of the voxels" in m.value and "carry a label" in m.value for m in at.markdown)
     predictions = np.load(lung3d_runs[-1] / "predictions.npz")
     shown = {m.label: m.value for m in at.metric}
-    assert shown["Test IoU"] == f"{iou(predictions['probs'] / 255.0, predictions['mask']):.3f}"
+    assert shown["Pooled IoU (the whole volume)"] == f"{iou(predictions['probs'] / 255.0, predictions['mask']):.3f}"
     assert "6. Views" in headers
     charts = [c.proto.spec for c in at.get("plotly_chart")]
     assert any('"type":"mesh3d"' in spec for spec in charts)
@@ -60,4 +60,4 @@ def test_experiment_plot_uses_finished_runs(lung3d_runs, app_env):
 def test_the_experiment_button_is_offered(app_env):
     at = open_page("pages/lung3d.py", timeout=120)
     assert not at.button(key="l3_sweep").disabled
-    assert at.multiselect(key="l3_fractions").value == [0.05, 0.1, 0.3, 1.0]
+    assert at.multiselect(key="l3_label_fraction_values").value == [0.05, 0.1, 0.3, 1.0]

@@ -6,7 +6,7 @@ import time
 
 from lib.runs import files
 from lib.runs.store import RunStore
-from lib.training.config import make_config
+from lib.tasks import make_config
 from tests.helpers.runs import make_running_run
 from tests.pages.conftest import ROOT, open_page
 

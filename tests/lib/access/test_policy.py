@@ -23,7 +23,9 @@ def test_the_class_file_is_written_private_and_read_back(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     back = load_class(path)
     assert back.auth == "roster" and back.lecturers == ("ada",) and back.users == CLASS.users
-    assert back.max_active_runs == 2 and back.caps["epochs"] == (None, 50)
+    assert back.max_active_runs == 2 and back.caps == {}  # no bound of its own: the tasks' declared ones apply
+    capped = save_class(ClassSettings(auth="roster", users=CLASS.users, caps={"epochs": (None, 10)}), tmp_path / "c.json")
+    assert load_class(capped).caps["epochs"] == (None, 10)
 
 
 @pytest.mark.parametrize("content, message", [
@@ -67,14 +69,27 @@ def test_a_student_may_have_at_most_k_runs_waiting_or_training():
     ("steps_per_epoch", 1000, "steps_per_epoch = 1000 is more than"),
 ])
 def test_runs_larger_than_the_class_allows_are_refused_with_the_setting(setting, value, message):
+    from lib import tasks
+
     with pytest.raises(LimitError, match=message):
-        check_limits(CLASS, STUDENT, [{"epochs": 5, setting: value}], active=0)
-    check_limits(CLASS, LECTURER, [{setting: value}], active=0)
+        check_limits(CLASS, STUDENT, [{"epochs": 5, setting: value}], active=0, caps=tasks.default_caps())
+    check_limits(CLASS, LECTURER, [{setting: value}], active=0, caps=tasks.default_caps())
+
+
+def test_the_tasks_declare_the_default_bounds_and_the_class_file_overrides_them():
+    from lib import tasks
+
+    declared = {name: f.cap for name, f in tasks.get("lung3d").fields.items() if f.cap}
+    assert declared["epochs"] == (None, 50) and declared["stride"] == (4, None)
+    with pytest.raises(LimitError, match="epochs = 20 is more than this class allows \\(10\\)"):
+        check_limits(ClassSettings(auth="roster", users=CLASS.users, caps={"epochs": (None, 10)}), STUDENT,
+                     [{"epochs": 20}], active=0, caps=declared)
 
 
 def test_the_course_presets_fit_the_default_limits():
     from lib import tasks
 
     for task in tasks.all_tasks():
+        declared = {name: f.cap for name, f in task.fields.items() if f.cap}
         for name, preset in task.presets.items():
-            check_limits(CLASS, STUDENT, [dict(preset)], active=0)
+            check_limits(CLASS, STUDENT, [dict(preset)], active=0, caps=declared)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tifffile
 
-from lib.data.lung2d import BadFileError, SlicePair, load_lung2d_pair, read_lung2d
+from lib.data.ct_slices import BadFileError, SlicePair, load_lung2d_pair, read_lung2d
 
 
 def test_reads_the_demo_layout(demo_root):

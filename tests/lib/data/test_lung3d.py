@@ -2,7 +2,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from lib.data.lung3d import BadVolumeError, VolumePair, load_volume, read_lung3d
+from lib.data.ct_volumes import BadVolumeError, VolumePair, load_volume, read_lung3d
 
 
 def _save(path, array):

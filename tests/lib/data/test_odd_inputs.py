@@ -6,7 +6,7 @@ import tifffile
 from PIL import Image
 
 from lib.data.eyepacs import check_jpeg, decode_photo
-from lib.data.lung2d import SlicePair, load_lung2d_pair
+from lib.data.ct_slices import SlicePair, load_lung2d_pair
 from lib.demo.fundus import render_fundus
 from lib.preprocess.fundus import preprocess_photo
 
@@ -49,7 +49,7 @@ def test_voxel_spacing_comes_from_the_header_and_absurd_values_fall_back_to_1mm(
     import numpy as np
     import pytest as _pytest
 
-    from lib.data.lung3d import read_lung3d
+    from lib.data.ct_volumes import read_lung3d
 
     pairs = read_lung3d(demo_root / "lungs").items
     assert pairs and all(p.spacing == _pytest.approx((1.0, 0.7, 0.7)) for p in pairs)  # the demo's affine

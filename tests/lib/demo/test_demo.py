@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from lib.data import read_eyepacs, read_lung2d, read_lung3d
-from lib.data.lung3d import load_volume
+from lib.data.ct_volumes import load_volume
 from lib.demo.ct import Chest, render_slice, render_volume
 from lib.demo.fundus import EYEPACS_LEVEL_MIX, draw_levels, render_fundus
-from lib.demo.write import write_demo
+from lib.tasks import write_demo
 
 
 def test_fundus_is_deterministic_and_shaped():

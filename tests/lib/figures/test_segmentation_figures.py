@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from lib.figures.display import LABELLED_BACKGROUND_RGB, LABELLED_LUNG_RGB, busiest_index, projection, sparse_overlay
-from lib.figures.segmentation import fraction_figure, per_slice_chart, score_histogram
+from lib.figures.segmentation import per_slice_chart, score_histogram, sweep_figure
 from lib.figures.training import compare_figure, history_figure, schedule_figure
 from lib.figures.volume3d import lungs_3d_figure, surface
 from lib.metrics.segmentation import examples_in_ranges
@@ -46,8 +46,10 @@ def test_charts_carry_their_data():
     assert tuple(hist.layout.xaxis.range)[0] == 0.85  # zoomed to the data, not 0-1
     assert not hist.layout.annotations  # no label sitting on a bar
     assert list(per_slice_chart(np.array([1.0, 0.5])).data[0].y) == [1.0, 0.5]
-    rows = [{"experiment": "a", "fraction": f, "iou": v} for f, v in ((1.0, 0.9), (0.1, 0.8))]
-    fig = fraction_figure(rows)
+    from lib import tasks
+
+    rows = [{"experiment": "a", "value": f, "metric": v} for f, v in ((1.0, 0.9), (0.1, 0.8))]
+    fig = sweep_figure(rows, tasks.get("lung3d").experiment("label_fraction"))
     assert list(fig.data[0].x) == [0.1, 1.0] and "full labels (a): 0.900" in str(fig.layout.annotations[0].text)
     history = pd.DataFrame({"epoch": [1, 2], "loss": [0.5, 0.4], "val_loss": [0.6, 0.5]})
     fig = history_figure(history, metrics=("loss", "accuracy"))

@@ -6,7 +6,8 @@ import os
 import pytest
 
 from lib.models.weights import fit_problem, fit_problem_elsewhere, path_problem, weight_folders
-from lib.training.config import ConfigError, make_config
+from lib.tasks import make_config
+from lib.training.config import ConfigError
 
 
 @pytest.fixture
@@ -29,26 +30,36 @@ def test_each_bad_path_is_a_sentence_naming_it(tmp_path, folders):
     (allowed / "notes.txt").write_text("x")
     assert path_problem(str(allowed / "good.h5"), folders=folders) is None
     cases = {
-        str(allowed / "missing.h5"): "does not exist",
+        str(allowed / "missing.h5"): "There is no weights file missing.h5 in the weights folder (DLMI_WEIGHTS_DIR)",
         str(allowed / "notes.txt"): "must end in .h5 or .keras",
-        str(tmp_path / "elsewhere.h5"): "outside the folders weights are read from",
-        str(allowed / "folder.h5"): "is a folder, not a weights file",
-        str(allowed / "pipe.keras"): "is not a regular file",
+        str(allowed / "folder.h5"): "folder.h5 is a folder, not a weights file",
+        str(allowed / "pipe.keras"): "pipe.keras is not a regular file",
     }
     for value, expected in cases.items():
         message = path_problem(value, folders=folders)
-        assert expected in message and value in message and message.endswith("."), message
+        assert expected in message and message.endswith("."), message
+        assert str(allowed) not in message.replace(value, ""), "the answer names a folder of the server"
+
+
+def test_the_field_cannot_probe_the_servers_files(tmp_path, folders):
+    """A file that exists outside the weights folders and one that exists nowhere get the same answer (but for the
+    name given), and neither names the server's folders."""
+    (tmp_path / "elsewhere.h5").write_bytes(b"\x89HDF")
+    exists = path_problem(str(tmp_path / "elsewhere.h5"), folders=folders)
+    nowhere = path_problem(str(tmp_path / "nowhere" / "elsewhere.h5"), folders=folders)
+    assert exists == nowhere and str(folders[0]) not in exists and str(tmp_path) not in exists
+    assert exists == path_problem(str(folders[0] / "elsewhere.h5"), folders=folders)  # as if missing from the folder
 
 
 def test_a_symlink_out_of_the_allowed_folder_is_refused(tmp_path, folders):
     (tmp_path / "secret.h5").write_bytes(b"x")
     (folders[0] / "link.h5").symlink_to(tmp_path / "secret.h5")
-    assert "outside the folders" in path_problem(str(folders[0] / "link.h5"), folders=folders)
+    assert "There is no weights file link.h5" in path_problem(str(folders[0] / "link.h5"), folders=folders)
 
 
 def test_the_config_refuses_a_bad_weights_file_before_any_run(tmp_path, monkeypatch):
     monkeypatch.setenv("DLMI_WEIGHTS_DIR", str(tmp_path / "w"))
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ConfigError, match="There is no weights file nope.h5"):
         make_config("dr", data="/d", backbone="mobilenetv2", weights=str(tmp_path / "w" / "nope.h5"))
     assert tmp_path / "w" in weight_folders()
     make_config("dr", data="/d", backbone="small_cnn", weights=str(tmp_path / "ignored.h5"))  # unused: fine

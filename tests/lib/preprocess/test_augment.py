@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib.preprocess.augment import AugmentRanges, apply_transform, augment_pair, batches, preview, transform_matrix
+from lib.preprocess.augment import AugmentRanges, apply_transform, augment_pair, preview, transform_matrix
 
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -52,14 +52,6 @@ def test_random_augmentation_keeps_masks_binary_and_aligned():
     assert not np.array_equal(out_masks, masks)  # something did move
     same = preview(masks[:2], masks[:2], AugmentRanges(), seed=5)
     np.testing.assert_array_equal(same[1], preview(masks[:2], masks[:2], AugmentRanges(), seed=5)[1])  # seeded
-
-
-def test_training_batches_cover_every_slice_once_per_epoch():
-    images = np.arange(10, dtype=np.float32).reshape(10, 1, 1, 1) * np.ones((10, 8, 8, 1), np.float32)
-    data = batches(images, np.zeros((10, 8, 8, 1), np.uint8), 4, ranges=None, seed=0, shuffle=True)
-    assert len(data) == 3
-    seen = np.concatenate([data[i][0][:, 0, 0, 0] for i in range(len(data))])
-    assert sorted(seen.tolist()) == list(range(10)) and seen.tolist() != list(range(10))
 
 
 def test_the_preview_needs_no_deep_learning_framework():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lib.data.lung2d import read_lung2d
+from lib.data.ct_slices import read_lung2d
 from lib.preprocess.slices import load_slices, preprocess_slice
 
 
@@ -56,7 +56,7 @@ def test_any_size_and_dtype_gives_the_model_its_size(dtype, shape):
 def test_slices_not_in_hounsfield_units_are_min_maxed_and_reported(tmp_path):
     import tifffile
 
-    from lib.data.lung2d import SlicePair
+    from lib.data.ct_slices import SlicePair
 
     (tmp_path / "i").mkdir()
     (tmp_path / "m").mkdir()

@@ -1,3 +1,4 @@
+from lib import tasks
 from lib.runs.describe import config_label, describe_failure, duration, progress_line, run_line
 from lib.runs.store import RunSummary
 
@@ -8,12 +9,12 @@ def test_duration():
 
 def test_config_label_names_what_tells_runs_apart():
     config = {"task": "lung3d", "label_fraction": 0.05, "filters": 8, "learning_rate": 0.003, "epochs": 25, "seed": 1}
-    assert config_label(config) == "5% labelled · filters 8 · lr 0.003 · 25 epochs"
+    assert config_label(config, tasks.get("lung3d")) == "5% labelled · filters 8 · lr 0.003 · 25 epochs"
 
 
 def test_run_line_shows_the_headline_metric():
     summary = RunSummary("r", None, "dr", "done", "shared", 0.0, "small cnn", metrics={"auc": 0.8567})
-    assert run_line(summary) == "small cnn · done · AUC 0.857 · "  # the metric as people name it
+    assert run_line(summary, tasks.get("dr")) == "small cnn · done · AUC 0.857 · "  # the metric as people name it
 
 
 def test_progress_line_for_each_stage():

@@ -9,7 +9,8 @@ import pytest
 
 from lib.runs import files
 from lib.runs.protocol import update_status
-from lib.runs.store import RunStore, fair_order
+from lib.runs.store import RunStore
+from lib.training.queue import fair_order, position
 
 CONFIG = {"task": "lung2d", "data": "/nowhere", "epochs": 1}
 
@@ -95,5 +96,5 @@ def test_queue_positions_in_the_store_follow_the_fair_order(store):
     update_status(training, state="running", pid=os.getpid(), host=files.host(), pid_started=None)
     ann = [queued("user:ann", now + i) for i in range(3)]
     bob = queued("user:bob", now + 5)
-    assert store.queue_position(bob) == 0 and [store.queue_position(r) for r in ann] == [1, 2, 3]
-    assert store.queue_position(training) is None
+    assert position(store.root, bob) == 0 and [position(store.root, r) for r in ann] == [1, 2, 3]
+    assert position(store.root, training) is None

@@ -68,7 +68,7 @@ def test_default_roles_fit_the_data():
     assert resolve_roles(explicit, {"w": 1, "x": 1, "y": 1}) == ({"train": ["w"], "val": ["x"], "test": ["y"]}, False)
     import pytest
 
-    from lib.tasks.base import DataError
+    from lib.contract import DataError
 
     with pytest.raises(DataError, match="at least 3 volumes"):
         default_roles({"a": 3, "b": 4})
@@ -78,7 +78,7 @@ def test_a_dataset_with_other_volume_ids_trains_with_no_setting_changed(lungs_co
     import json
 
     from lib.runs.store import RunStore
-    from lib.training.job import run_job
+    from lib.worker import run_job
     from tests.lib.training.conftest import tiny_config
 
     folder = lungs_copy / "3d_images"

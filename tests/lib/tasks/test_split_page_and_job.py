@@ -8,10 +8,10 @@ import pytest
 
 from lib import tasks
 from lib.data.eyepacs import read_eyepacs
-from lib.data.lung2d import read_lung2d
+from lib.data.ct_slices import read_lung2d
 from lib.runs import files
 from lib.runs.store import RunStore
-from lib.training.job import run_job
+from lib.worker import run_job
 from tests.lib.training.conftest import tiny_config
 
 SPLITS = ("train", "val", "test")

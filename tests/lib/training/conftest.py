@@ -1,4 +1,4 @@
-from lib.training.config import make_config
+from lib.tasks import make_config
 
 
 def tiny_config(task: str, demo_root, **overrides) -> dict:

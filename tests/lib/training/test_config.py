@@ -1,7 +1,8 @@
 import pytest
 
 from lib import tasks
-from lib.training.config import ConfigError, make_config, validate_config
+from lib.tasks import make_config, validate_config
+from lib.training.config import ConfigError
 from lib.training.schedule import schedule_values, step_then_exponential
 
 

@@ -11,9 +11,10 @@ import pytest
 from lib.runs import files
 from lib.runs.protocol import LOST_WORKER, read_status, request_stop
 from lib.runs.store import RunStore
-from lib.training import slots
-from lib.training.executor import LocalProcessExecutor, start_run
-from lib.training.job import run_job
+from lib.training import queue
+from lib.tasks import start_run
+from lib.training.executor import LocalProcessExecutor
+from lib.worker import run_job
 from tests.helpers.waiting import wait_for
 from tests.lib.training.conftest import tiny_config
 
@@ -76,7 +77,7 @@ def test_a_job_that_raises_fails_with_its_reason(demo_root, runs_dir, monkeypatc
     assert status["state"] == "failed"
     assert "out of memory" in status["error"] and "smaller batch" in status["error"]
     assert "MemoryError" in (run_dir / files.LOG).read_text()
-    assert slots.try_acquire(runs_dir, 1) is not None  # the slot was given back
+    assert queue.try_acquire(runs_dir, 1) is not None  # the slot was given back
 
 
 def test_bad_data_fails_with_a_clear_message(tmp_path, runs_dir):
@@ -115,7 +116,7 @@ def test_watched_runs_give_up_when_no_browser_looks(demo_root, runs_dir, monkeyp
     monkeypatch.setenv("DLMI_ABANDON_AFTER_S", "0.5")
     store = RunStore(runs_dir)
     queued = store.create({**tiny_config("lung2d", demo_root), "watch": True}, owner="alice")
-    blocker = slots.try_acquire(runs_dir, 1)  # the only slot is busy: the run waits in the queue
+    blocker = queue.try_acquire(runs_dir, 1)  # the only slot is busy: the run waits in the queue
     try:
         status = run_job(queued, echo=lambda _: None, poll_s=0.05, max_jobs=1)
     finally:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from lib.demo.write import SMALL_SIZE, write_demo
+from lib.demo.write import SMALL_SIZE
+from lib.tasks import write_demo
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo300")
-    write_demo(out, size=dataclasses.replace(SMALL_SIZE, n_photos=300), datasets=["eyepacs"], workers=2)
+    write_demo(out, ["eyepacs"], size=dataclasses.replace(SMALL_SIZE, n_photos=300), workers=2)
     return out / "eyepacs"
 
 

@@ -11,7 +11,9 @@ ray = pytest.importorskip("ray", reason="Ray is installed by requirements.txt")
 from lib.runs import files  # noqa: E402
 from lib.runs.protocol import read_status, request_stop  # noqa: E402
 from lib.runs.store import RunStore  # noqa: E402
-from lib.training.executor import make_executor, start_run  # noqa: E402
+from lib.tasks import start_run  # noqa: E402
+from lib.training.executor import make_executor  # noqa: E402
+from lib.worker import run_job  # noqa: E402
 from tests.helpers.waiting import wait_for  # noqa: E402
 from tests.lib.training.conftest import tiny_config  # noqa: E402
 
@@ -25,7 +27,7 @@ def executor(tmp_path_factory):
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
              object_store_memory=100 * 2**20, _temp_dir=str(tmp_path_factory.mktemp("ray")))
     try:
-        yield make_executor()  # the app's choice, from DLMI_EXECUTOR
+        yield make_executor(job=run_job)  # the app's choice, from DLMI_EXECUTOR
     finally:
         ray.shutdown()
         for key, value in previous.items():

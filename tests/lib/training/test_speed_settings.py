@@ -6,9 +6,10 @@ import pytest
 
 from lib.runs.describe import progress_line, trained_with
 from lib.runs.store import RunStore
-from lib.training.config import ConfigError, make_config
+from lib.tasks import make_config
+from lib.training.config import ConfigError
 from lib.training.context import TaskContext
-from lib.training.job import run_job
+from lib.worker import run_job
 from tests.lib.training.conftest import tiny_config
 
 

@@ -1,0 +1,38 @@
+"""Numbers in words for people: durations, percentages and bounds, written the same way everywhere."""
+
+from __future__ import annotations
+
+import math
+
+
+def duration(seconds: float | None) -> str:
+    """'45 s', '3 min 05 s', '1 h 02 min'; an em dash when unknown.
+
+    Examples
+    --------
+    >>> duration(45), duration(185), duration(3720), duration(None)
+    ('45 s', '3 min 05 s', '1 h 02 min', '—')
+    """
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    seconds = int(round(max(0.0, seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {(seconds % 3600) // 60:02d} min"
+
+
+def number(value: float, *, grouping: bool = True) -> str:
+    """A number as people write it: whole numbers whole ('64', '2,000'; '2000' without ``grouping``), others with up
+    to 4 significant digits.
+
+    Examples
+    --------
+    >>> number(64.0), number(2000), number(2000, grouping=False), number(0.001), number(1e-05), number(0.25)
+    ('64', '2,000', '2000', '0.001', '1e-05', '0.25')
+    """
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}" if grouping else str(int(value))
+    return f"{value:.4g}"

@@ -1,0 +1,32 @@
+"""The run store and the executor as the pages share them, and the run a user's page follows.
+
+A small module of its own so that the sign-in (``ui.session``), the presets, the training panel and the Class page
+can all use them without importing one another.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import paths, tasks
+from lib.runs.protocol import followed_run
+from lib.runs.store import RunStore
+from lib.training.executor import Executor, make_executor
+from lib.worker import run_job
+
+
+@st.cache_resource
+def executor() -> Executor:
+    """The server's executor (``DLMI_EXECUTOR``: local worker processes, or Ray tasks), made once per server."""
+    return make_executor(job=run_job)
+
+
+def run_store() -> RunStore:
+    """The runs folder, knowing this server's tasks: a run of a task it does not have is listed as unreadable."""
+    return RunStore(paths.runs_dir(), tasks=tasks.names())
+
+
+def active_run(task: str, owner: str):
+    """The run of ``task`` that ``owner``'s page follows (training, else their oldest waiting one), or None."""
+    runs, _ = run_store().list(task=task, viewer=owner)
+    return followed_run(runs, owner)
