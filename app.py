@@ -1,5 +1,6 @@
 """Entry point: ``streamlit run app.py``. The navigation lists the registry's tasks (``lib.tasks``)."""
 
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -12,6 +13,7 @@ from ui.shell import app_style
 st.set_page_config(page_title="Deep learning in medical imaging", page_icon=str(Path(__file__).parent / "ui" / "assets" / "icon.png"),
                    layout="wide")
 
+os.umask(0o077)  # everything the server and its workers write is this user's only (folders 0700, files 0600)
 app_style()
 identity = sign_in_gate()
 if identity is None:  # not signed in (yet): the sign-in is the only page there is

@@ -1,6 +1,7 @@
-"""Benchmark: a class on one server. N students sign in, each starts a quick Lung 2D run and watches it.
+"""Benchmark: a class on one server (or several). N students sign in, each starts a quick Lung 2D run and watches it.
 
     python bench/classroom.py --students 30 [--tiny] [--max-jobs 1] [--timeout 3600]
+    python bench/classroom.py --replicas 2 --students 60 --tiny [--tabs 2]
 
 Starts the app (``streamlit run app.py``) with a class roster of N students (``roster`` sign-in), then simulates
 each student over Streamlit's own websocket protocol, as a browser tab would speak it: open a session, sign in with
@@ -14,6 +15,14 @@ student's page, or a dropped connection). The last line is one JSON object.
 
 ``--tiny`` trains the smallest run (one epoch of two batches on the small demo data) so that 10 students finish in
 minutes on a 2-core CPU; without it each student runs the quick preset as it is.
+
+``--replicas R`` starts R app servers sharing one runs folder, one class file and one data folder (as behind a load
+balancer with sticky sessions) and spreads the students over them. ``--tabs T`` gives every student T tabs, on
+different servers where there are several, that press Start at the same moment, with a class limit of one run per
+student: the limit must hold across the servers (one run each, the other tabs refused with the limit's message,
+which is not counted as a page error). A sampler reads the runs folder twice a second and reports the most jobs seen
+training at once (at most ``--max-jobs``, global to the folder) and each student's most runs waiting or training at
+once (at most the class limit).
 """
 
 from __future__ import annotations
@@ -44,8 +53,10 @@ PASSWORD = "class-of-2026"
 class Student:
     """One browser tab, spoken over Streamlit's websocket: the elements of the last run, and the widgets' ids."""
 
-    def __init__(self, name: str, port: int, tiny: bool, store):
+    def __init__(self, name: str, port: int, tiny: bool, store, *, extra_ports: tuple[int, ...] = ()):
         self.name, self.port, self.tiny, self.store = name, port, tiny, store
+        self.extra_ports = extra_ports  # more tabs, each on its server, that press Start at the same moment
+        self.refused = 0  # Starts the class limit refused (the other tabs)
         self.errors: list[str] = []
         self.pages: dict[str, str] = {}  # page name -> page script hash
         self.page_hash = ""
@@ -118,35 +129,60 @@ class Student:
         state.id = self.widgets[label][0]
         return state
 
+    async def _open_tab(self, port: int) -> "Student":
+        """Another tab of this student on the server at ``port``: signed in, on Lung 2D, ready to press Start."""
+        tab = Student(self.name, port, self.tiny, self.store)
+        import websockets
+
+        tab.ws = await websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+                                          max_size=2**26, open_timeout=120, ping_interval=None)
+        await tab._sign_in_and_open(tab.ws)
+        return tab
+
+    async def _sign_in_and_open(self, ws) -> list:
+        """Sign in, open Lung 2D, set the tiny settings; returns the widget states to send with Start."""
+        await self._send(ws)
+        await self._receive_run(ws)
+        for attempt in range(3):  # a click can be lost to a rerun the server started meanwhile: click again
+            name, password, submit = self._widget("User name"), self._widget("Password"), self._widget("Sign in")
+            name.string_value, password.string_value, submit.trigger_value = self.name, PASSWORD, True
+            await self._send(ws, widget_states=[name, password, submit])
+            await self._receive_run(ws)
+            if any(f"Signed in as **{self.name}**" in t for t in self.texts) or self.errors:
+                break
+            self.repeated += 1
+        if not any(f"Signed in as **{self.name}**" in t for t in self.texts):
+            raise RuntimeError(f"{self.name}: the sign-in did not take ({self.texts[-3:]})")
+        self.page_hash = self.pages["Lung 2D"]
+        await self._send(ws)
+        await self._receive_run(ws)
+        states = []
+        if self.tiny:
+            for label, value in (("Epochs", 1), ("Batches per epoch (0: one pass over the training set)", 2)):
+                state = self._widget(label)
+                state.int_value = value
+                states.append(state)
+            budget = self._widget("Time budget in seconds (0: none)")
+            budget.double_value = 0.0
+            states.append(budget)
+        self.start_states = states
+        return states
+
+    async def _press_start(self, ws) -> None:
+        start = self._widget("Start training")
+        start.trigger_value = True
+        await self._send(ws, widget_states=self.start_states + [start])
+        await self._receive_run(ws)
+
     async def attend(self) -> None:
         import websockets
 
+        if self.extra_ports:
+            await self._attend_with_tabs()
+            return
         async with websockets.connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
                                       max_size=2**26, open_timeout=120, ping_interval=None) as ws:
-            await self._send(ws)
-            await self._receive_run(ws)
-            for attempt in range(3):  # a click can be lost to a rerun the server started meanwhile: click again
-                name, password, submit = self._widget("User name"), self._widget("Password"), self._widget("Sign in")
-                name.string_value, password.string_value, submit.trigger_value = self.name, PASSWORD, True
-                await self._send(ws, widget_states=[name, password, submit])
-                await self._receive_run(ws)
-                if any(f"Signed in as **{self.name}**" in t for t in self.texts) or self.errors:
-                    break
-                self.repeated += 1
-            if not any(f"Signed in as **{self.name}**" in t for t in self.texts):
-                raise RuntimeError(f"{self.name}: the sign-in did not take ({self.texts[-3:]})")
-            self.page_hash = self.pages["Lung 2D"]
-            await self._send(ws)
-            await self._receive_run(ws)
-            states = []
-            if self.tiny:
-                for label, value in (("Epochs", 1), ("Batches per epoch (0: one pass over the training set)", 2)):
-                    state = self._widget(label)
-                    state.int_value = value
-                    states.append(state)
-                budget = self._widget("Time budget in seconds (0: none)")
-                budget.double_value = 0.0
-                states.append(budget)
+            states = await self._sign_in_and_open(ws)
             for attempt in range(3):
                 start = self._widget("Start training")
                 start.trigger_value = True
@@ -167,6 +203,34 @@ class Student:
                 await self._receive_run(ws)
             await self._send(ws)
             await self._receive_run(ws)
+
+    async def _attend_with_tabs(self) -> None:
+        """Several tabs press Start at the same moment; the class allows one run: exactly one may start."""
+        tabs = [await self._open_tab(port) for port in (self.port, *self.extra_ports)]
+        try:
+            await asyncio.gather(*(tab._press_start(tab.ws) for tab in tabs))
+            for tab in tabs:
+                refusals = [e for e in tab.errors if "Could not start the training" in e and "at most" in e]
+                self.refused += len(refusals)
+                self.errors += [e for e in tab.errors if e not in refusals]
+                tab.errors = []
+            self.started = True
+            watcher = tabs[0]
+            if watcher.fragment is None:  # the refused tab: its next run follows the student's run
+                await watcher._send(watcher.ws)
+                await watcher._receive_run(watcher.ws)
+            while not self._run_ended():
+                if watcher.fragment is None:
+                    await asyncio.sleep(3.0)
+                    continue
+                fragment_id, interval = watcher.fragment
+                await asyncio.sleep(interval)
+                await watcher._send(watcher.ws, fragment_id=fragment_id)
+                await watcher._receive_run(watcher.ws)
+            self.errors += watcher.errors
+        finally:
+            for tab in tabs:
+                await tab.ws.close()
 
     def _my_runs(self) -> list:
         return [r for r in self.store.list(viewer=f"user:{self.name}")[0] if r.owner == f"user:{self.name}"]
@@ -189,70 +253,105 @@ async def _class(students: list[Student], spacing_s: float) -> None:
     await asyncio.gather(*(one(i, s) for i, s in enumerate(students)))
 
 
+def _start_server(port: int, env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
+                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+
+
+def _watch_runs(store, stop: threading.Event, seen: dict) -> None:
+    """Twice a second: the most runs training at once, and each owner's most runs waiting or training at once."""
+    while not stop.is_set():
+        try:
+            runs, _ = store.list()
+        except OSError:
+            runs = []
+        seen["training"] = max(seen["training"], sum(1 for r in runs if r.state == "running"))
+        active: dict[str, int] = {}
+        for r in runs:
+            if r.state in ("queued", "running"):
+                active[r.owner] = active.get(r.owner, 0) + 1
+        for owner, count in active.items():
+            seen["active"][owner] = max(seen["active"].get(owner, 0), count)
+        stop.wait(0.5)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--tiny", action="store_true", help="the smallest run: one epoch of two batches, small data")
     parser.add_argument("--max-jobs", type=int, default=1, help="DLMI_MAX_JOBS: jobs training at once")
+    parser.add_argument("--replicas", type=int, default=1, help="app servers sharing one runs folder")
+    parser.add_argument("--tabs", type=int, default=1, help="tabs per student pressing Start at once (limit: 1 run)")
     parser.add_argument("--spacing", type=float, default=0.5, help="seconds between two students arriving")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before the bench gives up")
     args = parser.parse_args()
 
     from lib.access.identity import hash_password
     from lib.access.policy import ClassSettings, save_class
-    from lib.tasks import write_demo
     from lib.runs.store import RunStore
+    from lib.tasks import write_demo
 
+    limit = 1 if args.tabs > 1 else 2
     print(f"CPU: {cpu_line()}; {args.students} students, {'tiny runs' if args.tiny else 'quick preset'}, "
-          f"DLMI_MAX_JOBS={args.max_jobs}", flush=True)
+          f"DLMI_MAX_JOBS={args.max_jobs}, {args.replicas} app server(s), {args.tabs} tab(s) each, "
+          f"limit {limit} run(s) per student", flush=True)
     work = Path(tempfile.mkdtemp(prefix="dlmi-classroom-"))
     write_demo(work / "data" / "demo", ["lungs"], small=args.tiny)
     names = [f"student{i + 1:02d}" for i in range(args.students)]
     hashed = hash_password(PASSWORD)  # one hash for all: the bench measures the class, not scrypt thirty times
-    save_class(ClassSettings(auth="roster", lecturers=("lecturer",), users={n: hashed for n in [*names, "lecturer"]}),
-               work / "class.json")
+    save_class(ClassSettings(auth="roster", lecturers=("lecturer",), users={n: hashed for n in [*names, "lecturer"]},
+                             max_active_runs=limit), work / "class.json")
     env = {**os.environ, "DLMI_DATA_DIR": str(work / "data"), "DLMI_RUNS_DIR": str(work / "runs"),
            "DLMI_CLASS_FILE": str(work / "class.json"), "DLMI_MAX_JOBS": str(args.max_jobs),
            "DLMI_CACHE_DIR": str(work / "cache"), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                               "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))
-    proc = psutil.Process(server.pid)
+    ports = [free_port() for _ in range(args.replicas)]
+    servers = [_start_server(port, env, work / f"server-{port}.log") for port in ports]
+    procs = [psutil.Process(server.pid) for server in servers]
     peak_mb, stop = [0.0], threading.Event()
+    seen = {"training": 0, "active": {}}
 
     def sample() -> None:
         while not stop.is_set():
             try:
-                peak_mb[0] = max(peak_mb[0], proc.memory_info().rss / 2**20)
+                peak_mb[0] = max(peak_mb[0], sum(proc.memory_info().rss for proc in procs) / 2**20)
             except psutil.Error:
                 return
             stop.wait(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
+    watcher = threading.Thread(target=_watch_runs, args=(RunStore(work / "runs"), stop, seen), daemon=True)
     try:
-        for _ in range(120):  # the server answers
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
+        for port in ports:  # every server answers
+            for _ in range(120):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.5)
         sampler.start()
-        cpu_before, wall_before = sum(proc.cpu_times()[:2]), time.monotonic()
-        students = [Student(n, port, args.tiny, RunStore(work / "runs")) for n in names]
+        watcher.start()
+        cpu_before, wall_before = sum(sum(proc.cpu_times()[:2]) for proc in procs), time.monotonic()
+        students = []
+        for i, n in enumerate(names):
+            home = ports[i % len(ports)]
+            others = tuple(ports[(i + k) % len(ports)] for k in range(1, args.tabs))
+            students.append(Student(n, home, args.tiny, RunStore(work / "runs"), extra_ports=others))
         try:
             asyncio.run(asyncio.wait_for(_class(students, args.spacing), timeout=args.timeout))
         except asyncio.TimeoutError:
             print(f"gave up after {args.timeout:.0f} s", flush=True)
         wall = time.monotonic() - wall_before
-        cpu_share = (sum(proc.cpu_times()[:2]) - cpu_before) / wall
+        cpu_share = (sum(sum(proc.cpu_times()[:2]) for proc in procs) - cpu_before) / wall
     finally:
         stop.set()
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
     runs, problems = RunStore(work / "runs").list()
     by_owner = {}
@@ -261,31 +360,42 @@ def main() -> int:
     waits, finished, lost = [], 0, []
     for name in names:
         mine = by_owner.get(f"user:{name}", [])
-        if len(mine) != 1 or mine[0].state not in ("done", "stopped"):
+        # one tab: exactly one run. Several tabs: each Start the limit let through is a run (one at a time, so a tab
+        # whose Start came after the first run ended starts a second one); every run must end done or stopped.
+        wrong = len(mine) != 1 if args.tabs == 1 else not mine
+        if wrong or any(r.state not in ("done", "stopped") for r in mine):
             lost.append(f"{name}: {[r.state for r in mine] or 'no run'}"
                         + (f" ({mine[0].error})" if mine and mine[0].error else ""))
             continue
         finished += 1
-        status = mine[0].status
-        waits.append(float(status["started"]) - float(status["submitted"]))
+        for run in mine:
+            waits.append(float(run.status["started"]) - float(run.status["submitted"]))
     errors = [f"{s.name}: {e}" for s in students for e in s.errors]
-    print(f"server: {cpu_share * 100:.0f} % of one core on average over {wall:.0f} s; peak memory {peak_mb[0]:.0f} MB")
+    most_active = max(seen["active"].values(), default=0)
+    limits_held = seen["training"] <= args.max_jobs and most_active <= limit
+    print(f"servers: {cpu_share * 100:.0f} % of one core on average over {wall:.0f} s; peak memory {peak_mb[0]:.0f} MB "
+          f"(all {args.replicas} together)")
     if waits:
         print(f"queue wait per student: min {min(waits):.0f} s, median {statistics.median(waits):.0f} s, "
               f"max {max(waits):.0f} s")
     print(f"runs finished {finished} of {len(names)}; lost {len(lost)}; pages that errored {len(errors)}; "
           f"unreadable run folders {len(problems)}; clicks sent again (lost to a rerun) "
-          f"{sum(s.repeated for s in students)}")
+          f"{sum(s.repeated for s in students)}; Starts refused by the limit {sum(s.refused for s in students)}")
+    print(f"most runs training at once {seen['training']} (DLMI_MAX_JOBS {args.max_jobs}); a student's most runs waiting "
+          f"or training at once {most_active} (limit {limit}): limits {'held' if limits_held else 'BROKEN'}")
     for line in (lost + errors)[:20]:
         print(f"  {line}")
-    print(json.dumps({"students": len(names), "finished": finished, "lost": len(lost), "errors": len(errors),
+    print(json.dumps({"students": len(names), "replicas": args.replicas, "tabs": args.tabs, "finished": finished,
+                      "lost": len(lost), "errors": len(errors), "most_training": seen["training"],
+                      "most_active_per_student": most_active, "limit": limit, "limits_held": limits_held,
+                      "refused_starts": sum(s.refused for s in students),
                       "server_peak_mb": round(peak_mb[0], 1), "server_cpu_share": round(cpu_share, 3),
                       "wait_s_min": round(min(waits), 1) if waits else None,
                       "wait_s_median": round(statistics.median(waits), 1) if waits else None,
                       "wait_s_max": round(max(waits), 1) if waits else None, "wall_s": round(wall, 1),
                       "clicks_repeated": sum(s.repeated for s in students), "tiny": args.tiny,
                       "max_jobs": args.max_jobs, "cpu": cpu_line()}))
-    return 0 if finished == len(names) and not lost and not errors else 1
+    return 0 if finished == len(names) and not lost and not errors and limits_held else 1
 
 
 if __name__ == "__main__":

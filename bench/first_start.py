@@ -28,7 +28,7 @@ def once(browser) -> tuple[float, float]:
         port = free_port()
         env = {**os.environ, "DLMI_DATA_DIR": data, "DLMI_RUNS_DIR": str(Path(data) / "runs")}
         started = time.perf_counter()
-        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
                                    "--server.port", str(port), "--browser.gatherUsageStats", "false"],
                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:

@@ -65,7 +65,7 @@ def main() -> None:
         env = {**os.environ, "DLMI_DATA_DIR": str(data), "DLMI_RUNS_DIR": str(data / "runs"), "DLMI_ABANDON_AFTER_S": "3600"}
         os.environ.update(env)
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
                                    "--server.port", str(port), "--browser.gatherUsageStats", "false"],
                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         owner = secrets.token_hex(16)

@@ -30,7 +30,8 @@ def temporary_name(path: str | Path) -> Path:
 
 @contextmanager
 def atomic_path(path: str | Path, *, durable: bool = True) -> Iterator[Path]:
-    """Yield a temporary path to write ``path``'s new content to; on success it replaces ``path``.
+    """Yield a temporary path to write ``path``'s new content to; on success it replaces ``path``, readable and
+    writable by this user only (0600).
 
     ``durable`` flushes the file to disk before the rename (survives a power cut); files rewritten
     every half second (progress) skip it, since training would pay the milliseconds.
@@ -48,6 +49,8 @@ def atomic_path(path: str | Path, *, durable: bool = True) -> Iterator[Path]:
     tmp = temporary_name(path)
     try:
         yield tmp
+        if tmp.is_file():
+            os.chmod(tmp, 0o600)  # what the app writes is private: configs name owners, caches hold patients' photos
         if durable and tmp.is_file():
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 from lib import paths, tasks
-from lib.access.identity import check_name, hash_password
+from lib.access.guard import ACCOUNT, SignInGuard
+from lib.access.identity import PROXY_SECRET_HEADER, check_name, hash_password, secret_hash
 from lib.access.policy import ClassFileError, class_file, load_class, save_class
+from lib.access.roster import import_roster, read_roster, write_passwords
 from lib.data.download import download
 from lib.diagnosis import diagnose_run
 from lib.runs.describe import trained_with
@@ -73,8 +76,12 @@ def _cmd_class(args) -> int:
     path = Path(args.file) if args.file else class_file()
     try:
         settings = load_class(path)
+        secret = None
         if args.action == "auth":
             settings = replace(settings, auth=args.mode, proxy_header=args.proxy_header or settings.proxy_header)
+            if args.proxy_secret:
+                secret = secrets.token_urlsafe(32)
+                settings = replace(settings, proxy_secret=secret_hash(secret))
         elif args.action == "add-user":
             name = check_name(args.name)
             password = sys.stdin.readline().rstrip("\n")
@@ -87,12 +94,29 @@ def _cmd_class(args) -> int:
         elif args.action == "remove-user":
             settings = replace(settings, users={k: v for k, v in settings.users.items() if k != args.name},
                                lecturers=tuple(n for n in settings.lecturers if n != args.name))
-        if args.action != "show":
+        elif args.action == "unlock":
+            SignInGuard(path.with_name("sign-in.sqlite3")).unlock(ACCOUNT, args.name)
+        elif args.action == "import":
+            rows = read_roster(Path(args.csv).read_text(encoding="utf-8-sig"), where=Path(args.csv).name)
+            settings, created = import_roster(settings, rows)
+            save_class(settings, path)
+            if created:
+                write_passwords(args.passwords, created)
+            print(f"{len(created)} new user(s), {len(rows) - len(created)} already in the class; "
+                  + (f"their passwords are in {args.passwords} (readable by you only): hand them out, then delete it"
+                     if created else "no password list written"), file=sys.stderr)
+        if args.action not in ("show", "unlock", "import"):
             save_class(settings, path)
     except (ClassFileError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    shown = {**settings.to_json(), "users": sorted(settings.users)}
+    if secret:
+        print(f"The proxy's shared secret (shown once; the class file keeps only its hash). Have the proxy add it to "
+              f"every request, e.g. in nginx:\n    proxy_set_header {PROXY_SECRET_HEADER} {secret};", file=sys.stderr)
+    if settings.auth == "proxy" and not settings.proxy_secret:
+        print("note: without a proxy secret, run the app on 127.0.0.1 only (--server.address 127.0.0.1) behind the "
+              "proxy; on every interface it refuses proxy sign-ins", file=sys.stderr)
+    shown = {**settings.to_json(), "users": sorted(settings.users), "proxy_secret": bool(settings.proxy_secret)}
     print(json.dumps({"file": str(path), **shown}))
     return 0
 
@@ -239,6 +263,16 @@ def build_parser() -> argparse.ArgumentParser:
     setup = class_sub.add_parser("auth", help="choose how people sign in")
     setup.add_argument("mode", choices=("token", "roster", "proxy", "oidc"))
     setup.add_argument("--proxy-header", help="proxy mode: the header that names the user (default X-Forwarded-User)")
+    setup.add_argument("--proxy-secret", action="store_true",
+                       help=f"proxy mode: make a new shared secret the proxy must send in {PROXY_SECRET_HEADER} (printed "
+                            "once); without one, the app must listen on 127.0.0.1 only")
+    unlock = class_sub.add_parser("unlock", help="clear an account's failed sign-ins (lift its lockout)")
+    unlock.add_argument("name")
+    imported = class_sub.add_parser("import", help="add everyone of a roster CSV (header: name, optional role) with "
+                                                   "generated passwords; names already in the class are kept")
+    imported.add_argument("csv", help="the roster: a header with name (and optionally role: student or lecturer)")
+    imported.add_argument("--passwords", required=True, metavar="OUT.csv",
+                          help="where to write the new users' name,password list (mode 0600)")
     add = class_sub.add_parser("add-user", help="add a user (or set their password); reads the password from stdin")
     add.add_argument("name")
     add.add_argument("--lecturer", action="store_true", help="give the user the lecturer role")

@@ -15,15 +15,16 @@ import signal
 import sys
 from pathlib import Path
 
-from lib import tasks
 from lib.runs import files
-from lib.runs.protocol import request_stop
+from lib.runs.protocol import FINAL_STATES, read_status, request_stop
 from lib.training import job
 
 
 def run_job(run_dir: str | Path, **options) -> dict:
     """Run the job in ``run_dir`` in this process with its registered task (``options``: as
     :func:`lib.training.job.run_job`); returns the final status."""
+    from lib import tasks  # after the worker registered (main): the tasks pull in pandas, OpenCV, scikit-learn
+
     try:
         name = files.read_json(Path(run_dir) / files.CONFIG).get("task")
         task = tasks.get(name)
@@ -39,7 +40,14 @@ def main(argv: list[str]) -> int:
         print("usage: python -m lib.worker RUN_DIR", file=sys.stderr)
         return 2
     run_dir = argv[0]
+    os.umask(0o077)  # what the job writes is private (the app server sets the same for itself)
     signal.signal(signal.SIGTERM, lambda *_: request_stop(run_dir))
+    try:
+        if read_status(Path(run_dir)).get("state") in FINAL_STATES:
+            return 0  # stopped before this process came: nothing to do
+        job.register(run_dir)  # at once: a reader can tell from now on whether this worker is alive
+    except (ValueError, OSError):
+        pass  # the job says what is wrong with the folder
     parent = os.environ.get("DLMI_PARENT_PID")
     status = run_job(run_dir, echo=lambda line: print(line, flush=True), parent_pid=int(parent) if parent else None)
     return 0 if status.get("state") in ("done", "stopped") else 1

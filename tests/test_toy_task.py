@@ -101,6 +101,9 @@ def _page():
 
 
 def test_the_generic_page_shows_trains_and_reads_it_back(registered, tmp_path, monkeypatch):
+    import streamlit as st
+
+    st.cache_resource.clear()  # a server of its own (one that has not run a class)
     monkeypatch.setenv("DLMI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DLMI_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("DLMI_TOY_DATA", str(tmp_path / "points"))

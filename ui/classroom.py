@@ -9,15 +9,15 @@ from dataclasses import replace
 import streamlit as st
 
 from lib import tasks
+from lib.access.guard import ACCOUNT
 from lib.access.identity import owner_shown
 from lib.access.policy import ClassFileError, bounds, save_class
 from lib.runs.describe import run_line
-from lib.runs.protocol import ACTIVE_STATES, request_stop, stop_requested
+from lib.runs.protocol import ACTIVE_STATES, stop_now, stop_requested
 from lib.runs.store import SHARED_OWNER
 from lib.text import duration, number
-from lib.training import queue
 from ui.runs import executor, run_store
-from ui.session import class_settings
+from ui.session import class_settings, guard
 
 
 @st.fragment(run_every=5.0)
@@ -44,7 +44,7 @@ def queue_section() -> None:
         middle.caption(f"{r.label} · submitted {duration(now - float(r.status.get('submitted', now)))} ago")
         stopping = stop_requested(r.path)
         right.button("Stopping" if stopping else "Stop", key=f"class_stop_{r.run_id}", disabled=stopping,
-                     on_click=request_stop, args=(r.path,), help="Stops after the current batch; keeps what was learned")
+                     on_click=stop_now, args=(r.path,), help="Stops after the current batch; keeps what was learned")
     if problems:
         with st.expander(f"{len(problems)} run folder(s) cannot be read"):
             for problem in problems:
@@ -69,6 +69,24 @@ def publish_section() -> None:
         for run_id in set(chosen) ^ set(published):
             store.publish(run_id, run_id in chosen)
         st.rerun()
+
+
+def locks_section() -> None:
+    """Accounts and addresses locked after failed sign-ins (:mod:`lib.access.guard`), each with Unlock."""
+    settings = class_settings()
+    if settings.auth != "roster":
+        return
+    locks = guard().locks()
+    st.header("Locked sign-ins")
+    if not locks:
+        st.caption("No account and no computer is locked out after failed sign-ins.")
+        return
+    for lock in locks:
+        left, middle, right = st.columns([3, 4, 1])
+        what = f"account **{lock.key}**" if lock.kind == ACCOUNT else f"computer at **{lock.key}**"
+        left.markdown(what)
+        middle.caption(f"{lock.failures} failed sign-ins; locked for another {duration(lock.until - time.time())}")
+        right.button("Unlock", key=f"unlock_{lock.kind}_{lock.key}", on_click=guard().unlock, args=(lock.kind, lock.key))
 
 
 _BOUNDS = ("at least", "at most")

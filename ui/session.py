@@ -10,37 +10,78 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import time
 
 import streamlit as st
 
-from lib.access.identity import (Identity, SignInError, oidc_identity, proxy_identity, role_of, roster_sign_in,
-                                 token_identity)
 from lib import tasks
+from lib.access.guard import SignInGuard
+from lib.access.identity import (Identity, SignInError, oidc_identity, proxy_identity, proxy_untrusted, role_of,
+                                 roster_sign_in, token_identity)
 from lib.access.policy import ClassFileError, ClassSettings, check_limits, class_file, load_class
 from lib.runs.protocol import ACTIVE_STATES
 from ui.runs import run_store
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")  # the same rule as lib.access.identity.token_identity
 _IDENTITY = "_identity"
-_FAILED = "_sign_in_failures"
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _cached_class(path: str, stamp: float) -> ClassSettings:
-    return load_class(path)
+def _cached_class(path: str, stamp: float, required: bool) -> ClassSettings:
+    return load_class(path, required=required)
+
+
+@st.cache_resource
+def _class_seen() -> dict:
+    """Whether this server has run a class (a class file was read): from then on it never falls back to single-user
+    mode, whatever happens to the file."""
+    return {"seen": False}
 
 
 def class_settings() -> ClassSettings:
-    """The class file's settings, re-read when the file changes (the lecturer edits the limits on the Class page)."""
+    """The class file's settings, re-read when the file changes (the lecturer edits the limits on the Class page).
+
+    Fails closed: a server started with a class (``DLMI_CLASS_FILE`` set, or a class file read since it started) that
+    finds the file missing, unreadable, a folder or a dangling link raises :class:`ClassFileError`, so sign-in stops
+    with that message; it never becomes a single-user laptop with no sign-in and no limits."""
     path = class_file()
+    required = bool(os.environ.get("DLMI_CLASS_FILE")) or _class_seen()["seen"]
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
-        return ClassSettings()
-    return _cached_class(str(path), stamp)
+        stamp = -1.0  # missing (or a link to nothing): load_class decides whether that is allowed
+    settings = _cached_class(str(path), stamp, required)
+    if settings.is_class:
+        _class_seen()["seen"] = True
+    return settings
+
+
+def guard() -> SignInGuard:
+    """The sign-in failures store, beside the class file (shared by every session and every app server)."""
+    return _guard(str(class_file().with_name("sign-in.sqlite3")))
+
+
+@st.cache_resource
+def _guard(path: str) -> SignInGuard:
+    return SignInGuard(path)
+
+
+def _address() -> str:
+    """The client's address as the server sees it (behind a proxy: the proxy's), for counting failures."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no address (a test run)
+        return "unknown"
+    return address if isinstance(address, str) and address else "unknown"
+
+
+def _server_address() -> str | None:
+    """The interface the server listens on (``--server.address``; empty: every interface)."""
+    address = st.get_option("server.address")
+    return address if isinstance(address, str) else None
 
 
 def _token() -> str:
@@ -79,7 +120,11 @@ def current_identity(settings: ClassSettings | None = None) -> Identity | None:
             return None
         return Identity(signed.name, role_of(signed.name, settings.lecturers), "roster")  # the class file's role now
     if settings.auth == "proxy":
-        return proxy_identity(_headers(), settings.proxy_header, settings.lecturers)
+        headers = _headers()
+        untrusted = proxy_untrusted(headers, server_address=_server_address(), secret=settings.proxy_secret)
+        if untrusted:
+            raise ValueError(untrusted)
+        return proxy_identity(headers, settings.proxy_header, settings.lecturers)
     return oidc_identity(_oidc_user(), settings.lecturers)
 
 
@@ -109,7 +154,8 @@ def sign_in_page() -> None:
     try:
         current_identity(settings)
     except ValueError as exc:
-        st.error(f"Your sign-in cannot be used here: {exc}")
+        st.error(f"Nobody can sign in this way: {exc}." if settings.auth == "proxy" else
+                 f"Your sign-in cannot be used here: {exc}")
         return
     if settings.auth == "roster":
         _roster_form(settings)
@@ -134,19 +180,25 @@ def _roster_form(settings: ClassSettings) -> None:
 
 
 def _try_sign_in(settings: ClassSettings) -> None:
-    failures = st.session_state.get(_FAILED, 0)
-    if failures >= 5:
-        time.sleep(min(10.0, failures - 4))  # many wrong guesses in one session: each further one takes longer
+    """Checked against the failures every session and server shares (:class:`lib.access.guard.SignInGuard`): a locked
+    account or address is refused without looking at the password, and repeated failures wait longer and longer."""
+    name = (st.session_state.get("_sign_in_name") or "").strip()
+    password = st.session_state.pop("_sign_in_password", "")  # the password does not stay in the session
+    address, store = _address(), guard()
+    locked = store.locked_for_s(name, address)
+    if locked > 0:
+        st.session_state["_sign_in_error"] = (f"Too many failed sign-ins for this account or from this computer: try again "
+                                              f"in {max(1, round(locked / 60))} minute(s), or ask the lecturer to unlock it.")
+        return
+    time.sleep(store.delay_s(name))
     try:
-        who = roster_sign_in(settings.users, settings.lecturers, st.session_state.get("_sign_in_name", ""),
-                             st.session_state.get("_sign_in_password", ""))
+        who = roster_sign_in(settings.users, settings.lecturers, name, password)
     except SignInError as exc:
-        st.session_state[_FAILED] = failures + 1
+        store.failed(name, address)
         st.session_state["_sign_in_error"] = str(exc)
         return
+    store.succeeded(name, address)
     st.session_state[_IDENTITY] = who
-    st.session_state.pop(_FAILED, None)
-    st.session_state.pop("_sign_in_password", None)  # the password does not stay in the session
 
 
 def _sign_out(settings: ClassSettings) -> None:

@@ -16,7 +16,7 @@ from lib.notice import curves
 from lib.runs import files
 from lib.runs.describe import config_label, describe_failure, progress_line, run_line, trained_with
 from lib.runs.protocol import (
-    ACTIVE_STATES, FINAL_STATES, change_stamp, followed_run, partition_runs, request_stop, stop_requested, touch_heartbeat,
+    ACTIVE_STATES, FINAL_STATES, change_stamp, followed_run, partition_runs, stop_now, stop_requested, touch_heartbeat,
 )
 from lib.runs.store import Run, RunStore, load_predictions, visible_to
 from lib.training.budget import expected_duration
@@ -164,7 +164,7 @@ def _live(run_id: str, owner: str, metrics: tuple, task: str) -> None:
         st.warning(note)
     left, right = st.columns([1, 5])
     if left.button("Stop", key=f"stop_{run_id}", disabled=view.stopping, help="Stops after the current batch; keeps what was learned"):
-        request_stop(store.path(run_id))
+        stop_now(store.path(run_id))
     right.caption(view.caption)
     st.plotly_chart(view.figure, key=f"live_{run_id}", config={"displayModeBar": False})  # no toolbar over the titles
 

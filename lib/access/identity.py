@@ -27,7 +27,9 @@ from typing import Mapping
 
 AUTH_MODES = ("token", "roster", "proxy", "oidc")
 ROLES = ("lecturer", "student")
-_NAME = re.compile(r"^[A-Za-z0-9._@+-]{1,64}$")
+# A name as people write it: letters of any alphabet, digits, spaces, apostrophes and . _ @ + - (an e-mail fits);
+# it starts with a letter or digit. No slashes, quotes, angle brackets or control characters.
+_NAME = re.compile(r"^[^\W_][\w .'\u2019@+-]{0,63}$")
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 _SIGNED_IN = "user:"  # the owner of a signed-in user's runs is "user:<name>"
 # scrypt's cost: about 50 ms and 16 MiB per check on a 2-core laptop: slow for guessing, quick for a sign-in
@@ -70,10 +72,21 @@ def owner_shown(owner: str, *, shared_owner: str = "shared") -> str:
 
 
 def check_name(name: str) -> str:
-    """A user name as stored: 1-64 letters, digits and ``._@+-``; ValueError naming the value otherwise."""
-    if not isinstance(name, str) or not _NAME.match(name.strip()):
-        raise ValueError(f"a user name must be 1-64 letters, digits or . _ @ + -, got {name!r}")
-    return name.strip()
+    """A user name as stored: 1-64 letters (of any alphabet), digits, spaces, apostrophes or ``._@+-``, starting with
+    a letter or digit; surrounding spaces dropped, inner runs of spaces made one. ValueError naming the value otherwise.
+
+    Examples
+    --------
+    >>> check_name("  Zoë  O'Brien "), check_name("ada@uni.example")
+    ("Zoë O'Brien", 'ada@uni.example')
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"a user name must be text, got {name!r}")
+    cleaned = " ".join(name.split())
+    if not _NAME.match(cleaned):
+        raise ValueError(f"a user name must be 1-64 letters, digits, spaces, apostrophes or . _ @ + -, starting with "
+                         f"a letter or digit, got {name!r}")
+    return cleaned
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
@@ -125,6 +138,50 @@ def roster_sign_in(users: Mapping[str, str], lecturers, name: str, password: str
     if not verify_password(password or "", stored or _stand_in_hash()) or stored is None:
         raise SignInError("The user name or the password is not right.")
     return Identity(name.strip(), role_of(name.strip(), lecturers), "roster")
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+PROXY_SECRET_HEADER = "X-Proxy-Secret"
+
+
+def secret_hash(secret: str) -> str:
+    """How the class file keeps the proxy's shared secret: its SHA-256 (a long random secret needs no slow hash).
+
+    Examples
+    --------
+    >>> secret_hash("s3cret")[:16]
+    '1ec1c26b50d5d3c5'
+    """
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def proxy_untrusted(headers: Mapping[str, str], *, server_address: str | None, secret: str | None) -> str | None:
+    """Why a request's proxy header must not be believed, or None when it may.
+
+    Either the class file holds the hash of a shared secret (``secret``) and the request carries that secret in
+    :data:`PROXY_SECRET_HEADER` (a proxy adds it; a browser cannot know it), or, without a secret, the server listens
+    on loopback only (``server_address``), so that only the proxy on the same machine reaches it. A server on every
+    interface without a secret would believe whoever sends the header: it fails closed.
+
+    Examples
+    --------
+    >>> proxy_untrusted({}, server_address="127.0.0.1", secret=None) is None
+    True
+    >>> proxy_untrusted({}, server_address="0.0.0.0", secret=None).startswith("this server listens on every interface")
+    True
+    >>> proxy_untrusted({"x-proxy-secret": "s3cret"}, server_address="0.0.0.0", secret=secret_hash("s3cret")) is None
+    True
+    """
+    if secret:
+        given = next((v for k, v in headers.items() if k.lower() == PROXY_SECRET_HEADER.lower()), "")
+        if given and hmac.compare_digest(secret_hash(given), secret):
+            return None
+        return "the request did not come through the class's sign-in proxy (it lacks the proxy's shared secret)"
+    if (server_address or "").strip() in LOOPBACK:
+        return None
+    return ("this server listens on every interface and the class file sets no proxy secret, so anyone could send the "
+            "proxy's header and be anybody; start it with --server.address 127.0.0.1 behind the proxy, or set a "
+            "secret: python -m lib class auth proxy --proxy-secret")
 
 
 def proxy_identity(headers: Mapping[str, str], header: str, lecturers) -> Identity | None:

@@ -6,6 +6,7 @@ single user) holds::
 
     {"auth": "roster",                      # token | roster | proxy | oidc (lib.access.identity)
      "proxy_header": "X-Forwarded-User",    # proxy mode: the header the proxy sets
+     "proxy_secret": "<sha256>",           # proxy mode: the hash of the secret the proxy adds (X-Proxy-Secret)
      "lecturers": ["ada"],                  # user names (oidc: e-mails) with the lecturer role
      "users": {"ada": "scrypt$...", ...},   # roster mode: password hashes (python -m lib class add-user)
      "max_active_runs": 2,                  # per student: runs waiting or running at once
@@ -45,6 +46,7 @@ class LimitError(ValueError):
 class ClassSettings:
     auth: str = "token"
     proxy_header: str = "X-Forwarded-User"
+    proxy_secret: str | None = None  # the SHA-256 of the shared secret the proxy sends (lib.access.identity)
     lecturers: tuple[str, ...] = ()
     users: Mapping[str, str] = field(default_factory=dict)
     max_active_runs: int = DEFAULT_MAX_ACTIVE
@@ -57,7 +59,8 @@ class ClassSettings:
         return self.auth != "token"
 
     def to_json(self) -> dict:
-        return {"auth": self.auth, "proxy_header": self.proxy_header, "lecturers": list(self.lecturers),
+        return {"auth": self.auth, "proxy_header": self.proxy_header, "proxy_secret": self.proxy_secret,
+                "lecturers": list(self.lecturers),
                 "users": dict(self.users), "max_active_runs": self.max_active_runs,
                 "caps": {name: list(bounds) for name, bounds in self.caps.items()}}
 
@@ -78,7 +81,8 @@ def parse_class(data, where: str = "class.json") -> ClassSettings:
     """Check a class file's content; :class:`ClassFileError` naming ``where`` and the field otherwise."""
     if not isinstance(data, dict):
         raise ClassFileError(f"{where} must hold a JSON object")
-    unknown = sorted(set(data) - {"auth", "proxy_header", "lecturers", "users", "max_active_runs", "caps"})
+    unknown = sorted(set(data) - {"auth", "proxy_header", "proxy_secret", "lecturers", "users", "max_active_runs",
+                                  "caps"})
     if unknown:
         raise ClassFileError(f"{where} has unknown field(s) {', '.join(unknown)}")
     auth = data.get("auth", "token")
@@ -87,6 +91,10 @@ def parse_class(data, where: str = "class.json") -> ClassSettings:
     header = data.get("proxy_header", "X-Forwarded-User")
     if not isinstance(header, str) or not header.strip():
         raise ClassFileError(f"{where}: proxy_header must be a header name, got {header!r}")
+    secret = data.get("proxy_secret")
+    if secret is not None and not (isinstance(secret, str) and len(secret) == 64):
+        raise ClassFileError(f"{where}: proxy_secret must be the SHA-256 of the secret (python -m lib class auth proxy "
+                             "--proxy-secret writes it)")
     lecturers = data.get("lecturers", [])
     users = data.get("users", {})
     if not isinstance(lecturers, list) or not isinstance(users, dict):
@@ -113,19 +121,32 @@ def parse_class(data, where: str = "class.json") -> ClassSettings:
         if not isinstance(bounds, list) or len(bounds) != 2:
             raise ClassFileError(f"{where}: caps.{name} must be [lowest, highest], got {bounds!r}")
         caps[name] = (_bound(bounds[0], f"{where}: caps.{name}[0]"), _bound(bounds[1], f"{where}: caps.{name}[1]"))
-    return ClassSettings(auth=auth, proxy_header=header.strip(), lecturers=lecturers, users=users,
+    return ClassSettings(auth=auth, proxy_header=header.strip(), proxy_secret=secret, lecturers=lecturers, users=users,
                          max_active_runs=active, caps=caps)
 
 
-def load_class(path: str | Path | None = None) -> ClassSettings:
-    """The class's settings; without a class file, single-user ``token`` mode."""
+def load_class(path: str | Path | None = None, *, required: bool = False) -> ClassSettings:
+    """The class's settings; without a class file, single-user ``token`` mode, unless the file is ``required`` (a
+    server that started with a class never falls back to single-user mode: it stops sign-in instead).
+
+    Raises
+    ------
+    ClassFileError
+        The file is required and missing, or it is there but not a readable regular file (a folder, a dangling
+        symbolic link), or its content is wrong.
+    """
     path = Path(path) if path else class_file()
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
+        if required:
+            raise ClassFileError(f"the class file {path.name} is missing (this server runs a class: sign-in is off "
+                                 "until it is back)")
         return ClassSettings()
+    if not path.is_file():
+        raise ClassFileError(f"the class file {path.name} is not a regular file (a folder, or a link to nothing)")
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise ClassFileError(f"the class file {path} cannot be read ({exc})") from None
+        raise ClassFileError(f"the class file {path.name} cannot be read ({exc})") from None
     return replace(parse_class(data, str(path)), path=path)
 
 
@@ -133,7 +154,7 @@ def save_class(settings: ClassSettings, path: str | Path | None = None) -> Path:
     """Write the class file atomically, readable by this user only (it holds password hashes)."""
     path = Path(path or settings.path or class_file())
     parse_class(settings.to_json(), str(path))  # never write a file the next start would refuse
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with atomic_path(path) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:

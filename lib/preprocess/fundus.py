@@ -121,7 +121,7 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, crop: str
     keys: list[str | Problem] = []
     if cache_dir is not None:
         cache = Path(cache_dir) / f"fundus-{size}"
-        cache.mkdir(parents=True, exist_ok=True)
+        cache.mkdir(parents=True, exist_ok=True, mode=0o700)
         for path in paths:
             try:
                 keys.append(cache_key(path, size=size, crop=crop))
@@ -206,7 +206,7 @@ def _save_sample(cache: Path, keys: list, result: PreprocessResult) -> Preproces
     without its description (pruning goes by the descriptions, so such a file would never be removed)."""
     array_file, meta_file = _sample_files(cache, keys)
     try:
-        array_file.parent.mkdir(exist_ok=True)
+        array_file.parent.mkdir(exist_ok=True, mode=0o700)
         save_npy_atomic(array_file, result.images)
         try:
             write_json_atomic(meta_file, {"kept": result.kept.tolist(), "cache_hits": result.cache_hits,

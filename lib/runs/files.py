@@ -17,13 +17,23 @@ PUBLISHED = "PUBLISHED"  # present: a lecturer published the run to the class (r
 CHECKPOINT = "checkpoint.keras"  # the best model so far, rewritten at the end of each epoch that improved
 
 
-def read_json(path: str | Path) -> dict:
-    """Read a JSON object; raises ValueError naming the file when it is missing, damaged or not an object."""
+MAX_JSON_BYTES = 1_000_000  # a run folder's JSON files are a few kilobytes; anything larger was not written by a job
+MAX_HISTORY_BYTES = 20_000_000  # one row per epoch: 20 MB is about 100,000 epochs
+
+
+def read_json(path: str | Path, *, limit: int = MAX_JSON_BYTES) -> dict:
+    """Read a JSON object; raises ValueError naming the file when it is missing, too large, damaged, nested too deep
+    or not an object (a run folder is written by a job, but anyone with access can break it)."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > limit:
+            raise ValueError(f"{path.name} is {size:,} bytes, more than the {limit:,} a run's file may hold")
         value = json.loads(path.read_text())
     except FileNotFoundError as exc:
         raise ValueError(f"{path.name} is missing") from exc
+    except RecursionError:
+        raise ValueError(f"{path.name} is nested too deeply to be a run's file") from None
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path.name} is damaged ({exc})") from exc
     if not isinstance(value, dict):
@@ -40,10 +50,10 @@ def read_history(path: str | Path) -> pd.DataFrame:
     there is none yet or the file cannot be parsed."""
     path = Path(path)
     try:
-        if not path.is_file() or path.stat().st_size == 0:
+        if not path.is_file() or path.stat().st_size == 0 or path.stat().st_size > MAX_HISTORY_BYTES:
             return pd.DataFrame()
         history = pd.read_csv(path)
-    except (OSError, ValueError, pd.errors.ParserError):
+    except (OSError, ValueError, RecursionError, pd.errors.ParserError):
         return pd.DataFrame()
     if "epoch" not in history.columns or not pd.api.types.is_numeric_dtype(history["epoch"]):
         history = history.assign(epoch=range(1, len(history) + 1))

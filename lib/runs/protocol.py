@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -23,6 +24,22 @@ from lib.runs.schema import check_status
 ACTIVE_STATES = ("queued", "running")
 FINAL_STATES = ("stopped", "done", "failed")
 LOST_WORKER = "the worker process ended without reporting (killed from outside, or crashed hard, e.g. out of memory)"
+NEVER_STARTED = ("the worker never started: it was killed (or could not write its status, e.g. on a full disk) before "
+                 "it registered; start the run again")
+RAY_WATCHER_GONE = ("the app server that handed it to Ray is gone, so nothing watches it while Ray holds it back; "
+                    "start the run again")
+# How long a run may wait for its worker to register (a process that starts, imports and writes its status takes
+# seconds; a loaded machine, tens of seconds), and how long a Ray run may go without its watcher's word
+# (DLMI_START_GRACE_S / DLMI_RAY_WATCH_GRACE_S override them; the fault tests use seconds).
+START_GRACE_S = 90.0
+RAY_WATCH_GRACE_S = 120.0
+
+
+def _grace(name: str, default: float) -> float:
+    try:
+        return max(0.0, float(os.environ.get(name, default)))
+    except ValueError:
+        return default
 
 
 def process_identity(pid: int) -> float | None:
@@ -64,15 +81,71 @@ def worker_gone(status: dict) -> bool:
     return started is None or (registered and abs(started - registered) > 1.0)
 
 
+def stuck_reason(status: dict, *, now: float | None = None) -> str | None:
+    """Why an active run can never end by itself, or None while it still may. The one rule every reader applies
+    (:func:`refresh_status`):
+
+    - its worker on this host is gone (killed, out of memory): :data:`LOST_WORKER`;
+    - it is queued with no worker registered :data:`START_GRACE_S` after its submission, and no Ray task is meant to
+      start it (killed in its first fraction of a second, or it could not write its status on a full disk):
+      :data:`NEVER_STARTED`;
+    - it waits inside Ray with no worker yet, and the app server's watcher (which writes ``ray_watched`` every few
+      seconds) has been silent for :data:`RAY_WATCH_GRACE_S` (the app server or the Ray head is gone):
+      :data:`RAY_WATCHER_GONE`.
+
+    Examples
+    --------
+    >>> stuck_reason({"state": "queued", "submitted": 0.0}, now=1000.0) == NEVER_STARTED
+    True
+    >>> stuck_reason({"state": "queued", "submitted": 990.0}, now=1000.0) is None  # still starting
+    True
+    >>> stuck_reason({"state": "queued", "executor": "ray", "submitted": 0.0, "ray_watched": 950.0}, now=1000.0) is None
+    True
+    """
+    if status.get("state") not in ACTIVE_STATES:
+        return None
+    if worker_gone(status):
+        return LOST_WORKER
+    if status.get("pid") or status.get("state") != "queued":
+        return None
+    now = time.time() if now is None else now
+    if status.get("executor") == "ray":
+        watched = status.get("ray_watched", status.get("submitted", now))
+        return RAY_WATCHER_GONE if now - float(watched) > _grace("DLMI_RAY_WATCH_GRACE_S", RAY_WATCH_GRACE_S) else None
+    return NEVER_STARTED if now - float(status.get("submitted", now)) > _grace("DLMI_START_GRACE_S", START_GRACE_S) else None
+
+
 def refresh_status(run_dir: Path, status: dict | None = None) -> dict:
-    """The run's status, after marking it failed if its worker on this host is gone while it is active."""
+    """The run's status, after marking it failed when it can never end by itself (:func:`stuck_reason`). When even
+    that cannot be written (a full disk), the failed status is returned unwritten: every reader still sees a final
+    state, and the next one tries to write it again."""
     run_dir = Path(run_dir)
     status = status if status is not None else read_status(run_dir)
-    if worker_gone(status):
+    reason = stuck_reason(status)
+    if reason:
         for leftover in leftover_temporaries(run_dir):  # a write the killed worker never finished
             remove_quietly(leftover)
-        status = update_status(run_dir, state="failed", error=LOST_WORKER, ended=time.time())
+        failed = {"state": "failed", "error": reason, "ended": time.time()}
+        try:
+            status = update_status(run_dir, **failed)
+        except OSError:
+            status = {**status, **failed, "unsaved": True}
     return status
+
+
+def stop_now(run_dir: Path) -> dict | None:
+    """Stop a run that has no worker to stop it: a queued run whose worker never registered (or is gone) ends as
+    stopped at once, so Stop and Delete always work. Returns the new status, or None when a live worker will stop
+    it itself after its current batch."""
+    run_dir = Path(run_dir)
+    request_stop(run_dir)
+    try:
+        status = read_status(run_dir)
+    except ValueError:
+        return None
+    if status.get("state") == "queued" and (not status.get("pid") or worker_gone(status)):
+        return update_status(run_dir, state="stopped", stop_reason="stopped before it started", ended=time.time())
+    return None
 
 
 def request_stop(run_dir: Path) -> None:

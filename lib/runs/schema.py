@@ -1,4 +1,5 @@
-"""What the files of a run folder may hold: every field read from a run folder is checked here, once.
+"""What the files of a run folder may hold: every field read from a run folder is checked here, once (status.json,
+config.json, progress.json, metrics.json; files.read_json caps their size and depth).
 
 A run folder is written by a job, but anyone with access to the runs folder can break it (a half
 copied folder, a hand edit, another version of the app). Readers call these checks and get either a
@@ -24,6 +25,13 @@ STATUS_FIELDS = {
     "queue_wait_s": _NUMBER, "executor": _TEXT, "ray_task": _TEXT,
     # what the training data was like (lib.metrics.baseline), for the diagnosis; why a time budget cut the run short
     "chance_loss": _NUMBER, "positive_share": _NUMBER, "input_spread": _NUMBER, "budget_cut": _TEXT,
+    "ray_watched": _NUMBER,  # when the app server's Ray watcher last saw the run waiting (RAY_WATCH_GRACE_S)
+}
+# progress.json: what a job writes every second or so (the training panel reads it)
+PROGRESS_FIELDS = {
+    "phase": _TEXT, "message": _TEXT, "fraction_in_phase": _NUMBER, "epoch": _INT, "epochs": _INT, "epochs_set": _INT,
+    "step": _INT, "steps": _INT, "fraction": _NUMBER, "metrics": _OBJECT, "learning_rate": _NUMBER,
+    "images_per_s": _NUMBER, "device_memory_mb": _NUMBER, "eta_s": _NUMBER, "elapsed_s": _NUMBER, "time": _NUMBER,
 }
 # config.json: the bookkeeping fields every reader relies on (the task's own settings are checked by
 # lib.training.config when a job starts)
@@ -72,6 +80,24 @@ def check_status(data: Any) -> dict:
     if status.get("state") not in STATES:
         raise ValueError(f"status.json has an unknown state {status.get('state')!r}")
     return status
+
+
+def check_progress(data: Any) -> dict:
+    """A checked copy of progress.json's content; ``metrics`` must map names to numbers (or null: not a number).
+
+    Examples
+    --------
+    >>> check_progress({"phase": "training", "epoch": 2, "metrics": {"loss": 0.5}})["epoch"]
+    2
+    >>> check_progress({"epoch": "two"})
+    Traceback (most recent call last):
+    ValueError: progress.json: epoch must be a whole number, got 'two'
+    """
+    progress = _check(data, PROGRESS_FIELDS, "progress.json")
+    for name, value in progress.get("metrics", {}).items():
+        if value is not None and not _fits(value, _NUMBER):
+            raise ValueError(f"progress.json: metrics.{name} must be a number, got {value!r:.60}")
+    return progress
 
 
 def check_config(data: Any) -> dict:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import secrets
 import shutil
 import time
+from contextlib import contextmanager
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +20,7 @@ from lib.atomic import remove_quietly
 from lib.runs import files
 from lib.runs.files import read_json, write_json_atomic
 from lib.runs.protocol import ACTIVE_STATES, refresh_status
-from lib.runs.schema import check_config, check_metrics
+from lib.runs.schema import check_config, check_metrics, check_progress
 
 SHARED_OWNER = "shared"  # runs prepared from the command line: visible to every session, read-only there
 
@@ -103,6 +106,27 @@ class RunStore:
     def __init__(self, root: str | Path, *, tasks: Collection[str] | None = None):
         self.root = Path(root)
         self.tasks = None if tasks is None else frozenset(tasks)
+
+    @contextmanager
+    def admission(self, timeout_s: float = 60.0):
+        """Hold the runs folder's admission lock (``.admission.lock``, ``fcntl.flock``) while a caller counts a user's
+        runs and creates new ones: a limit checked and the run it lets through are one step, also between several
+        app servers sharing the folder. The operating system releases the lock if its holder dies."""
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.root / ".admission.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise OSError(f"the runs folder {self.root.name} stayed locked for {timeout_s:.0f} s; try again")
+                    time.sleep(0.02)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def create(self, config: dict, *, owner: str, label: str = "") -> Path:
         """Make a new run folder holding ``config`` (which must name its ``task``), in state "queued".
@@ -200,9 +224,9 @@ class RunStore:
         progress = {}
         if (run_dir / files.PROGRESS).is_file():
             try:
-                progress = read_json(run_dir / files.PROGRESS)
+                progress = check_progress(read_json(run_dir / files.PROGRESS))
             except ValueError:
-                progress = {}
+                progress = {}  # a broken progress file only means no progress to show
         return Run(summary=summary, config=summary.config, status=summary.status,
                    history=files.read_history(run_dir / files.HISTORY), metrics=summary.metrics, progress=progress)
 

@@ -23,7 +23,7 @@ from lib import paths
 from lib.contract import Task
 from lib.runs import files
 from lib.runs.describe import config_label
-from lib.runs.protocol import update_status
+from lib.runs.protocol import FINAL_STATES, read_status, update_status
 from lib.runs.store import RunStore
 from lib.text import number
 from lib.training import queue
@@ -99,15 +99,34 @@ def check_run(config: dict, task: Task, *, report=None) -> dict:
     return checked
 
 
+def _submit(run_dir: Path, executor: Executor) -> None:
+    try:
+        executor.submit(run_dir)
+    except BaseException as exc:  # an executor that cannot take the run: the run ends failed, never stuck queued
+        status = read_status(run_dir) if (run_dir / files.STATUS).is_file() else {}
+        if status.get("state") not in FINAL_STATES:
+            update_status(run_dir, state="failed", error=f"the job could not be handed over ({exc})", ended=time.time())
+        raise
+
+
+def _admit_and_create(store: RunStore, checked: list[dict], labels: list[str], *, owner: str,
+                      admit: Callable[[list[dict]], None] | None) -> list[Path]:
+    """The limit check and the folders' creation as one step (:meth:`RunStore.admission`): two Starts at the same
+    moment, from two tabs or two app servers, cannot both pass a limit that only one of them fits."""
+    with store.admission():
+        if admit is not None:
+            admit(checked)
+        return [store.create(c, owner=owner, label=label) for c, label in zip(checked, labels)]
+
+
 def start_run(store: RunStore, config: dict, task: Task, *, owner: str, executor: Executor, label: str = "",
               admit: Callable[[list[dict]], None] | None = None, report=None) -> Path:
-    """Check ``config`` (:func:`check_run`), create its run folder and hand it to ``executor``; returns the folder.
-    ``admit``: raises (e.g. :class:`lib.access.policy.LimitError`) when the run may not start."""
+    """Check ``config`` (:func:`check_run`), admit it and create its run folder in one step, and hand it to
+    ``executor``; returns the folder. ``admit``: raises (e.g. :class:`lib.access.policy.LimitError`) when the run may
+    not start."""
     checked = check_run(config, task, report=report)
-    if admit is not None:
-        admit([checked])
-    run_dir = store.create(checked, owner=owner, label=label or config_label(checked, task))
-    executor.submit(run_dir)
+    [run_dir] = _admit_and_create(store, [checked], [label or config_label(checked, task)], owner=owner, admit=admit)
+    _submit(run_dir, executor)
     return run_dir
 
 
@@ -121,11 +140,12 @@ def start_sweep(store: RunStore, config: dict, task: Task, *, setting: str, valu
         report = task.read(config["data"])  # once for all the runs
     configs = [{**config, setting: value, "experiment": name} for value in sorted(set(values))]
     checked = [check_run(c, task, report=report) for c in configs]
-    if admit is not None:
-        admit(checked)
 
     def label(c: dict) -> str:
         varied = "" if setting in task.label_settings else f"{setting} {number(c[setting])} · "
         return f"{name} · {varied}{config_label(c, task)}"
 
-    return [start_run(store, c, task, owner=owner, executor=executor, report=report, label=label(c)) for c in checked]
+    run_dirs = _admit_and_create(store, checked, [label(c) for c in checked], owner=owner, admit=admit)
+    for run_dir in run_dirs:
+        _submit(run_dir, executor)
+    return run_dirs

@@ -26,7 +26,7 @@ from lib.atomic import leftover_temporaries, remove_quietly
 from lib.contract import Task
 from lib.runs import files
 from lib.runs.files import read_json, write_json_atomic
-from lib.runs.protocol import process_identity, read_status, stop_requested, update_status
+from lib.runs.protocol import FINAL_STATES, process_identity, read_status, stop_requested, update_status
 from lib.training import queue
 from lib.training.config import validate_config
 from lib.training.context import Diverged, Stopped, TaskContext, abandoned
@@ -123,6 +123,13 @@ def _final(run_dir: Path, **fields) -> dict:
                 "unsaved": True}
 
 
+def register(run_dir: str | Path) -> dict:
+    """Say that this process is the run's worker (its pid, start time and host), so that a reader can tell when it
+    is gone; the first thing a worker does."""
+    return update_status(Path(run_dir), state="queued", pid=os.getpid(), pid_started=process_identity(os.getpid()),
+                         host=files.host())
+
+
 def fail(run_dir: str | Path, reason: str) -> dict:
     """End a run that cannot even begin (its task is unknown here, its config cannot be read) as failed."""
     return _final(Path(run_dir), state="failed", error=reason)
@@ -138,7 +145,10 @@ def run_job(run_dir: str | Path, task: Task, *, echo: Callable[[str], None] = pr
     run_dir = Path(run_dir)
     slot = None
     try:
-        update_status(run_dir, state="queued", pid=os.getpid(), pid_started=process_identity(os.getpid()), host=files.host())
+        before = read_status(run_dir)
+        if before.get("state") in FINAL_STATES:  # stopped (or given up as never started) before this worker came
+            return before
+        register(run_dir)
         saved = read_json(run_dir / files.CONFIG)
         if use_slots:
             waited = queue.wait_for_slot(run_dir, max_jobs=max_jobs or queue.max_jobs_from_env(), poll_s=poll_s,

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from lib.runs import files
-from lib.runs.protocol import ACTIVE_STATES, refresh_status, update_status
+from lib.runs.protocol import ACTIVE_STATES, START_GRACE_S, refresh_status, update_status
 
 DEFAULT_MAX_JOBS = 2
-STARTING_GRACE_S = 60.0  # a queued run whose worker has not registered yet keeps its place this long
+STARTING_GRACE_S = START_GRACE_S  # a queued run whose worker has not registered yet keeps its place this long
 
 
 def fair_order(queued: list[tuple[float, str, str]], running: Counter) -> list[str]:

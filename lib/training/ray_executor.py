@@ -15,6 +15,11 @@ project must be at the same path on every node (``DLMI_RAY_PROJECT_DIR`` if not 
   stopped while Ray still holds it back is cancelled at once.
 - **Failures**: a task that ends without finishing its run (a killed worker, a node lost, out of memory) is
   marked failed with Ray's reason, whichever node it ran on.
+- **Ray itself gone**: every ``PING_EVERY_S`` a probe asks Ray's head for the cluster's resources; when the head has
+  not answered for ``PING_TIMEOUT_S`` (it is down), the runs Ray holds back are marked failed at once and a new Start
+  is refused with that reason, instead of waiting forever. Should the app server die instead, its watcher stops
+  writing ``ray_watched`` and every reader gives the held runs up after ``RAY_WATCH_GRACE_S``
+  (:func:`lib.runs.protocol.stuck_reason`).
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ from lib.training.queue import fair_order
 # The environment a job needs from the app, passed to every Ray task: the project's own settings (every DLMI_
 # variable: where data, caches and each task's dataset live, the extra task modules) and the frameworks'.
 _PREFIXES = ("DLMI_", "KERAS_", "TF_CPP_")
+# How often the watcher writes ``ray_watched`` into a held run's status (lib.runs.protocol.RAY_WATCH_GRACE_S: a run
+# whose watcher has been silent for longer is given up as failed, its app server or its Ray head gone).
+WATCH_EVERY_S = 10.0
+PING_EVERY_S, PING_TIMEOUT_S = 15.0, 20.0
 
 
 def passed_environment(env=os.environ) -> dict[str, str]:
@@ -71,12 +80,15 @@ class RayExecutor:
     address : the Ray cluster (default RAY_ADDRESS; None starts a local Ray)
     num_gpus, num_cpus : what each job asks Ray for (default DLMI_RAY_GPUS / DLMI_RAY_CPUS)
     poll_s : how often the watcher looks at the tasks
+    ping_every_s, ping_timeout_s : how often the watcher asks Ray whether it answers, and how long it waits
     init_options : more ``ray.init`` options (tests: ``num_cpus``)
     """
 
     def __init__(self, job: Callable[..., dict], address: str | None = None, *, num_gpus: float | None = None,
-                 num_cpus: float | None = None, poll_s: float = 1.0, **init_options):
+                 num_cpus: float | None = None, poll_s: float = 1.0, ping_every_s: float = PING_EVERY_S,
+                 ping_timeout_s: float = PING_TIMEOUT_S, **init_options):
         self._job = job
+        self._ping_every_s, self._ping_timeout_s = ping_every_s, ping_timeout_s
         # this process connects to Ray here, once; never implicitly later (from the watcher, after a shutdown)
         os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
         import ray  # Ray: only on a server that uses it (DLMI_EXECUTOR=ray)
@@ -95,7 +107,11 @@ class RayExecutor:
         env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"
         self._remote = ray.remote(max_calls=1, max_retries=0)(_run_on_a_node).options(
             num_gpus=self.num_gpus, num_cpus=self.num_cpus, runtime_env={"env_vars": env})
+        self.problem: str | None = None  # why Ray does not answer, when it does not
+        self._answered = time.time()
+        threading.Thread(target=self._probe, daemon=True, name="ray-executor-probe").start()
         self._pending: dict = {}  # ObjectRef -> run folder, in submission order
+        self._watched: dict = {}  # run folder -> when this watcher last wrote ray_watched
         self._lock = threading.Lock()
         self._poll_s = poll_s
         self._watcher = threading.Thread(target=self._watch, daemon=True, name="ray-executor-watch")
@@ -107,16 +123,15 @@ class RayExecutor:
                 f"for {gpus} and {self.num_cpus:g} CPU; Ray starts a run when those are free, and waiting runs are "
                 "shown in the same users-in-turn order.")
 
-    def describe(self) -> str:
-        gpus = f"{self.num_gpus:g} GPU" if self.num_gpus else "no GPU"
-        return (f"Jobs run as Ray tasks on the cluster ({os.environ.get('RAY_ADDRESS') or 'a local Ray'}), each asking "
-                f"for {gpus} and {self.num_cpus:g} CPU; Ray starts a run when those are free, and waiting runs are "
-                "shown in the same users-in-turn order.")
-
     def submit(self, run_dir: Path) -> None:
+        """Hand the run to Ray; raises OSError (and the run fails, saying why) when Ray does not answer."""
         run_dir = Path(run_dir)
+        if self.problem:
+            update_status(run_dir, executor="ray", state="failed", error=self.problem, ended=time.time())
+            raise OSError(self.problem)
+        update_status(run_dir, executor="ray", ray_watched=time.time())
         ref = self._remote.remote(self._job, str(run_dir))
-        update_status(run_dir, executor="ray", ray_task=ref.hex())
+        update_status(run_dir, ray_task=ref.hex())
         with self._lock:
             self._pending[ref] = run_dir
 
@@ -135,10 +150,48 @@ class RayExecutor:
                 pass
             time.sleep(self._poll_s)
 
+    def _probe(self) -> None:
+        """Ask Ray's head for the cluster's resources every ``ping_every_s`` (the head answers it; a task can still
+        run on a leased worker when the head is gone, so a task proves nothing); ``_answered`` is when it last did."""
+        while self._ray.is_initialized():
+            try:
+                self._ray.cluster_resources()
+                self._answered = time.time()
+            except Exception:  # noqa: BLE001 - no answer: _alive sees the silence
+                pass
+            time.sleep(self._ping_every_s)
+
+    def _alive(self) -> bool:
+        """Whether Ray's head has answered within ``ping_timeout_s`` (plus one probe interval); sets ``problem`` when
+        it has not."""
+        silent = time.time() - self._answered
+        if silent > self._ping_timeout_s + self._ping_every_s:
+            self.problem = (f"Ray does not answer (its head has been silent for {silent:.0f} s); its head may be down. "
+                            "Ask the lecturer to restart Ray and the app.")
+            return False
+        self.problem = None
+        return True
+
+    def _give_up_held(self) -> None:
+        """Ray does not answer: the runs it holds back can never start; each ends as failed, saying why."""
+        with self._lock:
+            left = list(self._pending.items())
+        for ref, run_dir in left:
+            status = read_status(run_dir)
+            if status.get("state") == "queued" and not status.get("pid"):
+                update_status(run_dir, state="failed", error=self.problem, ended=time.time())
+                with self._lock:
+                    self._pending.pop(ref, None)
+
     def _check(self) -> None:
+        if not self._ray.is_initialized():
+            return
+        if not self._alive():
+            self._give_up_held()
+            return
         with self._lock:
             refs = list(self._pending)
-        if not refs or not self._ray.is_initialized():
+        if not refs:
             return
         done, _ = self._ray.wait(refs, num_returns=len(refs), timeout=0)
         for ref in done:
@@ -160,10 +213,13 @@ class RayExecutor:
                 continue
             held.append((float(status.get("submitted", 0.0)), run_dir, owner, status.get("queue_position")))
         order = fair_order([(submitted, str(run_dir), owner) for submitted, run_dir, owner, _ in held], running)
+        now = time.time()
         for submitted, run_dir, owner, shown in held:
             place = order.index(str(run_dir))
-            if shown != place:
-                update_status(run_dir, queue_position=place)
+            fresh = now - self._watched.get(run_dir, 0.0) < WATCH_EVERY_S
+            if shown != place or not fresh:  # the watcher's word: while it comes, the run is not given up
+                update_status(run_dir, queue_position=place, ray_watched=now)
+                self._watched[run_dir] = now
 
     def _finished(self, ref, run_dir: Path) -> None:
         """A task ended: when it ended without finishing its run, the run is marked failed with Ray's reason."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -58,15 +59,19 @@ def run_store(app_data) -> RunStore:
 
 
 @contextmanager
-def serve(app_data: Path, **env_vars: str):
-    """A real app server on the data of ``app_data`` (with more environment, e.g. a class file); yields its URL."""
-    port = _free_port()
+def serve(app_data: Path, *, port: int | None = None, args: tuple[str, ...] = (), **env_vars: str):
+    """A real app server on the data of ``app_data`` (with more environment, e.g. a class file, and more ``streamlit
+    run`` options), as ``scripts/app.sh`` serves it (``server.py``); yields its URL. When it stops, its log must hold no
+    Streamlit warning and no traceback: the test fails otherwise."""
+    port = port or _free_port()
     env = {**os.environ, "DLMI_DATA_DIR": str(app_data / "data"), "DLMI_RUNS_DIR": str(app_data / "runs"),
            "DLMI_CACHE_DIR": str(app_data / "cache"), "PYTHONPATH": str(ROOT), **env_vars}
-    log = open(app_data / f"server-{port}.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+    log_path = app_data / f"server-{port}.log"
+    log = open(log_path, "wb")
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"), "--server.headless", "true",
                                "--server.port", str(port), "--server.address", "127.0.0.1",
-                               "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                               "--browser.gatherUsageStats", "false", *args], cwd=ROOT, env=env, stdout=log,
+                              stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60
@@ -87,6 +92,30 @@ def serve(app_data: Path, **env_vars: str):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+    unclean = log_problems(log_path.read_text(errors="replace"))
+    assert not unclean, f"the server logged {len(unclean)} warning(s) or traceback(s):\n" + "\n".join(unclean[:5])
+
+
+# What a clean server log may still hold: Streamlit's own start-up lines, and the one line Streamlit writes when an
+# identity provider sends the browser back to its callback after signing out (its own logout flow, not a fault).
+_HARMLESS = ("You can now view your Streamlit app", "Local URL:", "Network URL:", "External URL:", "Stopping...",
+             "Missing provider for OAuth callback")
+_STREAMLIT_LOG = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} ")  # Streamlit's logger: time, then message
+
+
+def log_problems(text: str) -> list[str]:
+    """The lines of a server log that say something went wrong: every message of Streamlit's logger (warnings and
+    errors: it logs nothing else while serving), Python warnings, and tracebacks."""
+    lines = text.splitlines()
+    found = []
+    for i, line in enumerate(lines):
+        if any(h in line for h in _HARMLESS):
+            continue
+        if line.startswith("Traceback (most recent call last)"):
+            found.append("\n".join(lines[i:i + 12]))
+        elif _STREAMLIT_LOG.match(line) or "Warning: " in line:
+            found.append(line)
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,17 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def fresh_server():
+    """Each test is a server of its own: what the server remembers across sessions (st.cache_resource: that it has run
+    a class, the executor, the sign-in stores) is forgotten before the next test."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
 @pytest.fixture
 def app_env(demo_root, monkeypatch, tmp_path):
     """Point the app at the small demo data (as if it had been generated), runs in a temp folder."""

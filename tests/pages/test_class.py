@@ -115,6 +115,7 @@ def test_the_lecturer_sets_the_limits_from_the_class_page(roster):
 
 def test_a_proxy_header_signs_the_user_in(app_env, monkeypatch):
     save_class(ClassSettings(auth="proxy", lecturers=("ada",)), app_env / "data" / "class.json")
+    monkeypatch.setattr("ui.session._server_address", lambda: "127.0.0.1")  # behind its proxy, as the README says
     monkeypatch.setattr("ui.session._headers", lambda: {"Host": "class.example"})
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert any("X-Forwarded-User header" in e.value for e in at.error)
@@ -160,3 +161,67 @@ def test_a_user_removed_from_the_class_is_signed_out_at_their_next_click(roster)
                roster / "data" / "class.json")
     at.run()
     assert [s.value for s in at.subheader] == ["Sign in"]
+
+
+def test_a_proxy_header_sent_straight_to_a_server_on_every_interface_is_refused(app_env, monkeypatch):
+    """Without a shared secret, a server on every interface believes nobody's header: it fails closed."""
+    save_class(ClassSettings(auth="proxy", lecturers=("ada",)), app_env / "data" / "class.json")
+    monkeypatch.setattr("ui.session._server_address", lambda: None)
+    monkeypatch.setattr("ui.session._headers", lambda: {"x-forwarded-user": "ada"})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.sidebar.markdown or "Signed in as" not in " ".join(m.value for m in at.sidebar.markdown)
+    assert any("listens on every interface" in e.value for e in at.error)
+
+
+def test_a_proxy_secret_lets_the_proxy_in_and_nobody_else(app_env, monkeypatch):
+    from lib.access.identity import secret_hash
+
+    save_class(ClassSettings(auth="proxy", lecturers=("ada",), proxy_secret=secret_hash("from-the-proxy")),
+               app_env / "data" / "class.json")
+    monkeypatch.setattr("ui.session._server_address", lambda: "0.0.0.0")
+    monkeypatch.setattr("ui.session._headers", lambda: {"x-forwarded-user": "ada", "x-proxy-secret": "a guess"})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert any("lacks the proxy's shared secret" in e.value for e in at.error)
+    monkeypatch.setattr("ui.session._headers", lambda: {"x-forwarded-user": "ada", "x-proxy-secret": "from-the-proxy"})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert "Signed in as **ada** (lecturer)" in [m.value for m in at.sidebar.markdown]
+
+
+def test_the_class_file_removed_while_the_app_runs_stops_sign_in(app_env, monkeypatch):
+    """Fail closed: a server that has run a class never becomes a single-user laptop without sign-in or limits."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    path = app_env / "data" / "class.json"
+    save_class(ClassSettings(auth="roster", users={"ada": hash_password("lecture-notes")}), path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert [f.label for f in at.text_input] == ["User name", "Password"]  # a class: the sign-in form
+    for breakage in ("removed", "folder", "dangling"):
+        if path.is_dir():
+            path.rmdir()
+        else:
+            path.unlink(missing_ok=True)
+        if breakage == "folder":
+            path.mkdir()
+        elif breakage == "dangling":
+            path.symlink_to(app_env / "nowhere.json")
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        assert any("nobody can sign in" in e.value for e in at.error), breakage
+        assert not at.text_input and not any("Single-user mode" in c.value for c in at.sidebar.caption), breakage
+
+
+def test_a_guesser_opening_new_sessions_is_locked_out_and_the_lecturer_unlocks(roster):
+    """Failures are counted on disk, per account: five wrong passwords from five fresh sessions lock the account, so
+    the sixth guess (even the right password) is refused unchecked; the lecturer sees the lock and lifts it."""
+    for attempt in range(5):
+        at = signed_in("bob", f"guess-{attempt}")  # a new Streamlit session every time
+        assert [e.value for e in at.error] == ["The user name or the password is not right."], attempt
+    at = signed_in("bob")  # the right password, too late
+    assert any("Too many failed sign-ins" in e.value for e in at.error)
+    assert not at.sidebar.markdown or "Signed in as" not in " ".join(m.value for m in at.sidebar.markdown)
+    lecturer = signed_in("ada", page="pages/classroom.py")
+    assert "Locked sign-ins" in [h.value for h in lecturer.header]
+    assert any("account **bob**" in m.value for m in lecturer.markdown)
+    lecturer.button(key="unlock_account_bob").click().run()
+    at = signed_in("bob")
+    assert "Signed in as **bob** (student)" in [m.value for m in at.sidebar.markdown]

@@ -34,7 +34,7 @@ def test_the_class_file_is_written_private_and_read_back(tmp_path):
     ({"auth": "roster", "users": {"bob": "hunter2"}}, "the password of bob is not a hash"),
     ({"max_active_runs": 0}, "max_active_runs must be a whole number of at least 1, got 0"),
     ({"caps": {"epochs": [None, "many"]}}, r"caps.epochs\[1\] must be a number or null, got 'many'"),
-    ({"lecturers": ["a b"]}, "user name"),
+    ({"lecturers": ["a/b"]}, "user name"),
     ({"password": "x"}, "unknown field"),
 ])
 def test_a_broken_class_file_is_refused_by_name_and_field(tmp_path, content, message):
