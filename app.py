@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.navigation import task_pages
+from ui.navigation import sign_in_pages, task_pages
 from ui.session import sign_in_gate, sign_in_page
 from ui.shell import app_style
 
@@ -16,8 +16,9 @@ st.set_page_config(page_title="Deep learning in medical imaging", page_icon=str(
 os.umask(0o077)  # everything the server and its workers write is this user's only (folders 0700, files 0600)
 app_style()
 identity = sign_in_gate()
-if identity is None:  # not signed in (yet): the sign-in is the only page there is
-    st.navigation([st.Page(sign_in_page, title="Sign in", icon=":material/login:")], position="hidden").run()
+if identity is None:  # not signed in (yet): the sign-in is the only page there is, at every page's address, so a
+    # reload or a shared link to /lung2d shows the sign-in (never "Page not found") and, once signed in, that page
+    st.navigation(sign_in_pages(sign_in_page), position="hidden").run()
     st.stop()
 sections = {
     "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],

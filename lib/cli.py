@@ -17,8 +17,9 @@ from pathlib import Path
 from lib import paths, tasks
 from lib.access.guard import ACCOUNT, SignInGuard
 from lib.access.identity import PROXY_SECRET_HEADER, check_name, hash_password, secret_hash
-from lib.access.policy import ClassFileError, class_file, load_class, save_class
-from lib.access.roster import import_roster, read_roster, write_passwords
+from lib.access.policy import ClassFileError, class_file, load_class, update_class
+from lib.access.roster import import_roster, read_roster, remove_user, reset_password, write_passwords
+from lib.access.sessions import Sessions
 from lib.data.download import download
 from lib.diagnosis import diagnose_run
 from lib.runs.describe import trained_with
@@ -72,19 +73,19 @@ def _cmd_download(args) -> int:
     return code
 
 
-def _cmd_class(args) -> int:
-    path = Path(args.file) if args.file else class_file()
-    try:
-        settings = load_class(path)
-        secret = None
+def _class_change(args, rows: list | None = None, password: str | None = None):
+    """The change an action makes to the class's settings: ``change(settings) -> (settings, what to report)``, run under
+    the class file's lock (:func:`lib.access.policy.update_class`); ``rows``: an imported roster's; ``password``: the
+    one add-user read (before taking the lock)."""
+    def change(settings):
+        report = {"rows": rows}
         if args.action == "auth":
             settings = replace(settings, auth=args.mode, proxy_header=args.proxy_header or settings.proxy_header)
             if args.proxy_secret:
-                secret = secrets.token_urlsafe(32)
-                settings = replace(settings, proxy_secret=secret_hash(secret))
+                report["secret"] = secrets.token_urlsafe(32)
+                settings = replace(settings, proxy_secret=secret_hash(report["secret"]))
         elif args.action == "add-user":
             name = check_name(args.name)
-            password = sys.stdin.readline().rstrip("\n")
             users = {**settings.users, name: hash_password(password)}
             lecturers = settings.lecturers + ((name,) if args.lecturer and name not in settings.lecturers else ())
             settings = replace(settings, users=users, lecturers=lecturers)
@@ -92,27 +93,59 @@ def _cmd_class(args) -> int:
             name = check_name(args.name)
             settings = replace(settings, lecturers=settings.lecturers + (() if name in settings.lecturers else (name,)))
         elif args.action == "remove-user":
-            settings = replace(settings, users={k: v for k, v in settings.users.items() if k != args.name},
-                               lecturers=tuple(n for n in settings.lecturers if n != args.name))
-        elif args.action == "unlock":
-            SignInGuard(path.with_name("sign-in.sqlite3")).unlock(ACCOUNT, args.name)
+            if args.name not in settings.users and args.name not in settings.lecturers:
+                raise ClassFileError(f"the class has no user {args.name!r}")
+            settings = remove_user(settings, args.name)
+        elif args.action == "reset-password":
+            settings, report["password"] = reset_password(settings, args.name)
         elif args.action == "import":
-            rows = read_roster(Path(args.csv).read_text(encoding="utf-8-sig"), where=Path(args.csv).name)
-            settings, created = import_roster(settings, rows)
-            save_class(settings, path)
-            if created:
+            settings, created = import_roster(settings, report["rows"])
+            if created:  # the list first: a class file naming users whose passwords nobody has would lock them out
                 write_passwords(args.passwords, created)
-            print(f"{len(created)} new user(s), {len(rows) - len(created)} already in the class; "
-                  + (f"their passwords are in {args.passwords} (readable by you only): hand them out, then delete it"
-                     if created else "no password list written"), file=sys.stderr)
-        if args.action not in ("show", "unlock", "import"):
-            save_class(settings, path)
+            report["created"] = created
+        return settings, report
+    return change
+
+
+def _cmd_class(args) -> int:
+    path = Path(args.file) if args.file else class_file()
+    sessions = Sessions(path.with_name("sign-in.sqlite3"))
+    try:
+        report = {}
+        if args.action == "unlock":
+            SignInGuard(path.with_name("sign-in.sqlite3")).unlock(ACCOUNT, args.name)
+        elif args.action != "show":
+            rows = None
+            if args.action == "import":
+                if Path(args.passwords).exists():
+                    raise ValueError(f"{args.passwords} exists already (it may hold passwords not handed out yet): "
+                                     "name a new file")
+                rows = read_roster(Path(args.csv).read_text(encoding="utf-8-sig"), where=Path(args.csv).name)
+            password = sys.stdin.readline().rstrip("\n") if args.action == "add-user" else None
+            change = _class_change(args, rows, password)
+            try:
+                report = update_class(change, path)
+            except BaseException:
+                if args.action == "import" and Path(args.passwords).exists():
+                    Path(args.passwords).unlink()  # the class file was not changed: those passwords mean nothing
+                raise
+            if args.action in ("remove-user", "reset-password"):
+                sessions.close_user(args.name)  # signed in somewhere with the old password: not any more
+        settings = load_class(path)
     except (ClassFileError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if secret:
+    if args.action == "import":
+        created = report["created"]
+        print(f"{len(created)} new user(s), {len(report['rows']) - len(created)} already in the class; "
+              + (f"their passwords are in {args.passwords} (readable by you only): hand them out, then delete it"
+                 if created else "no password list written"), file=sys.stderr)
+    if "password" in report:
+        print(f"{args.name}'s new password (shown once): {report['password']}", file=sys.stderr)
+    if report.get("secret"):
         print(f"The proxy's shared secret (shown once; the class file keeps only its hash). Have the proxy add it to "
-              f"every request, e.g. in nginx:\n    proxy_set_header {PROXY_SECRET_HEADER} {secret};", file=sys.stderr)
+              f"every request, e.g. in nginx:\n    proxy_set_header {PROXY_SECRET_HEADER} {report['secret']};",
+              file=sys.stderr)
     if settings.auth == "proxy" and not settings.proxy_secret:
         print("note: without a proxy secret, run the app on 127.0.0.1 only (--server.address 127.0.0.1) behind the "
               "proxy; on every interface it refuses proxy sign-ins", file=sys.stderr)
@@ -278,8 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--lecturer", action="store_true", help="give the user the lecturer role")
     lecturer = class_sub.add_parser("lecturer", help="give a user name (oidc: an e-mail) the lecturer role")
     lecturer.add_argument("name")
-    remove = class_sub.add_parser("remove-user", help="remove a user and their lecturer role")
+    remove = class_sub.add_parser("remove-user", help="remove a user and their lecturer role (signs them out)")
     remove.add_argument("name")
+    reset = class_sub.add_parser("reset-password", help="give a user a new generated password, printed once (signs "
+                                                        "them out everywhere)")
+    reset.add_argument("name")
     class_sub.add_parser("show", help="print the class's settings (without password hashes)")
     klass.set_defaults(func=_cmd_class)
 

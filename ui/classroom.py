@@ -11,13 +11,14 @@ import streamlit as st
 from lib import tasks
 from lib.access.guard import ACCOUNT
 from lib.access.identity import owner_shown
-from lib.access.policy import ClassFileError, bounds, save_class
+from lib.access.policy import ClassFileError, bounds, update_class
+from lib.access.roster import import_roster, passwords_csv, read_roster, remove_user, reset_password
 from lib.runs.describe import run_line
 from lib.runs.protocol import ACTIVE_STATES, stop_now, stop_requested
 from lib.runs.store import SHARED_OWNER
 from lib.text import duration, number
 from ui.runs import executor, run_store
-from ui.session import class_settings, guard
+from ui.session import class_settings, guard, identity, sessions
 
 
 @st.fragment(run_every=5.0)
@@ -67,7 +68,7 @@ def publish_section() -> None:
     chosen = st.multiselect("Published", list(shown), default=published, format_func=shown.get, key="class_published")
     if set(chosen) != set(published):
         for run_id in set(chosen) ^ set(published):
-            store.publish(run_id, run_id in chosen)
+            store.publish(run_id, run_id in chosen, by=identity().name)
         st.rerun()
 
 
@@ -89,6 +90,95 @@ def locks_section() -> None:
         right.button("Unlock", key=f"unlock_{lock.kind}_{lock.key}", on_click=guard().unlock, args=(lock.kind, lock.key))
 
 
+def _import(upload_key: str) -> None:
+    """The uploaded roster into the class file (under its lock); the new passwords kept in this session only, until
+    downloaded."""
+    upload = st.session_state.get(upload_key)
+    if upload is None:
+        st.session_state["_roster_outcome"] = ("error", "Choose a roster CSV first.")
+        return
+    try:
+        rows = read_roster(upload.getvalue().decode("utf-8-sig"), where=upload.name)
+        created = update_class(lambda settings: import_roster(settings, rows), required=True)
+    except UnicodeDecodeError:
+        st.session_state["_roster_outcome"] = ("error", f"{upload.name} is not a text file in UTF-8: export the roster as "
+                                                        "CSV UTF-8 from the spreadsheet")
+        return
+    except (ClassFileError, ValueError, OSError) as exc:
+        st.session_state["_roster_outcome"] = ("error", f"Nobody was added: {exc}")
+        return
+    st.session_state["_roster_upload"] = st.session_state.get("_roster_upload", 0) + 1  # a fresh, empty uploader
+    if created:
+        st.session_state["_roster_passwords"] = passwords_csv(created)
+        st.session_state["_roster_outcome"] = ("success", f"{len(created)} new user(s) added, {len(rows) - len(created)} "
+                                                          "already in the class. Download their passwords now: the list "
+                                                          "is shown once and kept nowhere.")
+    else:
+        st.session_state["_roster_outcome"] = ("info", f"Everyone of {upload.name} is in the class already; nobody added.")
+
+
+def _reset(name: str) -> None:
+    try:
+        password = update_class(lambda settings: reset_password(settings, name), required=True)
+    except (ClassFileError, OSError) as exc:
+        st.session_state["_roster_outcome"] = ("error", f"The password was not reset: {exc}")
+        return
+    sessions().close_user(name)
+    st.session_state["_roster_outcome"] = ("password", (name, password))
+
+
+def _remove(name: str) -> None:
+    if name == identity().name:
+        st.session_state["_roster_outcome"] = ("error", "You cannot remove yourself while signed in.")
+        return
+    try:
+        update_class(lambda settings: (remove_user(settings, name), None), required=True)
+    except (ClassFileError, OSError) as exc:
+        st.session_state["_roster_outcome"] = ("error", f"{name} was not removed: {exc}")
+        return
+    sessions().close_user(name)
+    st.session_state["_roster_outcome"] = ("success", f"{name} was removed and signed out; their runs stay on disk.")
+
+
+def roster_section() -> None:
+    """Who may sign in: add a roster CSV (generated passwords, downloaded once), reset a password, remove a user."""
+    settings = class_settings()
+    if settings.auth != "roster":
+        return
+    st.header("Students and passwords")
+    lecturers = [n for n in sorted(settings.users) if n in settings.lecturers]
+    students = [n for n in sorted(settings.users) if n not in settings.lecturers]
+    st.caption(f"{len(students)} student(s), {len(lecturers)} lecturer(s): " + ", ".join(students[:12])
+               + (f" and {len(students) - 12} more" if len(students) > 12 else ""))
+    left, right = st.columns(2)
+    with left:
+        upload_key = f"roster_csv_{st.session_state.get('_roster_upload', 0)}"
+        st.file_uploader("Add people from a roster CSV (a header name, optionally role: student or lecturer)",
+                         type=["csv"], key=upload_key)
+        st.button("Add them with new passwords", on_click=_import, args=(upload_key,), key="roster_import")
+    with right:
+        chosen = st.selectbox("User", sorted(settings.users), index=None, placeholder="Choose a user",
+                              key="roster_user")
+        a, b = st.columns(2)
+        a.button("Reset the password", disabled=chosen is None, on_click=_reset, args=(chosen,), key="roster_reset",
+                 help="A new generated password, shown once here; they are signed out everywhere")
+        confirm = b.checkbox("Yes, remove", key="roster_confirm", disabled=chosen is None,
+                             help="Removing signs them out; their runs stay")
+        b.button("Remove", disabled=chosen is None or not confirm, on_click=_remove, args=(chosen,), key="roster_remove")
+    outcome = st.session_state.pop("_roster_outcome", None)
+    if outcome and outcome[0] == "password":
+        name, password = outcome[1]
+        st.success(f"{name}'s new password (shown once, kept nowhere):")
+        st.code(password, language=None)
+    elif outcome:
+        {"error": st.error, "info": st.info, "success": st.success}[outcome[0]](outcome[1])
+    listing = st.session_state.get("_roster_passwords")
+    if listing:
+        st.download_button("Download the new passwords (once)", listing, file_name="passwords.csv", mime="text/csv",
+                           type="primary", key="roster_download",
+                           on_click=lambda: st.session_state.pop("_roster_passwords", None))
+
+
 _BOUNDS = ("at least", "at most")
 
 
@@ -104,12 +194,14 @@ def _whole(name: str) -> bool:
     return any(name in task.fields and task.fields[name].kind is int for task in tasks.all_tasks())
 
 
-def _save_limits(settings, limits: dict, keys: dict) -> None:
+def _save_limits(limits: dict, keys: dict) -> None:
     """The form's values (session keys) into the class file; the outcome is shown on the next run."""
     caps = {name: tuple(st.session_state[keys[name, i]] if (name, i) in keys else bound for i, bound in enumerate(pair))
             for name, pair in limits.items()}
     try:
-        save_class(replace(settings, max_active_runs=int(st.session_state["class_max_active"]), caps=caps))
+        # changed under the class file's lock, from the file as it is now (a roster imported meanwhile stays)
+        update_class(lambda now: (replace(now, max_active_runs=int(st.session_state["class_max_active"]), caps=caps),
+                                  None), required=True)
     except (ClassFileError, OSError) as exc:
         st.session_state["_class_limits_outcome"] = ("error", f"The limits were not saved: {exc}")
     else:
@@ -139,7 +231,7 @@ def limits_section() -> None:
             else:
                 column.number_input(f"{_label(name)}: {_BOUNDS[i]}", 0.0, 1e6, float(bound), format="%g",
                                     key=keys[name, i])
-        st.form_submit_button("Save the limits", type="primary", on_click=_save_limits, args=(settings, limits, keys))
+        st.form_submit_button("Save the limits", type="primary", on_click=_save_limits, args=(limits, keys))
     outcome = st.session_state.pop("_class_limits_outcome", None)
     if outcome:
         (st.error if outcome[0] == "error" else st.success)(outcome[1])

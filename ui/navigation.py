@@ -24,3 +24,16 @@ def task_pages() -> list:
             pages.append(st.Page(lambda task=task: task_page(task), title=task.title, icon=task.icon,
                                  url_path=task.name))
     return pages
+
+
+def page_addresses() -> list[str]:
+    """Every page's address (url path) but Home's: the tasks' and the lecturer's Class page."""
+    return [task.name for task in tasks.all_tasks()] + ["classroom"]
+
+
+def sign_in_pages(sign_in) -> list:
+    """The sign-in page under Home's address and under every other page's (hidden navigation): whatever address a
+    browser opens or reloads before signing in, it gets the sign-in, and after it the page it asked for."""
+    pages = [st.Page(sign_in, title="Sign in", icon=":material/login:", default=True)]
+    pages += [st.Page(sign_in, title="Sign in", icon=":material/login:", url_path=address) for address in page_addresses()]
+    return pages

@@ -2,8 +2,10 @@
 
 - ``token`` (no class file; one person on a laptop): an unguessable token in the URL (``?u=...``) survives reloads
   and is the identity; whoever has the URL is that person, which the sidebar says.
-- ``roster``: a sign-in form checked against the class file's password hashes; the identity lives in this
-  session only, never in the URL (a projected URL gives nobody the lecturer's runs). A reload asks again.
+- ``roster``: a sign-in form checked against the class file's password hashes; the identity never appears in the URL
+  (a projected URL gives nobody the lecturer's runs). A reload keeps it through an HttpOnly session cookie
+  (:mod:`lib.access.sessions`, set by ``server.py``), which ends at sign-out, after 12 hours, and when the lecturer
+  removes the user or resets their password.
 - ``proxy``: the user name a trusted reverse proxy puts in a header (``st.context.headers``).
 - ``oidc``: Streamlit's own sign-in (``st.login``) with the identity provider set in ``.streamlit/secrets.toml``.
 """
@@ -22,11 +24,16 @@ from lib.access.guard import SignInGuard
 from lib.access.identity import (Identity, SignInError, oidc_identity, proxy_identity, proxy_untrusted, role_of,
                                  roster_sign_in, token_identity)
 from lib.access.policy import ClassFileError, ClassSettings, check_limits, class_file, load_class
+from lib.access.sessions import COOKIE, Sessions, fingerprint
 from lib.runs.protocol import ACTIVE_STATES
+from ui.components import session_cookie
 from ui.runs import run_store
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")  # the same rule as lib.access.identity.token_identity
 _IDENTITY = "_identity"
+_SIGNED = "_signed_with"  # the fingerprint of the password hash the session signed in with: a reset ends it
+_SESSION = "_session_id"  # the session id behind this browser's cookie (server memory only; never sent to the page)
+_TICKET = "_session_ticket"  # the one-time ticket the page trades for the cookie
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -67,6 +74,25 @@ def guard() -> SignInGuard:
 @st.cache_resource
 def _guard(path: str) -> SignInGuard:
     return SignInGuard(path)
+
+
+def sessions() -> Sessions:
+    """The reload-proof sessions store, beside the class file (shared by every app server, like the guard)."""
+    return _sessions(str(class_file().with_name("sign-in.sqlite3")))
+
+
+@st.cache_resource
+def _sessions(path: str) -> Sessions:
+    return Sessions(path)
+
+
+def _cookie() -> str | None:
+    """The session cookie this browser sent when it connected (None in a test run, or before any sign-in)."""
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # noqa: BLE001 - no browser behind this session (a test run)
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def _address() -> str:
@@ -115,10 +141,7 @@ def current_identity(settings: ClassSettings | None = None) -> Identity | None:
     if settings.auth == "token":
         return token_identity(_token())
     if settings.auth == "roster":
-        signed = st.session_state.get(_IDENTITY)
-        if signed is None or signed.name not in settings.users:  # removed from the class since: signed out
-            return None
-        return Identity(signed.name, role_of(signed.name, settings.lecturers), "roster")  # the class file's role now
+        return _roster_identity(settings)
     if settings.auth == "proxy":
         headers = _headers()
         untrusted = proxy_untrusted(headers, server_address=_server_address(), secret=settings.proxy_secret)
@@ -126,6 +149,38 @@ def current_identity(settings: ClassSettings | None = None) -> Identity | None:
             raise ValueError(untrusted)
         return proxy_identity(headers, settings.proxy_header, settings.lecturers)
     return oidc_identity(_oidc_user(), settings.lecturers)
+
+
+def _roster_identity(settings: ClassSettings) -> Identity | None:
+    """Signed in in this browser tab, or (after a reload) through the session cookie; checked on every run against the
+    class file now, so a removed user or a reset password ends the session at their next click."""
+    signed = st.session_state.get(_IDENTITY)
+    if signed is None:
+        cookie = _cookie()
+        name = sessions().user(cookie, settings.users) if cookie else None
+        if name is None:
+            return None
+        st.session_state[_IDENTITY] = Identity(name, role_of(name, settings.lecturers), "roster")
+        st.session_state[_SIGNED] = fingerprint(settings.users[name])
+        st.session_state[_SESSION] = cookie
+        signed = st.session_state[_IDENTITY]
+    stored = settings.users.get(signed.name)
+    if stored is None or st.session_state.get(_SIGNED) != fingerprint(stored):  # removed, or the password was reset
+        _forget(end_session=True)
+        return None
+    return Identity(signed.name, role_of(signed.name, settings.lecturers), "roster")  # the class file's role now
+
+
+def _forget(*, end_session: bool) -> None:
+    """Sign this browser out: this tab's identity, the server's session behind the cookie, then (in the browser, from
+    the sign-in page) the cookie itself."""
+    st.session_state.pop(_IDENTITY, None)
+    st.session_state.pop(_SIGNED, None)
+    st.session_state.pop(_TICKET, None)
+    session = st.session_state.pop(_SESSION, None) or _cookie()
+    if end_session and session:
+        sessions().close(session)
+    st.session_state["_clear_cookie"] = True
 
 
 def sign_in_gate() -> Identity | None:
@@ -157,6 +212,8 @@ def sign_in_page() -> None:
         st.error(f"Nobody can sign in this way: {exc}." if settings.auth == "proxy" else
                  f"Your sign-in cannot be used here: {exc}")
         return
+    if st.session_state.pop("_clear_cookie", False):
+        session_cookie.clear()  # the server has ended the session already; the browser drops the cookie
     if settings.auth == "roster":
         _roster_form(settings)
     elif settings.auth == "proxy":
@@ -199,10 +256,12 @@ def _try_sign_in(settings: ClassSettings) -> None:
         return
     store.succeeded(name, address)
     st.session_state[_IDENTITY] = who
+    st.session_state[_SIGNED] = fingerprint(settings.users[who.name])
+    st.session_state[_SESSION], st.session_state[_TICKET] = sessions().open(who.name, settings.users[who.name])
 
 
 def _sign_out(settings: ClassSettings) -> None:
-    st.session_state.pop(_IDENTITY, None)
+    _forget(end_session=True)
     if settings.auth == "oidc":
         st.logout()
 
@@ -213,6 +272,10 @@ def _sidebar(identity: Identity, settings: ClassSettings) -> None:
                            "your runs. For a class, set up sign-in (README, 'A class on one server').")
         return
     st.sidebar.markdown(f"Signed in as **{identity.name}** ({identity.role})")
+    ticket = st.session_state.get(_TICKET)
+    if ticket:  # just signed in: the browser trades the ticket for the cookie that keeps it signed in on a reload
+        with st.sidebar:
+            session_cookie.exchange(ticket)
     if settings.auth in ("roster", "oidc"):
         st.sidebar.button("Sign out", on_click=_sign_out, args=(settings,), key="_sign_out")
 

@@ -20,6 +20,7 @@ be read is an error that names it, never a silent fall back to single-user mode.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from dataclasses import dataclass, field, replace
@@ -160,6 +161,22 @@ def save_class(settings: ClassSettings, path: str | Path | None = None) -> Path:
         with os.fdopen(fd, "w") as f:
             json.dump(settings.to_json(), f, indent=1)
     return path
+
+
+def update_class(change, path: str | Path | None = None, *, required: bool = False):
+    """Read, change and write the class file under an exclusive lock (a file beside it), so that two lecturers, or the
+    Class page and the command line, changing it at once both count: ``change(settings)`` returns the new settings and
+    anything else to hand back, as ``(settings, result)``; the result is returned. Nothing is written when it raises."""
+    path = Path(path) if path else class_file()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lock = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        settings, result = change(load_class(path, required=required))
+        save_class(settings, path)
+        return result
+    finally:
+        os.close(lock)  # closing releases the lock
 
 
 # --- who may do what --------------------------------------------------------------------------------------------

@@ -115,3 +115,9 @@ def write_passwords(path: str | Path, created: list[tuple[str, str]]) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(passwords_csv(created))
     return path
+
+
+def remove_user(settings: ClassSettings, name: str) -> ClassSettings:
+    """The class without ``name`` (their password and their lecturer role); their runs stay on disk."""
+    return replace(settings, users={k: v for k, v in settings.users.items() if k != name},
+                   lecturers=tuple(n for n in settings.lecturers if n != name))

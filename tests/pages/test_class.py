@@ -92,7 +92,7 @@ def test_the_lecturer_stops_any_run_and_publishes_runs(roster, demo_root):
     store = RunStore(roster / "runs")
     config = make_config("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64)
     running = make_running_run(store, config, "user:bob", label="bob's run")
-    finished = make_lung2d_run(store, demo_root / "lungs")
+    finished = make_lung2d_run(store, demo_root / "lungs", owner="user:ada")
     at = signed_in("ada", page="pages/classroom.py")
     assert any(m.value.startswith("**bob** · Lung 2D · training") for m in at.markdown)
     at.button(key=f"class_stop_{running.name}").click().run()
@@ -100,6 +100,15 @@ def test_the_lecturer_stops_any_run_and_publishes_runs(roster, demo_root):
     at.multiselect(key="class_published").select(finished.name).run()
     assert (finished / files.PUBLISHED).exists()
     assert not at.exception
+    student = signed_in("bob", page="pages/lung2d.py")
+    assert [o.split(" · ")[:3] for o in student.selectbox(key="lung2d_run_choice").options] == \
+        [["published by ada", "tiny lung 2D run", "done"]]
+    assert any("This run is published by ada: you can look at everything, and change nothing." in c.value
+               for c in student.caption)
+    make_lung2d_run(store, demo_root / "lungs", owner="user:bob")
+    student.run()
+    assert sorted(o.split(" · ")[0] for o in student.selectbox(key="lung2d_run_choice").options) == \
+        ["published by ada", "yours"]
 
 
 def test_the_lecturer_sets_the_limits_from_the_class_page(roster):
@@ -225,3 +234,32 @@ def test_a_guesser_opening_new_sessions_is_locked_out_and_the_lecturer_unlocks(r
     lecturer.button(key="unlock_account_bob").click().run()
     at = signed_in("bob")
     assert "Signed in as **bob** (student)" in [m.value for m in at.sidebar.markdown]
+
+
+def test_the_lecturer_resets_a_password_and_removes_a_user_from_the_class_page(roster):
+    bob = signed_in("bob")
+    ada = signed_in("ada", page="pages/classroom.py")
+    assert "Students and passwords" in [h.value for h in ada.header]
+    ada.selectbox(key="roster_user").set_value("bob").run()
+    ada.button(key="roster_reset").click().run()
+    assert any(s.value == "bob's new password (shown once, kept nowhere):" for s in ada.success)
+    new = ada.code[0].value
+    ada.run()
+    assert not [c for c in ada.code if c.value == new]  # shown once
+    bob.run()  # bob's next click: the old password's session is over
+    assert [s.value for s in bob.subheader] == ["Sign in"]
+    assert signed_in("bob", "student-pass").error  # the old password no longer works
+    assert "Signed in as **bob** (student)" in [m.value for m in signed_in("bob", new).sidebar.markdown]
+
+    assert ada.button(key="roster_remove").disabled  # not before "Yes, remove"
+    ada.selectbox(key="roster_user").set_value("ada").run()
+    ada.checkbox(key="roster_confirm").check().run()
+    ada.button(key="roster_remove").click().run()
+    assert any("cannot remove yourself" in e.value for e in ada.error)
+    ada.selectbox(key="roster_user").set_value("bob").run()
+    ada.checkbox(key="roster_confirm").check().run()
+    ada.button(key="roster_remove").click().run()
+    assert any("bob was removed and signed out" in s.value for s in ada.success)
+    from lib.access.policy import load_class
+
+    assert set(load_class(roster / "data" / "class.json").users) == {"ada"}
