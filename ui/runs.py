@@ -10,7 +10,8 @@ import streamlit as st
 
 from lib import paths, tasks
 from lib.runs.protocol import followed_run
-from lib.runs.store import RunStore
+from lib.access.identity import owner_shown
+from lib.runs.store import SHARED_OWNER, RunStore
 from lib.training.executor import Executor, make_executor
 from lib.worker import run_job
 
@@ -30,3 +31,15 @@ def active_run(task: str, owner: str):
     """The run of ``task`` that ``owner``'s page follows (training, else their oldest waiting one), or None."""
     runs, _ = run_store().list(task=task, viewer=owner)
     return followed_run(runs, owner)
+
+
+def whose(summary, viewer: str) -> str:
+    """Whose run it is, as a run list says it to ``viewer`` (an owner): "yours", "published by ada", the command
+    line's shared runs, or (a lecturer's view of everyone's) the owner's name."""
+    if summary.owner == viewer:
+        return "yours"
+    if summary.published:
+        return f"published by {summary.published_by or 'a lecturer'}"
+    if summary.owner == SHARED_OWNER:
+        return "shared (command line)"
+    return f"{owner_shown(summary.owner, shared_owner=SHARED_OWNER)}'s"

@@ -16,7 +16,7 @@ from typing import Collection, NamedTuple
 import numpy as np
 import pandas as pd
 
-from lib.atomic import remove_quietly
+from lib.atomic import atomic_path, remove_quietly
 from lib.runs import files
 from lib.runs.files import read_json, write_json_atomic
 from lib.runs.protocol import ACTIVE_STATES, refresh_status
@@ -40,6 +40,19 @@ def load_predictions(path: Path) -> dict[str, np.ndarray]:
         raise ValueError(f"{Path(path).name} cannot be read ({type(exc).__name__}: {exc})") from exc
 
 
+_PUBLISHER_CHARS = 100
+
+
+def _publisher(marker: Path) -> str | None:
+    """Who published a run (the marker's first characters), None when it is not published or does not say."""
+    try:
+        with open(marker, encoding="utf-8", errors="replace") as f:
+            name = f.read(_PUBLISHER_CHARS).strip()
+    except OSError:
+        return None
+    return name or None
+
+
 @dataclass
 class RunSummary:
     run_id: str
@@ -54,6 +67,7 @@ class RunSummary:
     config: dict = field(default_factory=dict)
     status: dict = field(default_factory=dict)
     published: bool = False  # a lecturer published it to the class
+    published_by: str | None = None  # who published it, as they are shown (None: not recorded)
 
 
 @dataclass
@@ -171,6 +185,7 @@ class RunStore:
             run_id=run_dir.name, path=run_dir, task=config["task"], state=status["state"], owner=config["owner"],
             created=float(status.get("created", 0.0)), label=label, metrics=metrics,
             error=status.get("error"), config=config, status=status, published=(run_dir / files.PUBLISHED).exists(),
+            published_by=_publisher(run_dir / files.PUBLISHED),
         )
 
     def _folders(self) -> list[Path]:
@@ -252,14 +267,16 @@ class RunStore:
         run_dir.rename(trash)  # disappears from the list at once, even if the removal is slow
         shutil.rmtree(trash, ignore_errors=True)
 
-    def publish(self, run_id: str, published: bool = True) -> None:
-        """Publish a run to the class (every student may then see it, read-only), or take it back. Who may do
-        this is the caller's decision (:mod:`lib.access.policy`: lecturers)."""
+    def publish(self, run_id: str, published: bool = True, *, by: str | None = None) -> None:
+        """Publish a run to the class (every student may then see it, read-only), or take it back; ``by``: who
+        publishes it, as people know them (the marker's content). Who may do this is the caller's decision
+        (:mod:`lib.access.policy`: lecturers)."""
         marker = self.path(run_id) / files.PUBLISHED
         if not marker.parent.is_dir():
             raise ValueError(f"no run {run_id} in {self.root}")
         if published:
-            marker.touch()
+            with atomic_path(marker) as tmp:
+                tmp.write_text((by or "")[:_PUBLISHER_CHARS], encoding="utf-8")
         else:
             marker.unlink(missing_ok=True)
 

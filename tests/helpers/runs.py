@@ -30,8 +30,9 @@ def make_running_run(store: RunStore, config: dict, owner: str, *, label: str = 
     return run_dir
 
 
-def _finish(store: RunStore, config: dict, metrics: dict, history_metrics: dict, label: str, **predictions) -> Path:
-    run_dir = store.create(config, owner=SHARED_OWNER, label=label)
+def _finish(store: RunStore, config: dict, metrics: dict, history_metrics: dict, label: str, *,
+            owner: str = SHARED_OWNER, **predictions) -> Path:
+    run_dir = store.create(config, owner=owner, label=label)
     rows = [{"epoch": e + 1, **{k: v * (0.9 ** e) for k, v in history_metrics.items()}, "learning_rate": 1e-3,
              "partial": False, "time": time.time()} for e in range(3)]
     files.write_history_atomic(run_dir / files.HISTORY, rows)
@@ -57,7 +58,7 @@ def make_dr_run(store: RunStore, eyepacs: Path, *, seed: int = 0) -> Path:
                    images=np.array([p.image for p in photos]), paths=np.array([str(p.path) for p in photos]))
 
 
-def make_lung2d_run(store: RunStore, lungs: Path) -> Path:
+def make_lung2d_run(store: RunStore, lungs: Path, *, owner: str = SHARED_OWNER) -> Path:
     """A finished lung 2D run whose 'predictions' are the true masks, eroded or shifted a little."""
     arrays = load_slices(read_lung2d(lungs).items, size=64)
     masks = arrays.masks[..., 0]
@@ -66,7 +67,7 @@ def make_lung2d_run(store: RunStore, lungs: Path) -> Path:
     from lib.metrics.segmentation import overlap_metrics
 
     return _finish(store, config, {"accuracy": 0.97, **overlap_metrics(probs, masks)},
-                   {"loss": 0.4, "accuracy": 0.9, "val_loss": 0.45, "val_accuracy": 0.88}, "tiny lung 2D run",
+                   {"loss": 0.4, "accuracy": 0.9, "val_loss": 0.45, "val_accuracy": 0.88}, "tiny lung 2D run", owner=owner,
                    images=to_uint8_unit(arrays.images[..., 0]), masks=masks.astype(np.uint8), probs=to_uint8_unit(probs),
                    names=np.array(arrays.names))
 

@@ -40,10 +40,11 @@ def test_a_student_sees_only_their_own_shared_and_published_runs(store):
     lecture = _done(store, "user:ada", "the lecturer's")
     shared = _done(store, "shared", "prepared before class")
     _broken(store, "user:carol")
-    store.publish(lecture.name)
+    store.publish(lecture.name, by="Ada Lovelace")
 
     runs, problems = store.list(viewer="user:bob")
     assert {r.run_id for r in runs} == {mine.name, lecture.name, shared.name}
+    assert {r.run_id: r.published_by for r in runs} == {mine.name: None, lecture.name: "Ada Lovelace", shared.name: None}
     assert problems == []  # not even another student's broken folder, nor its error
     with pytest.raises(ValueError, match="no run"):
         store.load(theirs.name, viewer="user:bob")
