@@ -74,6 +74,8 @@ class Field:
         None on either side: no bound
     names : how a page names the choices, {value: text} (default: the value itself)
     offered : (lowest, highest) a page's slider or number box offers, when narrower than [low, high]
+    costs : whether the value changes what one training step costs (a model's size does, a learning rate or an
+        augmentation's strength does not); the expected duration before Start goes by it (:mod:`lib.training.speed`)
     """
 
     kind: type
@@ -89,6 +91,7 @@ class Field:
     cap: tuple[float | None, float | None] | None = None
     names: Mapping[Any, str] = field(default_factory=dict)
     offered: tuple[float, float] | None = None
+    costs: bool = True
 
     def describe(self, value) -> str:
         """``value`` as run labels show it (``shown``), e.g. ``lr 0.001``."""
@@ -151,11 +154,12 @@ JIT_COMPILE = {"auto": "auto", "on": True, "off": False}
 
 COMMON_FIELDS = {
     "data": Field(str, help="dataset folder in Kaggle's layout", widget="", shown=""),
-    "seed": Field(int, 0, 2**31 - 1, label="Seed (same seed: same sample, split and initial weights)", shown=""),
-    "epochs": Field(int, 1, 1000, label="Epochs", shown="{} epochs", cap=(None, 50)),
+    "seed": Field(int, 0, 2**31 - 1, label="Seed (same seed: same sample, split and initial weights)", shown="",
+                  costs=False),
+    "epochs": Field(int, 1, 1000, label="Epochs", shown="{} epochs", cap=(None, 50), costs=False),
     "batch_size": Field(int, 1, 1024, label="Batch size", widget="selectbox", choices=(4, 8, 10, 16, 32, 64),
                         shown="", cap=(None, 64)),
-    "learning_rate": Field(float, 1e-7, 1.0, label="Learning rate", widget="select_slider", shown="lr {:g}"),
+    "learning_rate": Field(float, 1e-7, 1.0, label="Learning rate", widget="select_slider", shown="lr {:g}", costs=False),
     "time_budget_s": Field(float, 0, 86400, default=0.0, label="Time budget in seconds (0: none)", step=10.0, shown="",
                            cap=(None, 3600),
                            help="0: train every epoch; else the run measures its speed on this machine and trains only "
@@ -221,6 +225,10 @@ class Task:
     summary : one line for the Home page
     quick_goal : what the quick preset must achieve to fit a lesson on a 2-core laptop, from fresh demo data:
         (wall seconds, lowest and highest headline metric); ``bench/presets.py`` checks it
+    step_cost : ``step_cost(config) -> float``, the relative work of one training step (default: the batch size), so
+        that a speed measured at some settings prices a run at others (:mod:`lib.training.speed`)
+    epoch_size : the settings besides the data that decide how many items one pass over the training set holds
+        (DR's sample size per class)
     """
 
     name: str
@@ -248,6 +256,8 @@ class Task:
     icon: str = ":material/science:"
     summary: str = ""
     quick_goal: tuple[float, float, float] | None = None
+    step_cost: Callable[[dict], float] = lambda config: float(config.get("batch_size") or 1)
+    epoch_size: tuple[str, ...] = ()
 
     def metric(self, metrics: Mapping, name: str):
         """The value of metric ``name`` in a run's metrics, also where an older version saved it under another name;

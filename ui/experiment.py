@@ -13,6 +13,7 @@ from lib.figures.segmentation import sweep_figure
 from lib.runs.protocol import ACTIVE_STATES
 from lib.training.config import ConfigError
 from lib.training.executor import start_sweep
+from ui.estimate import experiment_caption
 from ui.notice import think
 from ui.runs import executor, run_store
 from ui.session import admit, owner_token
@@ -31,6 +32,9 @@ def experiment_section(task: Task, experiment: Experiment, prefix: str, config: 
     chosen = st.multiselect(experiment.values_label, list(experiment.values), default=list(experiment.default),
                             key=f"{prefix}_{experiment.name}_values")
     owner = owner_token()
+    if config is not None and chosen:
+        everyone, _ = run_store().list()
+        st.caption(experiment_caption([{**config, experiment.setting: v} for v in chosen], task, everyone))
     # the click is kept by a callback, as Start's is (a plain button's True can be lost to a rerun)
     st.button(experiment.button, disabled=config is None or not chosen, key=f"{prefix}_sweep", on_click=_request,
               args=(prefix,))

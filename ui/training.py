@@ -19,12 +19,12 @@ from lib.runs.protocol import (
     ACTIVE_STATES, FINAL_STATES, change_stamp, followed_run, partition_runs, stop_now, stop_requested, touch_heartbeat,
 )
 from lib.runs.store import Run, RunStore, load_predictions, visible_to
-from lib.training.budget import expected_duration
 from lib.training.config import ConfigError
 from lib.training.executor import start_run
+from ui.estimate import start_caption
 from ui.notice import notice
 from ui.presets import set_control
-from ui.runs import executor, run_store
+from ui.runs import executor, run_store, whose
 from ui.session import admit, owner_token
 
 POLL_S = 3.0  # how often a watching page looks at the run's files (four stat calls)
@@ -47,7 +47,8 @@ def training_panel(task: str, config: dict | None, *, metrics=None) -> None:
     ``metrics_shown``) and a stop button."""
     metrics = metrics or tasks.get(task).metrics_shown
     owner = owner_token()
-    runs, _ = run_store().list(task=task)  # read once: the user's active run, and every run here for the estimate
+    everyone, _ = run_store().list()  # read once: the user's active run, the queue and the estimate
+    runs = [r for r in everyone if r.task == task]
     active = followed_run([r for r in runs if visible_to(r, owner)], owner)
     watching = f"_{task}_watching"
     if active is None and watching in st.session_state:  # the run this page followed has ended since
@@ -62,7 +63,7 @@ def training_panel(task: str, config: dict | None, *, metrics=None) -> None:
     if config is None:
         st.button("Start training", type="primary", disabled=True, key=f"{task}_start")
         return
-    st.caption(expected_duration(config, ((r.config, r.status) for r in runs), host=files.host()).sentence())
+    st.caption(start_caption(config, tasks.get(task), everyone))
     # the click is kept by a callback: a plain button's True can be lost to a rerun before the line that reads it
     st.button("Start training", type="primary", key=f"{task}_start", on_click=_request_start, args=(task,))
     if st.session_state.pop(_start_key(task), False):
@@ -282,21 +283,26 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
         st.info("No finished run yet: start one above. (A lecturer can prepare runs with `python -m lib train`.)")
         return None
     ids = [r.run_id for r in finished]
+    choice = f"{task}_run_choice"
     follow = st.session_state.pop(_follow_key(task), None)
-    if follow in ids:  # set before the selectbox exists in this run: the widget then shows it
-        st.session_state[f"{task}_run_choice"] = follow
     wanted = st.session_state.get(_selected_key(task))
+    # set before the selectbox exists in this run, and never also through index= (Streamlit warns about both)
+    if follow in ids:
+        st.session_state[choice] = follow
+    elif st.session_state.get(choice) not in ids:
+        st.session_state[choice] = wanted if wanted in ids else ids[0]
     # every option's text must be unique: the browser tells options apart by their text, so two runs with the same
     # settings and minute would make the choice jump between them
-    shown = {r.run_id: f"{run_line(r, tasks.get(task))} · #{r.run_id[-6:]}" for r in finished}
-    chosen = st.selectbox("Run", ids, index=ids.index(wanted) if wanted in ids else 0, format_func=shown.get,
-                          key=f"{task}_run_choice")
+    shown = {r.run_id: f"{whose(r, owner)} · {run_line(r, tasks.get(task))} · #{r.run_id[-6:]}" for r in finished}
+    chosen = st.selectbox("Run", ids, format_func=shown.get, key=choice)
     st.session_state[_selected_key(task)] = chosen
     try:
         run = store.load(chosen, viewer=owner)
     except ValueError as exc:
         st.error(str(exc))
         return None
+    if run.summary.owner != owner:
+        st.caption(f"This run is {whose(run.summary, owner)}: you can look at everything, and change nothing.")
     if run.summary.state == "stopped":
         st.caption(f"This run was stopped early ({run.status.get('stop_reason')}); its results are from what it had learned by then.")
     st.caption(f"Trained with {trained_with(run.config, run.status, run.history)}.")

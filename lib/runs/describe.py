@@ -100,7 +100,8 @@ def progress_line(status: dict, progress: dict) -> tuple[float, str]:
     planned = progress.get("epochs", "?")
     shown = f"Epoch {progress.get('epoch', 0) + 1}/{planned}"
     if isinstance(progress.get("epochs_set"), int) and progress["epochs_set"] != planned:
-        shown += f" (the time budget's plan; {progress['epochs_set']} set)"
+        why = progress.get("plan_why") or f"the time budget's plan; {progress['epochs_set']} set"
+        shown += f" ({why})"
     parts = [shown,
              f"batch {progress.get('step', 0)}/{progress.get('steps', '?')}"]
     if metrics.get("loss") is not None:

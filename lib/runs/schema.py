@@ -29,7 +29,7 @@ STATUS_FIELDS = {
 }
 # progress.json: what a job writes every second or so (the training panel reads it)
 PROGRESS_FIELDS = {
-    "phase": _TEXT, "message": _TEXT, "fraction_in_phase": _NUMBER, "epoch": _INT, "epochs": _INT, "epochs_set": _INT,
+    "phase": _TEXT, "message": _TEXT, "fraction_in_phase": _NUMBER, "epoch": _INT, "epochs": _INT, "epochs_set": _INT, "plan_why": _TEXT,
     "step": _INT, "steps": _INT, "fraction": _NUMBER, "metrics": _OBJECT, "learning_rate": _NUMBER,
     "images_per_s": _NUMBER, "device_memory_mb": _NUMBER, "eta_s": _NUMBER, "elapsed_s": _NUMBER, "time": _NUMBER,
 }

@@ -44,14 +44,14 @@ FIELDS = {
     "backbone": Field(str, choices=("mobilenetv2", "small_cnn"), label="Backbone", widget="radio",
                       names={"mobilenetv2": "MobileNetV2 (transfer learning)", "small_cnn": "Small CNN (from scratch)"}),
     # the page offers the weights as a choice plus a file field (ui/dr.py), so no generic control
-    "weights": Field(str, help='"imagenet", "none" or a path to a weights file', widget=""),
+    "weights": Field(str, help='"imagenet", "none" or a path to a weights file', widget="", costs=False),
     "freeze_backbone": Field(bool, label="Freeze the backbone (train the head only)", widget="checkbox", shown=""),
     "image_size": Field(int, 32, 512, label="Image size (pixels)", widget="selectbox", choices=(96, 128, 160, 192, 224),
                         shown="image size {}", cap=(None, 224)),
-    "n_per_class": Field(int, 1, 100000, label="Photos per class (N)", widget="", shown="", cap=(None, 2000),
+    "n_per_class": Field(int, 1, 100000, label="Photos per class (N)", widget="", shown="", cap=(None, 2000), costs=False,
                          help="The course takes 2,000 of each class; when a class has fewer, every class gives that many."),
     "steps_per_epoch": STEPS_FIELD,
-    "crop": Field(str, choices=CROPS, widget="", shown="",
+    "crop": Field(str, choices=CROPS, widget="", shown="", costs=False,
                   help="fundus: crop the square around the round fundus before resizing; none: resize the whole photo "
                        "(the course's)"),
 }
@@ -67,6 +67,18 @@ PRESETS = {
 # The course's batch of 10 leaves a GPU mostly idle (MobileNetV2 at 224 px: about 3x the photos per second at 64 on
 # an H200); the same training otherwise, for a GPU server. The course preset keeps the course's 10.
 PRESETS["course_gpu"] = {**PRESETS["course"], "batch_size": 64}
+
+
+# The work of one photo through each backbone at 224 px relative to the small CNN's (forward and backward, measured
+# as steps per second on one CPU; rough: a scaled estimate says it is rough).
+_BACKBONE_COST = {"mobilenetv2": 6.0, "small_cnn": 1.0}
+
+
+def step_cost(config: dict) -> float:
+    """The relative work of one training step: photos x pixels x the backbone's weight (half when it is frozen)."""
+    frozen = 0.5 if config.get("freeze_backbone") else 1.0
+    return (float(config.get("batch_size") or 1) * float(config.get("image_size") or 224) ** 2
+            * _BACKBONE_COST.get(config.get("backbone"), 1.0) * frozen)
 
 
 @dataclass
@@ -333,6 +345,8 @@ TASK = Task(
                         _weights_option),),
     saliency=saliency,
     quick_goal=(120.0, 0.80, 0.97),
+    step_cost=step_cost,
+    epoch_size=("n_per_class",),
     icon=":material/visibility:",
     summary="refer or not refer a diabetic patient from a colour fundus photograph (class imbalance, balanced "
             "sampling, transfer learning, ROC and the operating point)",

@@ -46,14 +46,14 @@ FIELDS = {
     "dropout": Field(float, 0.0, 0.95, label="Dropout before the last layer", widget="slider", step=0.05, shown="",
                      offered=(0.0, 0.9)),
     "steps_per_epoch": STEPS_FIELD,
-    "decay_start": Field(int, 0, 1000, label="Decay starts at epoch", shown="", offered=(0, 500)),
+    "decay_start": Field(int, 0, 1000, label="Decay starts at epoch", shown="", offered=(0, 500), costs=False),
     "decay_factor": Field(float, 0.01, 1.0, label="Decay factor per epoch after that", widget="slider", step=0.005,
-                          shown="", offered=(0.5, 1.0)),
+                          shown="", offered=(0.5, 1.0), costs=False),
     # the augmentation section of the page offers these three beside its preview (ui/lung2d.py)
-    "shift": Field(float, 0.0, 0.5, label="Shift (fraction of width / height)", widget="", shown=""),
-    "rotation": Field(float, 0.0, 180.0, label="Rotation (degrees)", widget="", shown=""),
-    "zoom": Field(float, 0.0, 0.9, label="Zoom (fraction)", widget="", shown=""),
-    "normalise": Field(str, choices=NORMALISATIONS, widget="", shown="",
+    "shift": Field(float, 0.0, 0.5, label="Shift (fraction of width / height)", widget="", shown="", costs=False),
+    "rotation": Field(float, 0.0, 180.0, label="Rotation (degrees)", widget="", shown="", costs=False),
+    "zoom": Field(float, 0.0, 0.9, label="Zoom (fraction)", widget="", shown="", costs=False),
+    "normalise": Field(str, choices=NORMALISATIONS, widget="", shown="", costs=False,
                        help="lung_window: a fixed HU window (scanner padding cannot squash the lungs); minmax: each "
                             "slice by its own range (the course's)"),
 }
@@ -69,6 +69,13 @@ PRESETS = {
                   shift=0.1, rotation=10.0, zoom=0.1, seed=0, normalise="lung_window", steps_per_epoch=10,
                   time_budget_s=110.0, **SPEED_DEFAULTS),
 }
+
+
+def step_cost(config: dict) -> float:
+    """The relative work of one training step: slices x pixels x filters squared x levels (each level of a U-Net
+    has a quarter of the pixels and twice the filters of the one above: about the same work)."""
+    return (float(config.get("batch_size") or 1) * float(config.get("image_size") or 128) ** 2
+            * float(config.get("filters") or 16) ** 2 * (int(config.get("depth") or 2) + 1))
 
 
 def check(config: dict) -> None:
@@ -192,6 +199,7 @@ TASK = Task(
     check=check,
     usual_learning_rates=USUAL_LEARNING_RATES,
     quick_goal=(120.0, 0.90, 1.0),
+    step_cost=step_cost,
     icon=":material/pulmonology:",
     summary="segment the lungs in single CT slices with a small U-Net (augmentation, IoU)",
 )

@@ -39,7 +39,7 @@ FIELDS = {
     # the volumes' section of the page offers these (stride, roles, normalisation) beside the volumes themselves
     "stride": Field(int, 1, 32, label="In-plane downsampling (512 -> 64 at 8)", widget="", shown="", cap=(4, None)),
     "label_fraction": Field(float, 0.001, 1.0, label="Fraction of slices labelled along each axis", widget="",
-                            shown="{:.0%} labelled"),
+                            shown="{:.0%} labelled", costs=False),
     "filters": Field(int, 1, 256, label="Filters in the first level", widget="select_slider", choices=(2, 4, 8, 16, 32, 64),
                      shown="filters {}", cap=(None, 64)),
     "depth": Field(int, 1, 4, label="Depth (pooling steps)", widget="select_slider", choices=(1, 2, 3), shown="",
@@ -48,10 +48,11 @@ FIELDS = {
                          choices=(8, 16, 32, 64), shown="", cap=(None, 64)),
     "steps_per_epoch": Field(int, 1, 10000, label="Steps per epoch", shown="", offered=(1, 1000), cap=(None, 200)),
     "validation_steps": Field(int, 1, 10000, label="Validation steps", shown="", offered=(1, 1000), cap=(None, 50)),
-    "train_volumes": Field(str, help='comma-separated volume ids, e.g. 0002,0031, or "auto"', widget="", shown=""),
-    "val_volume": Field(str, help='a volume id, or "auto"', widget="", shown=""),
-    "test_volume": Field(str, help='a volume id, or "auto"', widget="", shown=""),
-    "normalise": Field(str, choices=VOLUME_NORMALISATIONS, widget="", shown="",
+    "train_volumes": Field(str, help='comma-separated volume ids, e.g. 0002,0031, or "auto"', widget="", shown="",
+                           costs=False),
+    "val_volume": Field(str, help='a volume id, or "auto"', widget="", shown="", costs=False),
+    "test_volume": Field(str, help='a volume id, or "auto"', widget="", shown="", costs=False),
+    "normalise": Field(str, choices=VOLUME_NORMALISATIONS, widget="", shown="", costs=False,
                        help="hu_scale: HU / 3071 (the course's); lung_window: a fixed HU window mapped to [0, 1]"),
 }
 
@@ -319,6 +320,14 @@ def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict 
                      usual_learning_rates=USUAL_LEARNING_RATES)
 
 
+def step_cost(config: dict) -> float:
+    """The relative work of one training step: chunks x slices per chunk x in-plane pixels (a 512 x 512 slice taken
+    every ``stride`` rows and columns) x filters squared x levels."""
+    return (float(config.get("batch_size") or 1) * float(config.get("chunk_depth") or 32)
+            * (512.0 / float(config.get("stride") or 8)) ** 2 * float(config.get("filters") or 8) ** 2
+            * (int(config.get("depth") or 2) + 1))
+
+
 TASK = Task(
     name="lung3d",
     items="chunks",
@@ -346,6 +355,7 @@ TASK = Task(
                             log_x=True, reference=1.0, reference_name="full labels", values_label="Fractions to train",
                             button="Train one run per fraction (queued)"),),
     quick_goal=(240.0, 0.85, 1.0),
+    step_cost=step_cost,
     icon=":material/view_in_ar:",
     summary="segment lungs in CT volumes with a 3D U-Net trained from sparse slice labels",
 )

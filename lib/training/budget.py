@@ -1,21 +1,12 @@
-"""How long a run may train: the time budget's arithmetic, and the expected duration shown before Start.
+"""How long a run may train: the time budget's arithmetic.
 
 A run with ``time_budget_s`` > 0 measures its own speed while it trains (:class:`lib.training.progress.BudgetPlanner`)
 and trains only the epochs that fit, so the whole run (starting, data steps, training, evaluation) ends
-within the budget on whatever CPU or GPU it lands on. Before Start, the page says how long the run is
-expected to take on this machine, from earlier runs with the same settings (:func:`expected_duration`).
+within the budget on whatever CPU or GPU it lands on. What a run is expected to take before Start is
+:mod:`lib.training.speed`'s.
 """
 
 from __future__ import annotations
-
-import statistics
-from dataclasses import dataclass
-from typing import Iterable
-
-from lib.text import duration
-
-# Settings that do not change how long a run takes.
-_NOT_TIMING = frozenset({"seed", "run_id", "owner", "label", "versions", "watch", "experiment", "preset"})
 
 
 def margin_s(budget_s: float) -> float:
@@ -64,42 +55,30 @@ def epochs_that_fit(*, budget_s: float, elapsed_s: float, epoch_s: float, after_
     return max(floor, min(most, done + max(0, more)))
 
 
-@dataclass(frozen=True)
-class Expected:
-    """What to say before Start: the median duration of ``runs`` earlier runs with these settings on this
-    machine (None when there are none), and the budget that caps it (0: none)."""
+def steady_plan(*, shown: int | None, new: int, done: int, most: int) -> int:
+    """The planned epochs to show, given the one shown so far and a new plan: it moves only by a margin.
 
-    seconds: float | None
-    runs: int
-    budget_s: float
+    A plan made from one or two epochs' timing swings by a few epochs as the timing settles; the student
+    should not read "2/20", "3/28", "4/30". The shown plan follows the new one when they differ by at least
+    ``max(2, 10 % of most)`` epochs, and always when the difference decides what happens next: the run stops
+    at ``done`` (``new <= done``), it goes on past the plan shown (``shown <= done < new``), or every epoch set
+    now fits (``new == most``).
 
-    def sentence(self) -> str:
-        if self.seconds is not None:
-            said = (f"Expected duration: about {duration(self.seconds)} on this machine "
-                    f"(the median of {self.runs} earlier run{'s' if self.runs != 1 else ''} with these settings)")
-            if self.budget_s > 0:
-                said += f"; the time budget caps it at {duration(self.budget_s)}"
-            return said + "."
-        if self.budget_s > 0:
-            return (f"Expected duration: at most {duration(self.budget_s)} (the time budget). The run measures "
-                    "its speed on this machine during the first epochs and trains only the epochs that fit.")
-        return ("Expected duration: unknown; no run with these settings has finished on this machine yet. "
-                "Set a time budget to cap it.")
-
-
-def timing_key(config: dict) -> tuple:
-    """The settings that decide how long a run takes (everything but the seed and bookkeeping)."""
-    return tuple(sorted((k, repr(v)) for k, v in config.items() if k not in _NOT_TIMING))
-
-
-def expected_duration(config: dict, past: Iterable[tuple[dict, dict]], *, host: str) -> Expected:
-    """The expected duration of ``config`` from ``past`` (config, status) pairs: finished runs ("done")
-    on ``host`` with the same timing settings (:func:`timing_key`), measured from start to end."""
-    key = timing_key(config)
-    durations = [float(status["ended"]) - float(status["started"]) for cfg, status in past
-                 if status.get("state") == "done" and status.get("host") == host
-                 and isinstance(status.get("started"), (int, float)) and isinstance(status.get("ended"), (int, float))
-                 and timing_key(cfg) == key]
-    durations = [d for d in durations if d > 0]
-    return Expected(seconds=statistics.median(durations) if durations else None, runs=len(durations),
-                    budget_s=float(config.get("time_budget_s") or 0))
+    Examples
+    --------
+    >>> steady_plan(shown=None, new=20, done=1, most=30)
+    20
+    >>> steady_plan(shown=20, new=28, done=2, most=30), steady_plan(shown=28, new=29, done=3, most=30)
+    (28, 28)
+    >>> steady_plan(shown=28, new=29, done=28, most=30), steady_plan(shown=28, new=27, done=27, most=30)
+    (29, 27)
+    >>> steady_plan(shown=28, new=30, done=3, most=30)
+    30
+    """
+    if shown is None or new == shown:
+        return new
+    if abs(new - shown) >= max(2, round(0.1 * most)):
+        return new
+    if new <= done or shown <= done or new == most:
+        return new
+    return shown

@@ -146,6 +146,7 @@ class TaskContext:
         0 / 1 labels or masks; ``weights``: the loss's sample weights, if any."""
         facts = {k: round(v, 6) for k, v in chance_loss(labels, weights).items() if k != "weighted_share"}
         facts["input_spread"] = input_spread(inputs)
+        facts["train_items"] = int(len(inputs))  # one pass's size: prices a run of another batch size (lib.training.speed)
         update_status(self.run_dir, **facts)
         return facts
 
@@ -193,8 +194,8 @@ class TaskContext:
         if cut and self.stop_reason is None:
             self.note(f"Training ended early: {cut}.")
             update_status(self.run_dir, budget_cut=cut)
-        if self._planner is not None:
-            update_status(self.run_dir, epochs_trained=len(self._planner.epoch_seconds))
+        if self._reporter is not None:
+            update_status(self.run_dir, epochs_trained=len(self._reporter.rows))
         self._enter("saving the model")
         with atomic_path(self.run_dir / files.MODEL) as tmp:
             model.save(tmp)

@@ -37,6 +37,9 @@ class Executor(Protocol):
     def describe(self) -> str:
         """How this executor runs jobs, in one sentence for the lecturer."""
 
+    def capacity(self) -> int | None:
+        """How many runs train at once (None: the scheduler decides, e.g. Ray by the cluster's free GPUs)."""
+
 
 class LocalProcessExecutor:
     """One ``python -m lib.worker RUN_DIR`` child process per job.
@@ -48,6 +51,9 @@ class LocalProcessExecutor:
     def __init__(self, python: str = sys.executable):
         self.python = python
         self._children: list[subprocess.Popen] = []
+
+    def capacity(self) -> int:
+        return queue.max_jobs_from_env()
 
     def describe(self) -> str:
         return (f"Jobs run as worker processes on this server, at most {queue.max_jobs_from_env()} training at once "

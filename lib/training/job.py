@@ -27,7 +27,7 @@ from lib.contract import Task
 from lib.runs import files
 from lib.runs.files import read_json, write_json_atomic
 from lib.runs.protocol import FINAL_STATES, process_identity, read_status, stop_requested, update_status
-from lib.training import queue
+from lib.training import queue, speed
 from lib.training.config import validate_config
 from lib.training.context import Diverged, Stopped, TaskContext, abandoned
 from lib.training.device import accelerators
@@ -163,13 +163,19 @@ def run_job(run_dir: str | Path, task: Task, *, echo: Callable[[str], None] = pr
                       queue_wait_s=None)
         config = validate_config(saved, task)
         setup_backend(config["seed"], config["precision"])
-        write_json_atomic(run_dir / files.CONFIG, {**saved, "versions": _versions()})
+        versions = _versions()
+        write_json_atomic(run_dir / files.CONFIG, {**saved, "versions": versions})
         ctx = TaskContext(run_dir=run_dir, config=config, echo=echo, parent_pid=parent_pid, started=started)
         metrics = task.train(ctx)
         write_json_atomic(run_dir / files.METRICS, metrics)
         final = "stopped" if ctx.stop_reason else "done"
-        return _final(run_dir, state=final, stop_reason=ctx.stop_reason, timing=ctx.timing(),
-                      device_memory_peak_mb=ctx.device_peak_mb)
+        status = _final(run_dir, state=final, stop_reason=ctx.stop_reason, timing=ctx.timing(),
+                        device_memory_peak_mb=ctx.device_peak_mb)
+        try:  # what this run measured prices later runs (lib.training.speed); it never fails a finished run
+            speed.record(run_dir.parent, {**config, "versions": versions}, read_status(run_dir), task)
+        except Exception:  # noqa: BLE001
+            pass
+        return status
     except Stopped as exc:  # before training began: nothing learned, nothing to evaluate
         return _final(run_dir, state="stopped", stop_reason=str(exc))
     except BaseException as exc:  # noqa: BLE001 - every failure must end as a failed run, never "running"

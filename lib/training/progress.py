@@ -18,7 +18,7 @@ import numpy as np
 from lib.atomic import atomic_path
 from lib.runs import files
 from lib.runs.protocol import update_status
-from lib.training.budget import epochs_that_fit, margin_s
+from lib.training.budget import epochs_that_fit, margin_s, steady_plan
 from lib.training.device import device_memory
 
 
@@ -49,6 +49,7 @@ class ProgressReporter(keras.callbacks.Callback):
         self.run_dir = Path(run_dir)
         self.epochs, self.steps_per_epoch, self.batch_size = epochs, max(1, steps_per_epoch), batch_size
         self.epochs_set = epochs  # as configured; ``epochs`` follows a time budget's plan
+        self.plan_why: str | None = None  # the plan in words, when it differs from ``epochs_set``
         self.should_stop = should_stop
         self.interval_s = interval_s
         self.echo = echo
@@ -107,6 +108,7 @@ class ProgressReporter(keras.callbacks.Callback):
             "epoch": self._epoch,
             "epochs": self.epochs,
             "epochs_set": self.epochs_set,
+            "plan_why": self.plan_why,
             "step": step,
             "steps": self.steps_per_epoch,
             "fraction": min(1.0, self._steps_done / (self.epochs * self.steps_per_epoch)),
@@ -276,7 +278,11 @@ class BudgetPlanner(keras.callbacks.Callback):
                                        epoch_s=self._epoch_s(), after_s=self._after_s(validations_left=0),
                                        done=done, most=self.most)
         if self.reporter is not None:
-            self.reporter.epochs = self.planned
+            shown = steady_plan(shown=self.reporter.epochs if done > 1 else None, new=self.planned, done=done,
+                                most=self.most)
+            self.reporter.epochs = shown
+            self.reporter.plan_why = (f"{shown} of the {self.most} set fit the {self.budget_s:g} s budget at about "
+                                      f"{self._epoch_s():.1f} s an epoch" if shown != self.most else None)
         if self.planned <= done < self.most and self.cut is None:
             self.cut = (f"the time budget of {self.budget_s:g} s allowed {done} of the {self.most} epochs on this "
                         f"machine (about {self._epoch_s():.1f} s per epoch)")

@@ -117,6 +117,9 @@ class RayExecutor:
         self._watcher = threading.Thread(target=self._watch, daemon=True, name="ray-executor-watch")
         self._watcher.start()
 
+    def capacity(self) -> None:
+        return None  # Ray starts a task when the cluster has its resources free
+
     def describe(self) -> str:
         gpus = f"{self.num_gpus:g} GPU" if self.num_gpus else "no GPU"
         return (f"Jobs run as Ray tasks on the cluster ({os.environ.get('RAY_ADDRESS') or 'a local Ray'}), each asking "

@@ -1,5 +1,6 @@
 """Before Start, every task page says how long the run should take on this machine."""
 
+import re
 import time
 
 import pytest
@@ -8,6 +9,9 @@ from lib.runs import files
 from lib.runs.protocol import update_status
 from lib.runs.store import SHARED_OWNER, RunStore
 from lib.tasks import make_config
+from lib import tasks
+from lib.training.speed import record
+from tests.helpers.runs import make_running_run
 from tests.pages.conftest import open_page
 
 PAGES = [("pages/dr.py", "dr", "eyepacs", "1 min 50 s"), ("pages/lung2d.py", "lung2d", "lungs", "1 min 50 s"),
@@ -15,7 +19,7 @@ PAGES = [("pages/dr.py", "dr", "eyepacs", "1 min 50 s"), ("pages/lung2d.py", "lu
 
 
 def _expected(at) -> str:
-    said = [c.value for c in at.caption if c.value.startswith("Expected duration")]
+    said = [c.value for c in at.caption if c.value.startswith("Expected duration") and not re.search(r"the \d+ runs", c.value)]
     assert len(said) == 1, [c.value for c in at.caption]
     return said[0]
 
@@ -25,7 +29,7 @@ def test_the_quick_preset_promises_its_budget_before_start(app_env, page, task, 
     at = open_page(page, timeout=120)
     assert f"at most {budget}" in _expected(at)
     at.number_input(key=f"{ {'dr': 'dr', 'lung2d': 'l2', 'lung3d': 'l3'}[task]}_time_budget_s").set_value(0.0).run()
-    assert "unknown" in _expected(at)
+    assert "unknown until a run of this task has finished on this server" in _expected(at)
 
 
 def test_an_earlier_run_with_the_same_settings_gives_the_expected_duration(app_env):
@@ -36,6 +40,46 @@ def test_an_earlier_run_with_the_same_settings_gives_the_expected_duration(app_e
     now = time.time()
     update_status(run_dir, state="done", started=now - 95, ended=now, host=files.host())
     at.run()
-    assert "about 1 min 35 s on this machine (the median of 1 earlier run with these settings)" in _expected(at)
+    assert "about 1 min 35 s (the median of 1 earlier run with these settings on this machine)" in _expected(at)
     at.number_input(key="dr_epochs").set_value(3).run()  # other settings: no longer comparable
     assert "at most 1 min 50 s" in _expected(at)
+
+
+def _measured_quick_run(app_env, task: str, dataset: str, *, step_s: float, steps: int = 51) -> None:
+    """A finished quick run's measurement, as a worker leaves it: a first step of 10 s more than ``step_s``, then
+    ``steps`` - 1 steps of ``step_s``, 5 epochs with 1 s of validation each, and 35 s outside training."""
+    config = {**make_config(task, preset="quick", data=str(app_env / "data" / "demo" / dataset)),
+              "versions": {"backend": "tensorflow"}}
+    timed, first = (steps - 1) * step_s, 10.0 + step_s
+    training = first + timed + 5.0
+    status = {"state": "done", "host": files.host(), "started": 0.0, "ended": training + 35.0, "epochs_trained": 5,
+              "train_items": 240, "timing": {"training": training,
+                                             "training, of which": {"first step": first, "training steps": timed,
+                                                                    "steps": steps}}}
+    (app_env / "runs").mkdir(exist_ok=True)
+    assert record(app_env / "runs", config, status, tasks.get(task)) is not None
+
+
+def test_after_one_run_of_a_task_no_preset_is_unknown(app_env):
+    """The course preset (no time budget, other model settings) is priced from the quick run's measured speed."""
+    _measured_quick_run(app_env, "dr", "eyepacs", step_s=0.2)
+    at = open_page("pages/dr.py", timeout=120)
+    at.radio(key="dr_preset").set_value("Course defaults").run()
+    said = _expected(at)
+    assert said.startswith("Expected duration: roughly") and "scaled from this server's runs" in said, said
+    assert "A training slot is free: it starts at once" in said
+
+
+def test_the_experiment_says_its_total_and_the_queue_ahead(app_env, demo_root):
+    _measured_quick_run(app_env, "lung3d", "lungs", step_s=0.5)
+    store = RunStore(app_env / "runs")
+    for who in ("user:carol", "user:dan", "user:eve"):  # three other students' runs: one training, two waiting
+        make_running_run(store, make_config("lung2d", preset="quick", data=str(demo_root / "lungs")), who)
+    at = open_page("pages/lung3d.py", timeout=120)
+    at.number_input(key="l3_time_budget_s").set_value(0.0).run()
+    said = [c.value for c in at.caption if "for the 4 runs" in c.value]
+    assert len(said) == 1, [c.value for c in at.caption]
+    # each: 35 s + 10 s fixed, 25 epochs x 16 steps x 0.5 s, 25 epochs x 1 s = 270 s; 4 runs = 18 min
+    assert "about 18 min 00 s of training for the 4 runs (4 min 30 s, 4 min 30 s, 4 min 30 s, 4 min 30 s)" in said[0], said
+    assert "Ahead of it on this server: 3 training and 0 waiting" in said[0]
+    assert "it may wait about 4 min 30 s before it starts" in said[0]  # one run's length: the first slot to free

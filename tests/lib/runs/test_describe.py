@@ -36,6 +36,9 @@ def test_progress_line_for_each_stage():
     planned = progress_line({"state": "running"}, {**training, "epochs_set": 30})[1]
     assert planned.startswith("Epoch 3/10 (the time budget's plan; 30 set) · batch 3/9")
     assert progress_line({"state": "running"}, {**training, "epochs_set": 10})[1] == text
+    why = "10 of the 30 set fit the 60 s budget at about 5.1 s an epoch"
+    assert progress_line({"state": "running"}, {**training, "epochs_set": 30, "plan_why": why})[1].startswith(
+        f"Epoch 3/10 ({why}) · batch 3/9")
 
 
 def test_describe_failure_says_why_and_what_was_kept():

@@ -14,6 +14,7 @@ from lib.runs.store import RunStore
 from lib.training import queue
 from lib.tasks import start_run
 from lib.training.executor import LocalProcessExecutor
+from lib.training.speed import read_measured
 from lib.worker import run_job
 from tests.helpers.waiting import wait_for
 from tests.lib.training.conftest import tiny_config
@@ -41,6 +42,13 @@ def test_one_epoch_of_each_task_saves_a_complete_run(task, metric, demo_root, ru
         assert predictions["scores"].shape == predictions["labels"].shape
     else:
         assert predictions["probs"].shape == predictions["masks" if task == "lung2d" else "mask"].shape
+    # the speed it measured is kept for pricing later runs, and adds up to the run's own clock
+    measured = read_measured(runs_dir)
+    assert [m["task"] for m in measured] == [task]
+    m, timing = measured[0], run.status["timing"]["training, of which"]
+    assert m["step_s"] == pytest.approx(timing["training steps"] / (timing["steps"] - 1), rel=1e-3)
+    assert m["fixed_s"] + timing["steps"] * m["step_s"] + m["per_epoch_s"] == pytest.approx(
+        run.status["ended"] - run.status["started"], abs=0.05)
 
 
 def test_stop_mid_epoch_keeps_a_valid_loadable_run(demo_root, runs_dir):
