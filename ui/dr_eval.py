@@ -23,6 +23,7 @@ from lib.runs.store import Run
 from ui.components.roc_point import released, roc_operating_point
 from ui.dr import thumbnail
 from ui.notice import notice, think
+from ui.shell import is_presenting
 from ui.training import cached_predictions, settings_tried
 
 EYEPACS_REFERABLE = 0.20  # about 20 % of EyePACS training photos are level 2 or worse
@@ -81,27 +82,36 @@ def evaluation_section(run: Run) -> None:
     j = youden_index(curve)
     screening = threshold_for_sensitivity(curve, 0.95)
     rule_in = threshold_for_specificity(curve, 0.95)
-    b1, b2, b3 = st.columns(3)
-    b1.button("Snap to Youden's J", on_click=_set_threshold, args=(curve.thresholds[j],), width="stretch", key="dr_youden")
+    presenting = is_presenting()
+    # On a projector the presets and the prevalence share one row (short labels), so that the whole section, curve
+    # and intervals included, fits one screen.
+    b1, b2, b3, *rest = st.columns([1, 1, 1, 1.5] if presenting else 3)
+    b1.button("Youden's J" if presenting else "Snap to Youden's J", on_click=_set_threshold, args=(curve.thresholds[j],),
+              width="stretch", key="dr_youden")
     b1.caption("Youden's J maximises sensitivity + specificity - 1: the point farthest above the diagonal.")
-    b2.button("Screening: sensitivity ≥ 95 %", on_click=_set_threshold, args=(screening,), width="stretch", key="dr_screening")
+    b2.button("Screening: sens. ≥ 95 %" if presenting else "Screening: sensitivity ≥ 95 %", on_click=_set_threshold,
+              args=(screening,), width="stretch", key="dr_screening")
     b2.caption("Rule out: miss almost no one who needs a specialist; accept more false alarms.")
-    b3.button("Rule in: specificity ≥ 95 %", on_click=_set_threshold, args=(rule_in,), width="stretch", key="dr_rule_in")
+    b3.button("Rule in: spec. ≥ 95 %" if presenting else "Rule in: specificity ≥ 95 %", on_click=_set_threshold,
+              args=(rule_in,), width="stretch", key="dr_rule_in")
     b3.caption("Rule in: refer only when nearly sure, where specialist time is scarce.")
-    prevalence = st.slider("Prevalence of referable DR in the population you screen", 0.01, 0.99, EYEPACS_REFERABLE, 0.01,
-                           key="dr_prevalence", help="About 20 % of EyePACS photos are referable.")
+    prevalence = (rest[0] if presenting else st).slider(
+        "Prevalence in the population you screen" if presenting else
+        "Prevalence of referable DR in the population you screen", 0.01, 0.99, EYEPACS_REFERABLE, 0.01,
+        key="dr_prevalence", help="About 20 % of EyePACS photos are referable.")
     st.caption(f"The test set is {labels.mean():.0%} *refer*; in a real clinic far fewer are. PPV falls with prevalence, "
                "NPV rises.")
 
-    roc_operating_point(curve_payload(curve, threshold=st.session_state["dr_threshold"], prevalence=prevalence), key="dr_roc")
-    st.number_input("Threshold (type, or use the arrow keys)", 0.0, 1.001, step=0.01, format=f"%.{THRESHOLD_DECIMALS}f",
-                    key="dr_threshold_input", on_change=_from_input)
+    payload = curve_payload(curve, threshold=st.session_state["dr_threshold"], prevalence=prevalence)
+    roc_operating_point({**payload, "presentation": presenting}, key="dr_roc")
+    box, sensitivity, specificity = st.columns(3)
+    box.number_input("Threshold (type, or use the arrow keys)", 0.0, 1.001, step=0.01, format=f"%.{THRESHOLD_DECIMALS}f",
+                     key="dr_threshold_input", on_change=_from_input)
     threshold = st.session_state["dr_threshold"]
     point = operating_point(scores, labels, threshold, prevalence=prevalence)
     # The panel beside the curve shows this threshold's figures (once); below, how far they could move.
-    cols = st.columns(2)
-    cols[0].metric("Sensitivity: 95 % interval", boot.sensitivity(threshold).span())
-    cols[1].metric("Specificity: 95 % interval", boot.specificity(threshold).span())
+    sensitivity.metric("Sensitivity: 95 % interval", boot.sensitivity(threshold).span())
+    specificity.metric("Specificity: 95 % interval", boot.specificity(threshold).span())
     st.caption(f"On another test set of the same size ({len(labels)} photos) the panel's sensitivity and specificity could "
                f"well be anywhere in these intervals ({boot.samples} bootstrap resamples of the test set, seeded).")
     notice(prevalence_reading(point.sensitivity, point.specificity, float(labels.mean()), prevalence))

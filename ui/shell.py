@@ -39,8 +39,13 @@ def app_style() -> None:
     st.sidebar.toggle("Presentation mode", value=st.session_state.get("presentation", False), key="_presentation_toggle",
                       on_change=_remember_presentation,
                       help="For a projector: larger text, the small print hidden. Switch off to change settings.")
-    if st.session_state.get("presentation"):
+    if is_presenting():
         st.html(_PRESENTATION)
+
+
+def is_presenting() -> bool:
+    """Whether this session shows the app for a projector (the sidebar's Presentation mode)."""
+    return bool(st.session_state.get("presentation"))
 
 
 def _remember_presentation() -> None:

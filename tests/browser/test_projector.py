@@ -1,4 +1,5 @@
-"""In front of a class: the operating point section fits one 1600x1000 projector screen."""
+"""In front of a class: with Presentation mode on, the operating point section fits one 1600x1000 projector screen
+below Streamlit's own header, and the ROC grows with the mode."""
 
 import pytest
 
@@ -6,6 +7,34 @@ from tests.browser.conftest import screenshot, wait_idle
 from tests.helpers.runs import make_dr_run
 
 pytestmark = pytest.mark.browser
+
+# The smallest text of the ROC as drawn, in screen pixels: its font size (in the SVG's units) times the SVG's scale.
+_SMALLEST_TEXT = """(svg) => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return Math.min(...[...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
+        .map(t => parseFloat(getComputedStyle(t).fontSize) * scale));
+}"""
+
+
+def _section(page) -> dict:
+    """Scroll the section's title to just below Streamlit's header; the boxes that must then be on screen."""
+    header = page.locator('[data-testid="stHeader"]').bounding_box()
+    top = page.get_by_text("6. Choose the operating point").first
+    page.evaluate("(el) => el.scrollIntoView({block: 'start'})", top.element_handle())
+    page.mouse.wheel(0, -(header["height"] + 4))
+    page.wait_for_timeout(800)
+    return {"header": page.locator('[data-testid="stHeader"]').bounding_box(), "title": top.bounding_box(),
+            "presets": page.get_by_role("button", name="Youden's J").bounding_box(),
+            "roc": page.locator(".roc-root svg").bounding_box(),
+            "panel": page.locator('[data-field="tn"]').bounding_box(),
+            "threshold box": page.get_by_label("Threshold (type, or use the arrow keys)").bounding_box(),
+            "intervals": page.locator('[data-testid="stMetricValue"]').last.bounding_box()}
+
+
+def _off_screen(boxes: dict) -> list[str]:
+    below_header = boxes["header"]["y"] + boxes["header"]["height"]
+    return [name for name, box in boxes.items() if name != "header"
+            and not (below_header - 1 <= box["y"] and box["y"] + box["height"] <= 1000)]
 
 
 def test_the_operating_point_fits_one_projector_screen(chromium, app_url, run_store, demo_root):
@@ -16,27 +45,30 @@ def test_the_operating_point_fits_one_projector_screen(chromium, app_url, run_st
         page.goto(app_url + "/dr")
         page.locator(".roc-root svg").wait_for(timeout=90_000)
         wait_idle(page)
-        top = page.get_by_text("6. Choose the operating point").first
-        bottom = page.get_by_text("Specificity: 95 % interval").first
-        top.scroll_into_view_if_needed()
-        page.evaluate("(el) => el.scrollIntoView({block: 'start'})", top.element_handle())
-        page.wait_for_timeout(800)
-        first, last = top.bounding_box(), bottom.bounding_box()
-        svg, panel = page.locator(".roc-root svg").bounding_box(), page.locator('[data-field="tn"]').bounding_box()
-        values = page.locator('[data-testid="stMetricValue"]').last.bounding_box()
-        screenshot(page, "dr_operating_point_projector")
-        assert values["y"] + values["height"] - first["y"] <= 1000, "the section needs scrolling on a 1600x1000 screen"
-        for box in (svg, panel, last):
-            assert 0 <= box["y"] and box["y"] + box["height"] <= 1000
-
         caption = page.get_by_text("Youden's J maximises").first
         assert caption.is_visible()
+        plain_width = page.locator(".roc-root svg").bounding_box()["width"]
+        plain_text = page.evaluate(_SMALLEST_TEXT, page.locator(".roc-root svg").element_handle())
+        screenshot(page, "dr_operating_point_projector")
+
         page.get_by_text("Presentation mode").click()
-        wait_idle(page)
         page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize === '20px'", timeout=20_000)
+        page.locator(".roc-root.present").wait_for(timeout=20_000)
+        wait_idle(page)
         assert not caption.is_visible()  # the small print is hidden for the projector
-        page.evaluate("(el) => el.scrollIntoView({block: 'start'})", top.element_handle())
-        page.wait_for_timeout(800)
+        boxes = _section(page)
         screenshot(page, "dr_operating_point_presentation")
+        assert _off_screen(boxes) == [], f"with the mode on, off a 1600x1000 screen: {_off_screen(boxes)}"
+        svg = page.locator(".roc-root svg")
+        assert svg.bounding_box()["width"] > plain_width * 1.15, "the ROC does not grow with the mode"
+        smallest = page.evaluate(_SMALLEST_TEXT, svg.element_handle())
+        assert smallest >= 18 > plain_text, f"the ROC's smallest text is {smallest:.1f} px (plain mode {plain_text:.1f})"
+
+        page.get_by_text("Presentation mode").click()
+        page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize !== '20px'", timeout=20_000)
+        page.wait_for_function("() => !document.querySelector('.roc-root.present')", timeout=20_000)
+        wait_idle(page)
+        assert caption.is_visible()
+        assert abs(page.locator(".roc-root svg").bounding_box()["width"] - plain_width) < 2
     finally:
         context.close()

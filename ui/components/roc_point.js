@@ -75,6 +75,8 @@ export default function (component) {
     root.innerHTML = TEMPLATE;
     parentElement.appendChild(root);
   }
+  // Presentation mode (a projector): the same figure and panel, larger.
+  root.classList.toggle("present", Boolean(data.presentation));
   const svg = root.querySelector("svg");
   const sx = (f) => PAD + f * SIZE, sy = (t) => PAD + (1 - t) * SIZE;
   const grids = root.querySelector(".grids");
