@@ -58,7 +58,7 @@ def ensure_demo_data(task_names: list[str] | None = None) -> None:
             st.error(f"Could not write the demo data to {paths.demo_dir()}: {exc}")
 
 
-@st.cache_data(show_spinner="Reading the dataset...", max_entries=8)
+@st.cache_data(show_spinner="Reading the dataset and checking its files ...", max_entries=8)
 def _report(task_name: str, path: str, stamp: float) -> DatasetReport:
     return tasks.get(task_name).read(path)
 

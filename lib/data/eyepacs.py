@@ -57,28 +57,94 @@ def check_jpeg(path: Path) -> str | None:
     Returns ``None`` when the file starts with its format's start marker, has the end marker near its
     end and a header of at most :data:`MAX_PIXELS` pixels; else a sentence saying what is wrong (empty,
     not a JPEG, truncated, too large). Full decoding errors are caught later, when the photo is preprocessed.
+    The header is walked by hand (:func:`header_size`), a few small reads: at Kaggle's 35,126 photos, PIL's
+    parser was four fifths of the check's time.
     """
     png = path.suffix.lower() == ".png"
     start, end = (_PNG_START, _PNG_END) if png else (_JPEG_START, _JPEG_END)
     try:
-        size = path.stat().st_size
-        if size == 0:
-            return "the file is empty"
         with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                return "the file is empty"
             head = f.read(len(start))
+            if head != start:
+                return "is not a PNG file (no PNG signature)" if png else "is not a JPEG file (no JPEG start marker)"
             f.seek(max(0, size - _TAIL_BYTES))
-            tail = f.read()
+            if end not in f.read():
+                return f"is truncated ({size} bytes, no end marker): re-extract it from the archive"
+            width, height = header_size(f, png=png)
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
-    if head != start:
-        return "is not a PNG file (no PNG signature)" if png else "is not a JPEG file (no JPEG start marker)"
-    if end not in tail:
-        return f"is truncated ({size} bytes, no end marker): re-extract it from the archive"
-    try:
-        photo_size(path)
-    except UnreadablePhotoError as exc:
-        return str(exc).removeprefix(f"{path.name} ")
+    except ValueError as exc:
+        return f"cannot be opened as an image ({exc})"
+    if width * height > MAX_PIXELS:
+        return (f"is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), more than the "
+                f"{MAX_PIXELS // 1_000_000} megapixels a fundus photo can have")
     return None
+
+
+# JPEG frame headers (SOF0-SOF15) hold the size; C4 (Huffman tables), C8 (reserved) and CC (arithmetic coding) share
+# their range but are not frames. Markers without a length: TEM, RST0-7, SOI.
+_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_STANDALONE = frozenset([0x01, 0xD8, *range(0xD0, 0xD8)])
+_MAX_SEGMENTS = 1000
+_BLOCK = 4096
+
+
+def header_size(f, *, png: bool = False) -> tuple[int, int]:
+    """(width, height) from an open photo file's header, read by hand: for a JPEG, the segments from the start
+    marker to the frame header (a few reads, whatever EXIF block comes first); for a PNG, its IHDR chunk.
+
+    Raises
+    ------
+    ValueError
+        Saying what is wrong: no frame header before the image data, a segment running past the file, a zero size.
+    """
+    if png:
+        f.seek(8)
+        chunk = f.read(16)
+        if len(chunk) < 16 or chunk[4:8] != b"IHDR":
+            raise ValueError("no PNG header chunk")
+        width, height = int.from_bytes(chunk[8:12], "big"), int.from_bytes(chunk[12:16], "big")
+    else:
+        # Walk the segments in a block read at once (the file's own buffer reads that much anyway); a segment
+        # beyond it (a large EXIF block) is reached by a seek and a new block.
+        offset, block_at = 2, 0
+        f.seek(0)
+        block = f.read(_BLOCK)
+        for _ in range(_MAX_SEGMENTS):
+            if offset + 12 > block_at + len(block):
+                f.seek(offset)
+                block_at, block = offset, f.read(_BLOCK)
+            at = offset - block_at
+            if at >= len(block) or block[at] != 0xFF:
+                raise ValueError("a JPEG segment does not start with a marker")
+            while at < len(block) and block[at] == 0xFF:  # fill bytes may pad before a marker
+                at += 1
+            if at + 3 > len(block):
+                raise ValueError("the file ends before its frame header")
+            marker = block[at]
+            if marker in _STANDALONE:
+                offset = block_at + at + 1
+                continue
+            if marker in (0xD9, 0xDA):
+                raise ValueError("no frame header before the image data")
+            length = int.from_bytes(block[at + 1:at + 3], "big")
+            if length < 2:
+                raise ValueError("a JPEG segment with a broken length")
+            if marker in _SOF:
+                frame = block[at + 3:at + 8]
+                if len(frame) < 5:
+                    raise ValueError("the file ends inside its frame header")
+                height, width = int.from_bytes(frame[1:3], "big"), int.from_bytes(frame[3:5], "big")
+                break
+            offset = block_at + at + 1 + length
+        else:
+            raise ValueError(f"no frame header within {_MAX_SEGMENTS} segments")
+    if width == 0 or height == 0:
+        raise ValueError(f"a header declaring {width}x{height} pixels")
+    return width, height
 
 
 def photo_size(path: str | Path) -> tuple[int, int]:

@@ -92,3 +92,39 @@ def test_check_jpeg_accepts_a_real_jpeg(tmp_path):
     path = tmp_path / "a.jpeg"
     cv2.imwrite(str(path), np.full((20, 30, 3), 128, np.uint8))
     assert check_jpeg(path) is None
+
+
+def test_the_hand_read_header_size_matches_pils_for_every_kind_of_photo(tmp_path):
+    """header_size walks the JPEG segments itself (PIL's parser was most of the check's time): its size must be the
+    one PIL reads, for baseline and progressive JPEGs, EXIF blocks before the frame, grayscale, fill bytes and PNG."""
+    from PIL import Image
+
+    from lib.data.eyepacs import header_size
+
+    rng = np.random.default_rng(0)
+    rgb, gray = rng.integers(0, 255, (37, 53, 3), np.uint8), rng.integers(0, 255, (61, 29), np.uint8)
+    exif = Image.Exif()
+    exif[0x010E] = "x" * 30_000  # a 30 KB description before the frame header
+    photos = {"baseline.jpeg": (rgb, {}), "progressive.jpeg": (rgb, {"progressive": True}),
+              "exif.jpeg": (rgb, {"exif": exif.tobytes()}), "gray.jpg": (gray, {}), "photo.png": (rgb, {})}
+    for name, (pixels, options) in photos.items():
+        path = tmp_path / name
+        Image.fromarray(pixels).save(path, **options)
+        with open(path, "rb") as f:
+            assert header_size(f, png=name.endswith(".png")) == Image.open(path).size, name
+        assert check_jpeg(path) is None, name
+    padded = tmp_path / "padded.jpeg"
+    data = (tmp_path / "baseline.jpeg").read_bytes()
+    padded.write_bytes(data[:2] + b"\xff\xff\xff" + data[3:])  # fill bytes before the first segment's marker
+    with open(padded, "rb") as f:
+        assert header_size(f) == (53, 37)
+    # the start and end markers intact, the header cut away: named, not accepted
+    broken = tmp_path / "broken.jpeg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40 + b"\xff\xd9")
+    assert "cannot be opened as an image" in check_jpeg(broken)
+    huge = tmp_path / "huge.jpeg"
+    header = bytearray(data)
+    at = next(i for i in range(2, len(header) - 1) if header[i] == 0xFF and header[i + 1] == 0xC0)
+    header[at + 5:at + 9] = (20_000).to_bytes(2, "big") + (20_000).to_bytes(2, "big")
+    huge.write_bytes(bytes(header))
+    assert "400 megapixels" in check_jpeg(huge)
