@@ -161,5 +161,5 @@ def evaluation_section(run: Run) -> None:
         grey = ct_grey(plane(image, axis, index), run.config.get("normalise", "hu_scale"))
         col.image(error_overlay(grey, plane(truth, axis, index), plane(predicted, axis, index)), caption=f"{name} {index}",
                   width="stretch")
-    st.subheader("In 3D: prediction (red) inside the true lungs (blue)")
+    st.subheader("In 3D: missed lung (magenta) and false lung (orange); where both agree, faint green")
     st.plotly_chart(lungs_3d_figure(predicted, truth, spacing=task.test_spacing(run.config, p)), key="l3_mesh")

@@ -6,6 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 from skimage.measure import marching_cubes
 
+from lib.figures.display import FN_RGB, FP_RGB, TP_RGB
+
 
 def surface(mask: np.ndarray, *, spacing=(1.0, 1.0, 1.0), step: int = 1):
     """Triangle mesh of a binary volume's surface: (vertices (V, 3) in (z, y, x) * spacing, faces (F, 3)),
@@ -20,17 +22,38 @@ def surface(mask: np.ndarray, *, spacing=(1.0, 1.0, 1.0), step: int = 1):
     return vertices - np.asarray(spacing, dtype=np.float32), faces
 
 
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{int(c):02x}" for c in rgb)
+
+
 def lungs_3d_figure(prediction: np.ndarray, truth: np.ndarray, *, spacing=(1.0, 1.0, 1.0), step: int = 1) -> go.Figure:
-    """Predicted (red) against true (blue, translucent) lungs, rotatable in the browser."""
+    """Where the model is wrong, in 3D, in the slice views' colours: missed lung (in the truth, not predicted;
+    magenta) and false lung (predicted, not in the truth; orange) as solid surfaces, the lung both agree on faint
+    green, so the errors show from across a room. Each legend entry counts its voxels.
+
+    Drawing the prediction over the true lungs (as before) hid the missed lung behind what the model found.
+    """
+    truth, prediction = np.asarray(truth) > 0, np.asarray(prediction) > 0
+    if truth.ndim == 4:
+        truth, prediction = truth[..., 0], prediction[..., 0]
+    if truth.shape != prediction.shape:
+        raise ValueError(f"truth and prediction must have the same shape, got {truth.shape} and {prediction.shape}")
+    true_voxels = int(truth.sum())
     fig = go.Figure()
-    for mask, name, colour, opacity in ((truth, "ground truth", "#1f77b4", 0.25), (prediction, "prediction", "#d62728", 0.55)):
+    for mask, name, colour, opacity in (
+            (truth & prediction, "lung found (both agree)", TP_RGB, 0.12),
+            (truth & ~prediction, "missed lung (truth only)", FN_RGB, 0.95),
+            (prediction & ~truth, "false lung (prediction only)", FP_RGB, 0.95)):
+        voxels = int(mask.sum())
+        share = f", {voxels / true_voxels:.1%} of the true lung" if true_voxels else ""
         mesh = surface(mask, spacing=spacing, step=step)
         if mesh is None:
             continue
         (z, y, x), (i, j, k) = mesh[0].T, mesh[1].T
-        fig.add_trace(go.Mesh3d(x=x, y=y, z=z, i=i, j=j, k=k, color=colour, opacity=opacity, name=name, showlegend=True,
-                                flatshading=True, hoverinfo="name"))
-    fig.update_layout(height=560, margin=dict(l=0, r=0, t=30, b=0), legend=dict(orientation="h"),
-                      scene=dict(aspectmode="cube", xaxis_title="x", yaxis_title="y", zaxis_title="slice",
+        fig.add_trace(go.Mesh3d(x=x, y=y, z=z, i=i, j=j, k=k, color=_hex(colour), opacity=opacity,
+                                name=f"{name}: {voxels:,} voxels{share}", showlegend=True, flatshading=True,
+                                hoverinfo="name"))
+    fig.update_layout(height=560, margin=dict(l=0, r=0, t=30, b=0), legend=dict(orientation="h", font=dict(size=15)),
+                      scene=dict(aspectmode="data", xaxis_title="x", yaxis_title="y", zaxis_title="slice",
                                  zaxis=dict(autorange="reversed")))
     return fig

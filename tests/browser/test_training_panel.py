@@ -73,7 +73,7 @@ def test_lung_pages_render_overlays_and_3d(page, app_url, run_store, demo_root):
     page.get_by_text("Slices in three planes").scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     screenshot(page, "lung3d_planes")
-    page.get_by_text("In 3D: prediction").scroll_into_view_if_needed()
+    page.get_by_text("In 3D: missed lung").scroll_into_view_if_needed()
     page.locator(".js-plotly-plot .gl-container canvas, .js-plotly-plot canvas").first.wait_for(timeout=30_000)
     page.wait_for_timeout(2000)
     screenshot(page, "lung3d_mesh")

@@ -29,8 +29,26 @@ def test_surface_of_a_cube_and_of_nothing():
     vertices, faces = surface(cube, spacing=(2.0, 1.0, 1.0))
     assert vertices[:, 0].min() == pytest.approx(3.0, abs=1.01) and faces.shape[1] == 3
     assert surface(np.zeros((4, 4, 4))) is None
-    fig = lungs_3d_figure(cube, np.zeros((8, 8, 8)))
-    assert [t.name for t in fig.data] == ["prediction"]
+    fig = lungs_3d_figure(cube, np.zeros((8, 8, 8)))  # nothing true: all of it is false lung
+    assert [t.name for t in fig.data] == ["false lung (prediction only): 64 voxels"]
+
+
+def test_the_3d_view_draws_the_errors_where_they_are_and_the_agreement_faint():
+    """Truth a 6-voxel-wide box, the prediction the same box moved 2 voxels along x: the missed lung is the slab
+    x = 2..3 (16 x 2 x ... voxels) and the false lung the slab x = 8..9, each solid; the agreement faint."""
+    truth = np.zeros((6, 6, 12), np.uint8)
+    truth[1:5, 1:5, 2:8] = 1
+    prediction = np.roll(truth, 2, axis=2)
+    fig = lungs_3d_figure(prediction, truth)
+    by_name = {t.name.split(":")[0]: t for t in fig.data}
+    assert set(by_name) == {"lung found (both agree)", "missed lung (truth only)", "false lung (prediction only)"}
+    missed, false = by_name["missed lung (truth only)"], by_name["false lung (prediction only)"]
+    # 4 x 4 x 2 voxels each, a third of the 96 true voxels
+    assert missed.name.endswith("32 voxels, 33.3% of the true lung") and false.name.startswith("false lung (prediction only): 32")
+    # marching cubes at 0.5 puts a surface half a voxel outside the voxels it closes
+    assert (min(missed.x), max(missed.x)) == (1.5, 3.5) and (min(false.x), max(false.x)) == (7.5, 9.5)
+    assert by_name["lung found (both agree)"].opacity < 0.3 <= 0.9 < missed.opacity == false.opacity
+    assert missed.color != false.color
 
 
 def test_examples_in_ranges_picks_the_middle_and_reports_empty_ranges():
