@@ -12,19 +12,21 @@ import streamlit as st
 
 from lib import paths
 from lib.metrics.roc import (
-    THRESHOLD_DECIMALS, curve_payload, has_both_classes, operating_point, outcome_indices, roc, threshold_for_sensitivity,
-    threshold_for_specificity, youden_index,
+    THRESHOLD_DECIMALS, curve_payload, draw_pairs, has_both_classes, operating_point, outcome_indices, point_on_curve, roc,
+    threshold_for_sensitivity, threshold_for_specificity, youden_index,
 )
 from lib.models.gradcam import heat_overlay, read_heat_map
-from lib.figures.charts import precision_recall_figure
+from lib.figures.charts import pairs_figure, precision_recall_figure
+from lib.metrics.cost import expected_cost, iso_cost_slope, lowest_cost_index, per_thousand
 from lib.metrics.uncertainty import Bootstrap
 from lib.notice import auc_reading, prevalence_reading
 from lib.runs.store import Run
 from ui.components.roc_point import released, roc_operating_point
 from ui.dr import thumbnail
 from ui.notice import notice, think
+from ui.polls import student_box
 from ui.shell import is_presenting
-from ui.training import cached_predictions, settings_tried
+from ui.training import cached_predictions, linked_value, settings_tried, share_in_link
 
 EYEPACS_REFERABLE = 0.20  # about 20 % of EyePACS training photos are level 2 or worse
 
@@ -42,6 +44,86 @@ def _from_input() -> None:
 def _bootstrap(run_id: str, _scores, _labels) -> Bootstrap:
     """The run's bootstrap resamples, drawn once (a run's predictions never change)."""
     return Bootstrap(_scores, _labels, samples=1000, seed=0)
+
+
+def _costs(curve, prevalence: float) -> dict | None:
+    """What the ROC component needs to draw the costs (None while they are off): the two costs, the iso-cost slope
+    (None: vertical) and the cheapest vertex."""
+    if not st.session_state.get("dr_costs_on"):
+        return None
+    missed, unneeded = st.session_state.get("dr_cost_missed", 10.0), st.session_state.get("dr_cost_unneeded", 1.0)
+    try:
+        slope = iso_cost_slope(prevalence=prevalence, missed=missed, unneeded=unneeded)
+        cheapest = lowest_cost_index(curve, prevalence=prevalence, missed=missed, unneeded=unneeded)
+    except ValueError:  # both costs 0: the section below says so
+        return None
+    return {"missed": missed, "unneeded": unneeded, "slope": None if slope == float("inf") else slope,
+            "cheapest": cheapest}
+
+
+def _draw_more(count: int) -> None:
+    """Draw ``count`` more pairs; 0 starts again with new pairs."""
+    state = st.session_state["dr_pairs"]
+    state.update(n=state["n"] + count) if count else state.update(n=0, seed=state["seed"] + 1)
+
+
+def _auc_pairs(run_id: str, predictions: dict, scores, labels, auc: float) -> None:
+    """The AUC as a probability: random (referable, non-referable) pairs, and how often the referable one wins."""
+    with st.expander("The AUC as a probability: draw pairs of photos"):
+        st.markdown("Draw one **referable** and one **non-referable** test photo at random. How often does the "
+                    "referable one get the higher score? Over many pairs, that share is the AUC.")
+        state = st.session_state.get("dr_pairs")
+        if not isinstance(state, dict) or state.get("run") != run_id:
+            state = st.session_state["dr_pairs"] = {"run": run_id, "n": 0, "seed": 0}
+        one, more, again = st.columns(3)
+        one.button("Draw a pair", key="dr_pair_one", width="stretch", on_click=_draw_more, args=(1,))
+        more.button("Draw 100 more", key="dr_pair_more", width="stretch", on_click=_draw_more, args=(100,))
+        again.button("Start again", key="dr_pair_again", width="stretch", on_click=_draw_more, args=(0,))
+        if not state["n"]:
+            return
+        draws = draw_pairs(scores, labels, state["n"], seed=state["seed"])
+        pos, neg = int(draws.positive[-1]), int(draws.negative[-1])
+        verdict = {1.0: "the referable photo scores higher", 0.5: "a tie (counts half)",
+                   0.0: "the non-referable photo scores higher"}[float(draws.win[-1])]
+        left, right, figures = st.columns([1, 1, 2])
+        for col, i, name in ((left, pos, "referable"), (right, neg, "not referable")):
+            image = thumbnail(str(predictions["paths"][i]))
+            if image is not None:
+                col.image(image, width="stretch")
+            col.markdown(f"{name} · score **{scores[i]:.3f}**")
+        won = float(draws.running_share[-1])
+        figures.metric(f"Referable scored higher, of {state['n']} pair{'s' if state['n'] != 1 else ''}", f"{won:.1%}",
+                       help="Ties count half.")
+        figures.markdown(f"Last pair: {verdict}. The AUC of this test set is **{auc:.3f}**.")
+        st.plotly_chart(pairs_figure(draws.running_share, auc), key="dr_pairs_chart")
+
+
+def _cost_section(curve, point, prevalence: float, costs: dict | None) -> None:
+    """The costs of the two errors, their expected cost per 1,000 screened, and the cheapest threshold."""
+    with st.expander("What do the two errors cost?", expanded=bool(st.session_state.get("dr_costs_on"))):
+        st.toggle("Show the expected cost on the curve", key="dr_costs_on")
+        left, right = st.columns(2)
+        left.number_input("Cost of a missed referral", 0.0, 1e6, 10.0, 1.0, key="dr_cost_missed",
+                          help="A referable eye sent home: late treatment, perhaps lost sight. Any unit, the same "
+                               "for both costs.")
+        right.number_input("Cost of an unnecessary referral", 0.0, 1e6, 1.0, 1.0, key="dr_cost_unneeded",
+                           help="A specialist's visit that finds nothing to treat.")
+        if not st.session_state.get("dr_costs_on"):
+            return
+        if costs is None:
+            st.warning("Both costs are 0: with errors that cost nothing, every threshold is as good. Give one a cost.")
+            return
+        here = expected_cost(point.sensitivity, point.specificity, prevalence=prevalence, missed=costs["missed"],
+                             unneeded=costs["unneeded"])
+        cheapest = point_on_curve(curve, float(curve.thresholds[costs["cheapest"]]))
+        lowest = expected_cost(cheapest.sensitivity, cheapest.specificity, prevalence=prevalence,
+                               missed=costs["missed"], unneeded=costs["unneeded"])
+        st.markdown(f"At this threshold: **{per_thousand(here)}** per 1,000 screened at a prevalence of "
+                    f"{prevalence:.0%}. The lowest on this curve: **{per_thousand(lowest)}**, at threshold "
+                    f"{cheapest.threshold:.{THRESHOLD_DECIMALS}f}.")
+        st.button("Snap to the lowest cost", on_click=_set_threshold, args=(cheapest.threshold,), key="dr_cheapest")
+        st.caption("The dashed line joins every point of the same expected cost as yours: a point above it is cheaper. "
+                   "Its slope is (1 - prevalence) x cost of an unnecessary referral / (prevalence x cost of a miss).")
 
 
 def evaluation_section(run: Run) -> None:
@@ -66,6 +148,7 @@ def evaluation_section(run: Run) -> None:
     auc = boot.auc()
     st.caption(f"AUC with its 95 % bootstrap interval ({boot.samples} resamples of the test set): {auc.text()}")
     notice(auc_reading(auc.value, len(labels), auc.low, auc.high))
+    _auc_pairs(run.summary.run_id, predictions, scores, labels, curve.auc)
     think("auc")
 
     st.header("6. Choose the operating point")
@@ -79,6 +162,16 @@ def evaluation_section(run: Run) -> None:
     elif release is not None and release != st.session_state.get("dr_last_drag"):
         st.session_state["dr_last_drag"] = release
         _set_threshold(release[0])
+    linked = linked_value("dr", "threshold")  # a shared link's operating point, applied once
+    if linked is not None:
+        try:
+            value = float(linked)
+        except ValueError:
+            value = float("nan")
+        if 0.0 <= value <= 1.001:
+            _set_threshold(value)
+        else:
+            st.warning(f"The link's threshold {linked[:40]!r} is not a number between 0 and 1: showing Youden's point.")
     j = youden_index(curve)
     screening = threshold_for_sensitivity(curve, 0.95)
     rule_in = threshold_for_specificity(curve, 0.95)
@@ -103,17 +196,21 @@ def evaluation_section(run: Run) -> None:
                "NPV rises.")
 
     payload = curve_payload(curve, threshold=st.session_state["dr_threshold"], prevalence=prevalence)
-    roc_operating_point({**payload, "presentation": presenting}, key="dr_roc")
+    costs = _costs(curve, prevalence)
+    roc_operating_point({**payload, "presentation": presenting, "costs": costs}, key="dr_roc")
     box, sensitivity, specificity = st.columns(3)
     box.number_input("Threshold (type, or use the arrow keys)", 0.0, 1.001, step=0.01, format=f"%.{THRESHOLD_DECIMALS}f",
                      key="dr_threshold_input", on_change=_from_input)
     threshold = st.session_state["dr_threshold"]
+    share_in_link("dr", "threshold", f"{threshold:.{THRESHOLD_DECIMALS}f}")
     point = operating_point(scores, labels, threshold, prevalence=prevalence)
     # The panel beside the curve shows this threshold's figures (once); below, how far they could move.
     sensitivity.metric("Sensitivity: 95 % interval", boot.sensitivity(threshold).span())
     specificity.metric("Specificity: 95 % interval", boot.specificity(threshold).span())
     st.caption(f"On another test set of the same size ({len(labels)} photos) the panel's sensitivity and specificity could "
                f"well be anywhere in these intervals ({boot.samples} bootstrap resamples of the test set, seeded).")
+    student_box(run.summary.run_id, threshold)
+    _cost_section(curve, point, prevalence, costs)
     notice(prevalence_reading(point.sensitivity, point.specificity, float(labels.mean()), prevalence))
     think("screening")
     with st.expander("Precision and recall: the same test set, seen from the referrals"):

@@ -37,6 +37,41 @@ def _selected_key(task: str) -> str:
     return f"{task}_selected_run"
 
 
+def linked_value(task: str, name: str) -> str | None:
+    """The query parameter ``name`` of a shared link (``?run=...&threshold=...``), once: None when absent, or when
+    it is the value this session has applied or written already (a later change in the page is not undone)."""
+    value = st.query_params.get(name)
+    applied = st.session_state.setdefault("_link_applied", {})
+    if value is None or applied.get((task, name)) == value:
+        return None
+    applied[(task, name)] = value
+    return value
+
+
+def share_in_link(task: str, name: str, value: str) -> None:
+    """Keep the page's address naming what it shows, so that a copied link opens the same view."""
+    if st.query_params.get(name) != value:
+        st.query_params[name] = value
+    st.session_state.setdefault("_link_applied", {})[(task, name)] = value
+
+
+def _linked_run(task: str, ids: list[str]) -> str | None:
+    """The run a shared link names, if this viewer may see it; else a warning, and the page's usual choice."""
+    wanted = linked_value(task, "run")
+    if wanted is None or wanted in ids:
+        return wanted
+    if f"-{task}-" not in wanted:  # another task's run (an address kept across a page switch): not this page's link
+        return None
+    st.warning(f"The link names run {wanted[:60]!r}, which is not one you can see here (it may be another student's, "
+               "unpublished, or deleted): showing another run instead.")
+    return None
+
+
+def follow_run(task: str, run_id: str) -> None:
+    """Show ``run_id`` in the task's Results at the next run of the page (a poll's "open the poll's run")."""
+    st.session_state[_follow_key(task)] = run_id
+
+
 def _follow_key(task: str) -> str:
     """Session key of a run that just finished in this session's live panel: Results switches to it."""
     return f"_{task}_follow"
@@ -286,9 +321,12 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
     choice = f"{task}_run_choice"
     follow = st.session_state.pop(_follow_key(task), None)
     wanted = st.session_state.get(_selected_key(task))
+    linked = _linked_run(task, ids)
     # set before the selectbox exists in this run, and never also through index= (Streamlit warns about both)
     if follow in ids:
         st.session_state[choice] = follow
+    elif linked is not None:
+        st.session_state[choice] = linked
     elif st.session_state.get(choice) not in ids:
         st.session_state[choice] = wanted if wanted in ids else ids[0]
     # every option's text must be unique: the browser tells options apart by their text, so two runs with the same
@@ -296,6 +334,7 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
     shown = {r.run_id: f"{whose(r, owner)} · {run_line(r, tasks.get(task))} · #{r.run_id[-6:]}" for r in finished}
     chosen = st.selectbox("Run", ids, format_func=shown.get, key=choice)
     st.session_state[_selected_key(task)] = chosen
+    share_in_link(task, "run", chosen)
     try:
         run = store.load(chosen, viewer=owner)
     except ValueError as exc:

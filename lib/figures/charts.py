@@ -64,3 +64,14 @@ def precision_recall_figure(tpr, fpr, *, test_prevalence: float, prevalence: flo
                       yaxis=dict(title="precision = PPV", range=[0, 1.02]),
                       legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=40))
     return fig
+
+
+def pairs_figure(running_share, auc: float) -> go.Figure:
+    """The share of random pairs won by the referable photo after each draw, settling on the AUC (a dashed line)."""
+    running_share = list(map(float, running_share))
+    fig = go.Figure(go.Scatter(x=list(range(1, len(running_share) + 1)), y=running_share, mode="lines",
+                               name="share won so far", line=dict(width=3)))
+    fig.add_hline(y=auc, line_dash="dash", annotation_text=f"AUC {auc:.3f}", annotation_position="bottom right")
+    fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="pairs drawn",
+                      yaxis=dict(title="referable scored higher", range=[0, 1.02]), showlegend=False)
+    return fig

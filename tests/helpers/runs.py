@@ -42,7 +42,7 @@ def _finish(store: RunStore, config: dict, metrics: dict, history_metrics: dict,
     return run_dir
 
 
-def make_dr_run(store: RunStore, eyepacs: Path, *, seed: int = 0) -> Path:
+def make_dr_run(store: RunStore, eyepacs: Path, *, seed: int = 0, owner: str = SHARED_OWNER) -> Path:
     """A finished DR run on the demo photos with noisy but informative scores (AUC about 0.85)."""
     photos = read_eyepacs(eyepacs).items
     rng = np.random.default_rng(seed)
@@ -55,7 +55,7 @@ def make_dr_run(store: RunStore, eyepacs: Path, *, seed: int = 0) -> Path:
                                    "auc": float(roc_auc_score(labels, scores))},
                    {"loss": 0.7, "accuracy": 0.6, "val_loss": 0.72, "val_accuracy": 0.58}, "tiny DR run",
                    scores=scores.astype(np.float32), labels=labels, levels=np.array([p.level for p in photos]),
-                   images=np.array([p.image for p in photos]), paths=np.array([str(p.path) for p in photos]))
+                   images=np.array([p.image for p in photos]), paths=np.array([str(p.path) for p in photos]), owner=owner)
 
 
 def make_lung2d_run(store: RunStore, lungs: Path, *, owner: str = SHARED_OWNER) -> Path:

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -82,3 +84,96 @@ def test_bad_learning_rate_warns_and_no_run_means_no_results(app_env):
     assert not any("too large" in w.value for w in at.warning)  # the run teaches it, the diagnosis explains it
     at.radio(key="dr_preset").set_value("Course defaults").run()
     assert at.selectbox(key="dr_image_size").value == 224 and at.number_input(key="dr_epochs").value == 30
+
+
+def test_costs_draw_the_cheapest_point_and_price_the_chosen_one(dr_run):
+    """With costs on (a miss 10, a needless referral 1, prevalence 20 %), the page's figures are those of a direct
+    computation over every candidate threshold; "Snap to the lowest cost" moves there."""
+    at = open_page("pages/dr.py")
+    predictions = np.load(dr_run / "predictions.npz")
+    scores, labels = predictions["scores"].astype(float), predictions["labels"].astype(int)
+    assert _component(at) is not None and "costs" not in str(at.markdown)  # off until asked for
+    at.toggle(key="dr_costs_on").set_value(True).run()
+    at.number_input(key="dr_cost_missed").set_value(10.0).run()
+    # by hand: every distinct score as a threshold (refer when score >= t), cost per person screened
+    def cost(t):
+        se = (scores[labels == 1] >= t).mean()
+        sp = (scores[labels == 0] < t).mean()
+        return 0.2 * (1 - se) * 10 + 0.8 * (1 - sp) * 1
+    candidates = np.unique(scores)
+    best = min(candidates, key=lambda t: (round(cost(t), 12), -t))
+    here = at.number_input(key="dr_threshold_input").value
+    text = next(m.value for m in at.markdown if "per 1,000 screened" in m.value)
+    assert f"**{1000 * cost(here):,.1f}** per 1,000" in text and f"**{1000 * cost(best):,.1f}**" in text
+    drawn = json.loads(_component(at).proto.json)  # what the browser draws: the line's slope, the vertex
+    assert drawn["costs"]["slope"] == pytest.approx(0.8 * 1 / (0.2 * 10))
+    assert drawn["thr"][drawn["costs"]["cheapest"]] == pytest.approx(best)
+    at.button(key="dr_cheapest").click().run()
+    assert at.number_input(key="dr_threshold_input").value == pytest.approx(best, abs=1e-4)
+    at.number_input(key="dr_cost_missed").set_value(0.0).run()
+    at.number_input(key="dr_cost_unneeded").set_value(0.0).run()
+    assert any("every threshold is as good" in w.value for w in at.warning)
+
+
+def test_drawing_pairs_counts_how_often_the_referable_photo_wins(dr_run):
+    """The share shown is the share of the drawn pairs (checked by hand over the same pairs) and settles near the AUC
+    of scikit-learn."""
+    from sklearn.metrics import roc_auc_score
+
+    from lib.metrics.roc import draw_pairs
+
+    at = open_page("pages/dr.py")
+    predictions = np.load(dr_run / "predictions.npz")
+    scores, labels = predictions["scores"].astype(float), predictions["labels"].astype(int)
+    at.button(key="dr_pair_one").click().run()
+    at.button(key="dr_pair_more").click().run()
+    for _ in range(4):
+        at.button(key="dr_pair_more").click().run()
+    metric = next(m for m in at.metric if m.label.startswith("Referable scored higher"))
+    assert metric.label.endswith("of 501 pairs")
+    draws = draw_pairs(scores, labels, 501, seed=0)
+    by_hand = np.mean([1.0 if scores[p] > scores[n] else 0.5 if scores[p] == scores[n] else 0.0
+                       for p, n in zip(draws.positive, draws.negative)])
+    assert metric.value == f"{by_hand:.1%}"
+    assert abs(by_hand - roc_auc_score(labels, scores)) < 0.08  # 501 pairs: within a few standard errors
+    at.button(key="dr_pair_again").click().run()
+    assert not [m for m in at.metric if m.label.startswith("Referable scored higher")]
+
+
+def _open_link(query: dict) -> "AppTest":
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/dr.py")
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_shared_link_opens_the_same_run_and_operating_point(app_env, demo_root):
+    store = RunStore(app_env / "runs")
+    older = make_dr_run(store, demo_root / "eyepacs", seed=1).name
+    newer = make_dr_run(store, demo_root / "eyepacs", seed=2).name
+    at = _open_link({"run": older, "threshold": "0.3"})
+    assert at.selectbox(key="dr_run_choice").value == older != newer
+    assert at.number_input(key="dr_threshold_input").value == pytest.approx(0.3)
+    # the address follows what the page shows: a threshold typed now is what a copied link would carry
+    at.number_input(key="dr_threshold_input").set_value(0.61).run()
+    assert at.query_params["threshold"] in ("0.6100", ["0.6100"]) and at.query_params["run"] in (older, [older])
+    assert at.number_input(key="dr_threshold_input").value == pytest.approx(0.61)  # not undone by the link
+
+
+def test_a_link_to_a_run_one_may_not_see_or_a_bad_threshold_says_so(app_env, demo_root):
+    store = RunStore(app_env / "runs")
+    own = make_dr_run(store, demo_root / "eyepacs", seed=1).name
+    hidden = make_dr_run(store, demo_root / "eyepacs", seed=2, owner="f" * 32).name  # another student's, unpublished
+    at = _open_link({"run": hidden, "threshold": "a lot"})
+    assert at.selectbox(key="dr_run_choice").value == own
+    assert hidden not in at.selectbox(key="dr_run_choice").options
+    warnings = " ".join(w.value for w in at.warning)
+    assert "not one you can see" in warnings and "'a lot' is not a number" in warnings

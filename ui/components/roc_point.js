@@ -17,6 +17,10 @@ const TEMPLATE = `
   <path class="curve"></path>
   <circle class="youden" r="8"></circle>
   <text class="youden-label"></text>
+  <line class="isocost"></line>
+  <g class="class-points"></g>
+  <circle class="cheapest" r="8"></circle>
+  <text class="cheapest-label"></text>
   <circle class="handle" r="11"></circle>
   <text class="auc" x="${PAD + SIZE - 8}" y="${PAD + SIZE - 14}" text-anchor="end"></text>
 </svg>
@@ -33,6 +37,7 @@ const TEMPLATE = `
   </table>
   <div>PPV <b data-field="ppv"></b> · NPV <b data-field="npv"></b> <span class="muted">(this test set)</span></div>
   <div>PPV <b data-field="ppv_prev"></b> · NPV <b data-field="npv_prev"></b> <span class="muted">at prevalence <span data-field="prevalence"></span></span></div>
+  <div class="cost-row">Expected cost per 1,000 screened: <b data-field="cost"></b> <span class="muted">(lowest: <span data-field="cost_min"></span>)</span></div>
 </div>`;
 
 function pct(value) {
@@ -41,6 +46,16 @@ function pct(value) {
 
 function ratio(num, den) {
   return den > 0 ? num / den : NaN;
+}
+
+// Expected cost per 1,000 screened at vertex i (lib/metrics/cost.py's formula), at the population's prevalence.
+export function costAt(d, i) {
+  const f = figuresAt(d, i), p = d.prevalence;
+  return 1000 * (p * (1 - f.sensitivity) * d.costs.missed + (1 - p) * (1 - f.specificity) * d.costs.unneeded);
+}
+
+function perThousand(value) {
+  return value.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 }
 
 export function figuresAt(d, i) {
@@ -104,6 +119,41 @@ export default function (component) {
   youdenLabel.setAttribute("x", points[yi][0] + 14); youdenLabel.setAttribute("y", points[yi][1] + 22);
   youdenLabel.textContent = "Youden's J";
 
+  // Costs (optional): the line of equal expected cost through the handle, and the cheapest vertex.
+  const costs = data.costs || null, isocost = root.querySelector(".isocost");
+  const cheapest = root.querySelector(".cheapest"), cheapestLabel = root.querySelector(".cheapest-label");
+  root.querySelector(".cost-row").style.display = costs ? "" : "none";
+  for (const el of [isocost, cheapest, cheapestLabel]) el.style.display = costs ? "" : "none";
+  if (costs) {
+    const c = points[costs.cheapest];
+    cheapest.setAttribute("cx", c[0]); cheapest.setAttribute("cy", c[1]);
+    cheapestLabel.setAttribute("x", c[0] + 14); cheapestLabel.setAttribute("y", c[1] - 10);
+    cheapestLabel.textContent = "lowest cost";
+  }
+  function drawIsocost(i) {
+    if (!costs) return;
+    const x0 = data.fpr[i], y0 = data.tpr[i], m = costs.slope;
+    let ends;
+    if (m === null || !Number.isFinite(m)) ends = [[x0, 0], [x0, 1]];  // only false alarms cost: vertical
+    else if (m === 0) ends = [[0, y0], [1, y0]];
+    else {
+      const lo = Math.max(0, x0 - y0 / m), hi = Math.min(1, x0 + (1 - y0) / m);  // where 0 <= y <= 1
+      ends = [[lo, y0 + m * (lo - x0)], [hi, y0 + m * (hi - x0)]];
+    }
+    isocost.setAttribute("x1", sx(ends[0][0])); isocost.setAttribute("y1", sy(ends[0][1]));
+    isocost.setAttribute("x2", sx(ends[1][0])); isocost.setAttribute("y2", sy(ends[1][1]));
+  }
+  // The class's submitted points (a poll's view): small dots, the median a larger ring.
+  const classPoints = root.querySelector(".class-points");
+  classPoints.innerHTML = "";
+  for (const [f, t, kind] of data.classPoints || []) {
+    const dot = document.createElementNS(SVGNS, "circle");
+    dot.setAttribute("cx", sx(f)); dot.setAttribute("cy", sy(t));
+    dot.setAttribute("r", kind === "median" ? 10 : 6);
+    dot.setAttribute("class", kind === "median" ? "class-median" : "class-point");
+    classPoints.appendChild(dot);
+  }
+
   const handle = root.querySelector(".handle");
   const field = (name) => root.querySelector(`[data-field="${name}"]`);
   let current = vertexIndex(data, data.threshold);
@@ -125,6 +175,11 @@ export default function (component) {
     for (const key of ["sensitivity", "specificity", "ppv", "npv", "ppv_prev", "npv_prev"]) field(key).textContent = pct(f[key]);
     for (const key of ["tp", "fp", "fn", "tn"]) field(key).textContent = String(f[key]);
     field("prevalence").textContent = pct(data.prevalence);
+    if (costs) {
+      field("cost").textContent = perThousand(costAt(data, i));
+      field("cost_min").textContent = perThousand(costAt(data, costs.cheapest));
+      drawIsocost(i);
+    }
     svg.setAttribute("aria-valuenow", threshold.toFixed(data.decimals));
   }
 

@@ -71,3 +71,26 @@ def test_bad_inputs_are_named():
         roc([0.1, 0.2], [1])
     with pytest.raises(ValueError, match="NaN"):
         operating_point([np.nan, 0.2], [0, 1], 0.5)
+
+
+def test_pairs_drawn_at_random_converge_to_scikit_learns_auc():
+    """The AUC as a probability: over many random (referable, non-referable) pairs the share won by the referable
+    photo (ties half) approaches roc_auc_score, which computes the AUC another way (the trapezoids under the curve)."""
+    from sklearn.metrics import roc_auc_score
+
+    from lib.metrics.roc import draw_pairs
+
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 2, 300)
+    scores = np.round(np.clip(rng.normal(0.4 + 0.25 * labels, 0.2), 0, 1), 2)  # rounded: ties happen
+    draws = draw_pairs(scores, labels, 40_000, seed=1)
+    assert abs(draws.win.mean() - roc_auc_score(labels, scores)) < 0.01
+    assert set(np.unique(draws.win)) == {0.0, 0.5, 1.0}
+    assert (labels[draws.positive] == 1).all() and (labels[draws.negative] == 0).all()
+    again = draw_pairs(scores, labels, 40_000, seed=1)
+    np.testing.assert_array_equal(draws.positive, again.positive)  # the seed decides
+    fewer = draw_pairs(scores, labels, 100, seed=1)  # drawing more keeps the pairs drawn so far
+    np.testing.assert_array_equal(fewer.negative, draws.negative[:100])
+    assert draws.running_share[99] == pytest.approx(fewer.win.mean())
+    with pytest.raises(ValueError, match="both classes"):
+        draw_pairs([0.1, 0.2], [1, 1], 3, seed=0)
