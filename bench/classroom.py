@@ -2,6 +2,7 @@
 
     python bench/classroom.py --students 30 [--tiny] [--max-jobs 1] [--timeout 3600]
     python bench/classroom.py --replicas 2 --students 60 --tiny [--tabs 2]
+    python bench/classroom.py --poll [--students 30] [--within 10]
 
 Starts the app (``streamlit run app.py``) with a class roster of N students (``roster`` sign-in), then simulates
 each student over Streamlit's own websocket protocol, as a browser tab would speak it: open a session, sign in with
@@ -23,6 +24,11 @@ student: the limit must hold across the servers (one run each, the other tabs re
 which is not counted as a page error). A sampler reads the runs folder twice a second and reports the most jobs seen
 training at once (at most ``--max-jobs``, global to the folder) and each student's most runs waiting or training at
 once (at most the class limit).
+
+``--poll``: no training. A lecturer's tab watches an open poll on a published DR run on the Class page (re-running
+its live fragment as the page asks); the students sign in and open the DR page, then submit their operating point,
+all within ``--within`` seconds. Prints the answers received and, per answer, the delay from its submission being
+stored to the lecturer's view counting it (median, max). Target: every answer received, each shown within 5 s.
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ class Student:
         self.widgets: dict[str, tuple[str, object]] = {}  # label -> (widget id, its proto)
         self.texts: list[str] = []
         self.fragment: tuple[str, float] | None = None  # the live panel's (fragment id, interval)
+        self.auto_reruns: dict[str, float] = {}  # every live fragment the page asked to re-run: id -> interval
         self.started = False
         self.repeated = 0  # clicks sent again because the first was lost to a rerun
 
@@ -95,6 +102,7 @@ class Student:
                 self.pages = {p.page_name: p.page_script_hash for p in msg.navigation.app_pages}
             elif kind == "auto_rerun" and msg.auto_rerun.fragment_id:
                 self.fragment = (msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
+                self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 self._element(msg.delta.new_element)
             elif kind == "new_session":  # a script run begins (after st.rerun too): what counts is the last one
@@ -242,6 +250,159 @@ class Student:
         return bool(mine) and all(r.state in FINAL_STATES for r in mine)
 
 
+class PollStudent(Student):
+    """A student who answers the class poll from the DR page (no training)."""
+
+    submitted_at: float | None = None  # when the server had stored the answer (the click's rerun finished)
+
+    async def ready(self, ws) -> None:
+        await self._send(ws)
+        await self._receive_run(ws)
+        name, password, submit = self._widget("User name"), self._widget("Password"), self._widget("Sign in")
+        name.string_value, password.string_value, submit.trigger_value = self.name, PASSWORD, True
+        await self._send(ws, widget_states=[name, password, submit])
+        await self._receive_run(ws)
+        self.page_hash = self.pages["DR referral"]
+        await self._send(ws)
+        await self._receive_run(ws)
+
+    async def answer(self, ws, delay_s: float) -> None:
+        await asyncio.sleep(delay_s)
+        label = next((label for label in self.widgets if label.startswith("Submit threshold")), None)
+        if label is None:
+            raise RuntimeError(f"{self.name}: no poll on the DR page ({self.texts[-3:]})")
+        click = self._widget(label)
+        click.trigger_value = True
+        await self._send(ws, widget_states=[click])
+        await self._receive_run(ws)
+        self.submitted_at = time.monotonic()
+
+
+class Lecturer(Student):
+    """The lecturer's tab on the Class page: re-runs the poll's live fragment and notes when each count shows."""
+
+    def __init__(self, port: int):
+        super().__init__("lecturer", port, True, None)
+        self.counts: list[tuple[float, int]] = []  # (when, answers shown)
+
+    def _element(self, element) -> None:
+        super()._element(element)
+        if element.WhichOneof("type") == "metric" and element.metric.label == "Answers":
+            self.counts.append((time.monotonic(), int(element.metric.body)))
+
+    async def open_class_page(self, ws) -> None:
+        await self._send(ws)
+        await self._receive_run(ws)
+        name, password, submit = self._widget("User name"), self._widget("Password"), self._widget("Sign in")
+        name.string_value, password.string_value, submit.trigger_value = self.name, PASSWORD, True
+        await self._send(ws, widget_states=[name, password, submit])
+        await self._receive_run(ws)
+        self.page_hash = self.pages["Class"]
+        await self._send(ws)
+        await self._receive_run(ws)
+
+    async def watch(self, ws, until: asyncio.Event) -> None:
+        while not until.is_set():
+            await asyncio.sleep(min(self.auto_reruns.values(), default=2.0))
+            for fragment_id in list(self.auto_reruns):  # the queue's and the poll's live parts, as a browser would
+                await self._send(ws, fragment_id=fragment_id)
+                await self._receive_run(ws)
+
+
+async def _poll(lecturer: Lecturer, students: list[PollStudent], within_s: float) -> None:
+    import websockets
+
+    def connect(port):
+        return websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+                                  max_size=2**26, open_timeout=120, ping_interval=None)
+
+    async with connect(lecturer.port) as lecturer_ws:
+        await lecturer.open_class_page(lecturer_ws)
+        sockets = [await connect(s.port).__aenter__() for s in students]
+        try:
+            for student, ws in zip(students, sockets):  # sign in and open DR one after another: not timed
+                try:
+                    await student.ready(ws)
+                except Exception as exc:  # noqa: BLE001 - a student who could not get there is an error
+                    student.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+            done = asyncio.Event()
+            watching = asyncio.create_task(lecturer.watch(lecturer_ws, done))
+
+            async def one(i, student, ws):
+                try:
+                    await student.answer(ws, i * within_s / len(students))
+                except Exception as exc:  # noqa: BLE001
+                    student.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+
+            await asyncio.gather(*(one(i, s, ws) for i, (s, ws) in enumerate(zip(students, sockets))))
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and (not lecturer.counts or lecturer.counts[-1][1] < len(students)):
+                await asyncio.sleep(0.5)
+            done.set()
+            await watching
+        finally:
+            for ws in sockets:
+                await ws.close()
+
+
+def poll_main(args) -> int:
+    """``--poll``: thirty answers within ten seconds, and how soon the lecturer's view shows each."""
+    from lib.access.identity import hash_password
+    from lib.access.policy import ClassSettings, save_class
+    from lib.classroom.polls import PollStore
+    from lib.runs.store import RunStore
+    from lib.tasks import write_demo
+    from tests.helpers.runs import make_dr_run  # a finished DR run with synthetic scores, as the tests make one
+
+    work = Path(tempfile.mkdtemp(prefix="dlmi-poll-"))
+    write_demo(work / "data" / "demo", ["eyepacs"], small=True)
+    names = [f"student{i + 1:02d}" for i in range(args.students)]
+    hashed = hash_password(PASSWORD)
+    save_class(ClassSettings(auth="roster", lecturers=("lecturer",), users={n: hashed for n in [*names, "lecturer"]}),
+               work / "class.json")
+    store = RunStore(work / "runs")
+    run_dir = make_dr_run(store, work / "data" / "demo" / "eyepacs", owner="user:lecturer")
+    store.publish(run_dir.name, by="lecturer")
+    poll = PollStore(store).open(run_dir.name, by="lecturer")
+    print(f"CPU: {cpu_line()}; {args.students} students answer a poll within {args.within:g} s", flush=True)
+    env = {**os.environ, "DLMI_DATA_DIR": str(work / "data"), "DLMI_RUNS_DIR": str(work / "runs"),
+           "DLMI_CLASS_FILE": str(work / "class.json"), "DLMI_CACHE_DIR": str(work / "cache")}
+    port = free_port()
+    server = _start_server(port, env, work / "server.log")
+    try:
+        for _ in range(120):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        lecturer = Lecturer(port)
+        students = [PollStudent(n, port, True, store) for n in names]
+        asyncio.run(asyncio.wait_for(_poll(lecturer, students, args.within), timeout=args.timeout))
+    finally:
+        server.terminate()
+        server.wait(30)
+    received = len(PollStore(store).answers(poll.poll_id))
+    stored = sorted(s.submitted_at for s in students if s.submitted_at is not None)
+    delays = []
+    for k, at in enumerate(stored, start=1):  # answer k is shown once the lecturer's count reaches k
+        shown = next((when for when, count in lecturer.counts if count >= k and when >= at), None)
+        if shown is not None:
+            delays.append(shown - at)
+    span = stored[-1] - stored[0] if stored else 0.0
+    errors = [f"{s.name}: {e}" for s in [lecturer, *students] for e in s.errors]
+    print(f"answers received {received} of {len(names)} (submitted over {span:.1f} s); shown to the lecturer: "
+          f"{len(delays)}" + (f", delay median {statistics.median(delays):.1f} s, max {max(delays):.1f} s" if delays else ""))
+    for line in errors[:10]:
+        print(f"  {line}")
+    ok = received == len(names) and len(delays) == len(names) and max(delays, default=99) <= 5.0 and not errors
+    print(json.dumps({"students": len(names), "received": received, "shown": len(delays),
+                      "delay_s_median": round(statistics.median(delays), 2) if delays else None,
+                      "delay_s_max": round(max(delays), 2) if delays else None, "submitted_over_s": round(span, 1),
+                      "errors": len(errors), "target_met": ok, "cpu": cpu_line()}))
+    return 0 if ok else 1
+
+
 async def _class(students: list[Student], spacing_s: float) -> None:
     async def one(i: int, student: Student):
         await asyncio.sleep(i * spacing_s)
@@ -285,7 +446,11 @@ def main() -> int:
     parser.add_argument("--tabs", type=int, default=1, help="tabs per student pressing Start at once (limit: 1 run)")
     parser.add_argument("--spacing", type=float, default=0.5, help="seconds between two students arriving")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before the bench gives up")
+    parser.add_argument("--poll", action="store_true", help="no training: the students answer a class poll")
+    parser.add_argument("--within", type=float, default=10.0, help="--poll: seconds over which the answers come")
     args = parser.parse_args()
+    if args.poll:
+        return poll_main(args)
 
     from lib.access.identity import hash_password
     from lib.access.policy import ClassSettings, save_class

@@ -36,3 +36,18 @@ def number(value: float, *, grouping: bool = True) -> str:
     if value.is_integer() and abs(value) < 1e15:
         return f"{int(value):,}" if grouping else str(int(value))
     return f"{value:.4g}"
+
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
+
+
+def plain(text: str) -> str:
+    """``text`` as it was typed, safe inside Streamlit markdown: every markdown and HTML character escaped, so a
+    student's "**bold** <b>tag</b> [link](x)" shows as those characters, never as formatting or a link.
+
+    Examples
+    --------
+    >>> plain("**hi** <b>")
+    '\\\\*\\\\*hi\\\\*\\\\* \\\\<b\\\\>'
+    """
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))

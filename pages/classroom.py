@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import classroom
+from ui import classroom, polls
 from ui.session import identity
 from ui.shell import ensure_entrypoint
 
@@ -14,6 +14,8 @@ if not identity().is_lecturer:  # the navigation offers this page to lecturers o
 st.title("Class")
 classroom.queue_section()
 classroom.publish_section()
+polls.lecturer_section()
+classroom.answers_section()
 classroom.limits_section()
 classroom.roster_section()
 classroom.locks_section()

@@ -16,9 +16,12 @@ from lib.access.roster import import_roster, passwords_csv, read_roster, remove_
 from lib.runs.describe import run_line
 from lib.runs.protocol import ACTIVE_STATES, stop_now, stop_requested
 from lib.runs.store import SHARED_OWNER
-from lib.text import duration, number
+from lib.notice import QUESTIONS, question
+from lib.text import duration, number, plain
 from ui.runs import executor, run_store
+from ui.notice import answer_book
 from ui.session import class_settings, guard, identity, sessions
+from ui.shell import is_presenting
 
 
 @st.fragment(run_every=5.0)
@@ -236,3 +239,27 @@ def limits_section() -> None:
     if outcome:
         (st.error if outcome[0] == "error" else st.success)(outcome[1])
     st.caption("Now: " + "; ".join(f"{_label(n)} {_BOUNDS[i]} {number(b)}" for n, i, b in shown) + ".")
+
+
+def answers_section() -> None:
+    """The students' answers to the course's questions, question by question; chosen ones shown without names for the
+    projector (in presentation mode no name shows at all)."""
+    st.header("Answers to the course's questions")
+    found = answer_book().by_question()
+    if not found:
+        st.info("No student has answered a question yet: each 'Think about it' box on the task pages has an answer box.")
+        return
+    presenting = is_presenting()
+    for key in QUESTIONS:  # in the course's order
+        answers = found.get(key, [])
+        with st.expander(f"{question(key)[0]} ({len(answers)} answered)", expanded=bool(answers) and presenting):
+            chosen = []
+            for i, written in enumerate(answers):
+                pick, text = st.columns([1, 14])
+                if pick.checkbox("Show on the projector", key=f"class_show_{key}_{i}", label_visibility="collapsed"):
+                    chosen.append(written)
+                text.markdown(("" if presenting else f"**{plain(written.user)}**: ") + plain(written.text))
+            if chosen:
+                st.markdown("**For the class** (no names):")
+                for written in chosen:
+                    st.info(plain(written.text))

@@ -1,0 +1,298 @@
+"""Class polls on the operating point: the lecturer asks, every student answers with a point on the same ROC.
+
+A poll lives on disk beside the runs (``<runs>/.polls/<poll id>/``), so it survives a server restart and is shared
+by every app server of a class::
+
+    poll.json                    the question, the run, the prevalence (and costs), open or closed
+    answers/<sha256 of owner>.json   one student's latest answer (a second one replaces it)
+
+Every file is written atomically and privately (0600 in 0700 folders) and read back capped and checked: a broken
+file is skipped with its reason, never a crash. A student's answer holds the threshold they chose; its figures
+(sensitivity, specificity, PPV at the poll's prevalence) are computed here from the run's own test predictions,
+never taken from the browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lib.atomic import write_json_atomic
+from lib.metrics.roc import RocCurve, point_on_curve, roc, threshold_for_sensitivity, youden_index
+from lib.runs.files import read_json
+from lib.runs.store import RunStore
+
+FOLDER = ".polls"
+POLL_FILE = "poll.json"
+ANSWERS = "answers"
+QUESTION_CHARS = 300
+REASON_CHARS = 200  # "one line": longer is refused with a message, and the page keeps what was typed
+_POLL_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
+DEFAULT_QUESTION = "Where would you put the threshold to screen for referable DR at this prevalence, and why?"
+
+
+class PollError(ValueError):
+    """A poll that cannot be opened, answered or read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Poll:
+    poll_id: str
+    run_id: str
+    question: str
+    prevalence: float
+    opened_by: str
+    opened_at: float
+    state: str = "open"  # "open" or "closed"
+    reveal: bool = False  # on closing: show Youden's point and the rule-out preset beside the class's choices
+    closed_why: str | None = None  # closed by the server itself (its run deleted or unpublished)
+    costs: tuple[float, float] | None = None  # (a missed referral, an unnecessary one), when the poll fixes them
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+
+@dataclass(frozen=True)
+class Answer:
+    user: str  # the name shown to the lecturer (never on the projector)
+    threshold: float
+    sensitivity: float
+    specificity: float
+    ppv: float  # at the poll's prevalence
+    fpr: float
+    tpr: float
+    reason: str
+    at: float
+
+
+@dataclass
+class ClassView:
+    """What the lecturer sees of a poll: every answer, the class's median point and the spread."""
+
+    answers: list[Answer]
+    median: Answer | None = None
+    spread: dict[str, tuple[float, float, float, float, float]] = field(default_factory=dict)  # min, q1, median, q3, max
+    youden: Answer | None = None
+    rule_out: Answer | None = None  # sensitivity >= 95 %
+
+
+def _private_dir(path: Path) -> None:
+    """Make ``path`` and any missing folder above it, each 0700 (``mkdir(parents=True)`` gives the parents the
+    umask's mode)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+
+
+def _text(value, name: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise PollError(f"{name} must be text, got {type(value).__name__}")
+    text = " ".join(value.split())  # one line: newlines and runs of spaces become one space
+    if len(text) > limit:
+        raise PollError(f"{name} is {len(text)} characters long; at most {limit} fit (shorten it and submit again)")
+    return text
+
+
+def _user_file(owner: str) -> str:
+    return hashlib.sha256(owner.encode()).hexdigest()[:32] + ".json"
+
+
+class PollStore:
+    """The polls of one runs folder (the class's)."""
+
+    def __init__(self, runs: RunStore):
+        self.runs = runs
+        self.root = Path(runs.root) / FOLDER
+
+    # -- the lecturer --------------------------------------------------------------------------------------------
+    def open(self, run_id: str, *, by: str, question: str = DEFAULT_QUESTION, prevalence: float = 0.2,
+             costs: tuple[float, float] | None = None) -> Poll:
+        """Open a poll on a published DR run; PollError when the run cannot be polled on."""
+        question = _text(question, "the question", QUESTION_CHARS) or DEFAULT_QUESTION
+        try:
+            prevalence = float(prevalence)
+        except (TypeError, ValueError):
+            raise PollError(f"the prevalence must be a number, got {prevalence!r:.40}") from None
+        if not 0.0 < prevalence < 1.0:
+            raise PollError(f"the prevalence must be between 0 and 1 (both excluded), got {prevalence}")
+        if costs is not None:
+            missed, unneeded = (float(c) for c in costs)
+            if not (np.isfinite([missed, unneeded]).all() and missed >= 0 and unneeded >= 0 and missed + unneeded > 0):
+                raise PollError(f"the costs must be numbers >= 0, not both 0, got {costs}")
+            costs = (missed, unneeded)
+        self._curve(run_id)  # the run exists, is published, and has test predictions with both classes
+        poll_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+        poll = Poll(poll_id, run_id, question, prevalence, by, time.time(), costs=costs)
+        _private_dir(self.root / poll_id / ANSWERS)
+        self._save(poll)
+        return poll
+
+    def close(self, poll_id: str, *, reveal: bool = False, why: str | None = None) -> Poll:
+        poll = self.get(poll_id)
+        closed = Poll(**{**poll.__dict__, "state": "closed", "reveal": bool(reveal), "closed_why": why})
+        self._save(closed)
+        return closed
+
+    def polls(self) -> tuple[list[Poll], list[str]]:
+        """Every poll, open ones first then newest first, and the folders that could not be read (with why). An open
+        poll whose run was deleted or unpublished is closed here, saying so."""
+        found, problems = [], []
+        try:
+            folders = sorted(p for p in self.root.iterdir() if _POLL_ID.match(p.name))
+        except OSError:
+            folders = []
+        for folder in folders:
+            try:
+                poll = self.get(folder.name)
+            except PollError as exc:
+                problems.append(f"{folder.name}: {exc}")
+                continue
+            found.append(self._check_run(poll))
+        found.sort(key=lambda p: (not p.is_open, -p.opened_at))
+        return found, problems
+
+    def open_polls(self) -> list[Poll]:
+        return [p for p in self.polls()[0] if p.is_open]
+
+    def get(self, poll_id: str) -> Poll:
+        if not isinstance(poll_id, str) or not _POLL_ID.match(poll_id):
+            raise PollError(f"no poll {str(poll_id)[:40]!r}")
+        try:
+            data = read_json(self.root / poll_id / POLL_FILE, limit=64_000)
+            costs = data.get("costs")
+            return Poll(poll_id=poll_id, run_id=str(data["run_id"]), question=str(data["question"])[:QUESTION_CHARS],
+                        prevalence=float(data["prevalence"]), opened_by=str(data["opened_by"])[:100],
+                        opened_at=float(data["opened_at"]), state="closed" if data.get("state") == "closed" else "open",
+                        reveal=bool(data.get("reveal")), closed_why=data.get("closed_why") and str(data["closed_why"]),
+                        costs=(float(costs[0]), float(costs[1])) if isinstance(costs, list) and len(costs) == 2 else None)
+        except ValueError as exc:  # read_json's reasons, and a field of the wrong type
+            raise PollError(f"poll {poll_id} cannot be read ({exc})") from None
+        except (KeyError, TypeError) as exc:
+            raise PollError(f"poll {poll_id} cannot be read (a field is missing or wrong: {exc})") from None
+
+    # -- a student -----------------------------------------------------------------------------------------------
+    def submit(self, poll_id: str, *, owner: str, name: str, threshold: float, reason: str = "") -> Answer:
+        """Record (or replace) this student's answer: the figures at ``threshold`` on the poll's run."""
+        poll = self._check_run(self.get(poll_id))
+        if not poll.is_open:
+            raise PollError("this poll is closed: answers are no longer taken" +
+                            (f" ({poll.closed_why})" if poll.closed_why else ""))
+        reason = _text(reason, "the reason", REASON_CHARS)
+        try:
+            threshold = float(threshold)
+        except (TypeError, ValueError):
+            raise PollError(f"the threshold must be a number, got {threshold!r:.40}") from None
+        if not 0.0 <= threshold <= 1.001:
+            raise PollError(f"the threshold must be between 0 and 1, got {threshold}")
+        answer = self._answer(self._curve(poll.run_id), poll, name[:100], threshold, reason, time.time())
+        write_json_atomic(self.root / poll_id / ANSWERS / _user_file(owner), answer.__dict__)
+        os.chmod(self.root / poll_id / ANSWERS / _user_file(owner), 0o600)
+        return answer
+
+    def mine(self, poll_id: str, owner: str) -> Answer | None:
+        try:
+            return self._read_answer(self.root / poll_id / ANSWERS / _user_file(owner))
+        except PollError:
+            return None
+
+    # -- what the lecturer sees ----------------------------------------------------------------------------------
+    def answers(self, poll_id: str) -> list[Answer]:
+        folder = self.root / self.get(poll_id).poll_id / ANSWERS
+        out = []
+        try:
+            files = sorted(folder.glob("*.json"))
+        except OSError:
+            files = []
+        for path in files:
+            try:
+                out.append(self._read_answer(path))
+            except PollError:
+                continue  # a half-deleted or foreign file: not an answer
+        return sorted(out, key=lambda a: a.at)
+
+    def class_view(self, poll_id: str) -> ClassView:
+        poll = self.get(poll_id)
+        answers = self.answers(poll_id)
+        view = ClassView(answers)
+        if answers:
+            curve = self._curve(poll.run_id)
+            thresholds = np.array([a.threshold for a in answers])
+            view.median = self._answer(curve, poll, "the class's median", float(np.median(thresholds)), "", 0.0)
+            for name in ("sensitivity", "specificity", "ppv"):
+                values = np.array([getattr(a, name) for a in answers], dtype=float)
+                values = values[np.isfinite(values)]
+                if values.size:
+                    view.spread[name] = tuple(float(v) for v in np.percentile(values, [0, 25, 50, 75, 100]))
+        if poll.reveal:
+            curve = self._curve(poll.run_id)
+            view.youden = self._answer(curve, poll, "Youden's J", float(curve.thresholds[youden_index(curve)]), "", 0.0)
+            view.rule_out = self._answer(curve, poll, "screening: sensitivity >= 95 %",
+                                         threshold_for_sensitivity(curve, 0.95), "", 0.0)
+        return view
+
+    def curve(self, run_id: str) -> RocCurve:
+        """The ROC of a poll's run (PollError when the run is gone, unpublished or without predictions)."""
+        return self._curve(run_id)
+
+    # -- inside --------------------------------------------------------------------------------------------------
+    def _save(self, poll: Poll) -> None:
+        path = self.root / poll.poll_id / POLL_FILE
+        _private_dir(path.parent)
+        data = {**poll.__dict__, "costs": list(poll.costs) if poll.costs else None}
+        write_json_atomic(path, data)
+        os.chmod(path, 0o600)
+
+    def _curve(self, run_id: str) -> RocCurve:
+        try:
+            run = self.runs.load(run_id)
+        except ValueError as exc:
+            raise PollError(f"the run {run_id} is gone ({exc})") from None
+        if run.summary.task != "dr":
+            raise PollError(f"polls are on DR runs; {run_id} is a {run.summary.task} run")
+        if not run.summary.published:
+            raise PollError(f"the run {run_id} is not published: publish it so that the class can see it")
+        try:
+            predictions = run.predictions()
+            return roc(predictions["scores"], predictions["labels"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise PollError(f"the run {run_id} has no usable test predictions ({exc})") from None
+
+    def _check_run(self, poll: Poll) -> Poll:
+        """Close an open poll whose run is no longer there for the class, saying why."""
+        if not poll.is_open:
+            return poll
+        try:
+            self._curve(poll.run_id)
+        except PollError as exc:
+            return self.close(poll.poll_id, why=f"closed by the server: {exc}")
+        return poll
+
+    @staticmethod
+    def _answer(curve: RocCurve, poll: Poll, name: str, threshold: float, reason: str, at: float) -> Answer:
+        point = point_on_curve(curve, threshold, prevalence=poll.prevalence)
+        return Answer(user=name, threshold=threshold, sensitivity=point.sensitivity, specificity=point.specificity,
+                      ppv=point.ppv_at_prevalence, fpr=1 - point.specificity, tpr=point.sensitivity, reason=reason,
+                      at=at)
+
+    @staticmethod
+    def _read_answer(path: Path) -> Answer:
+        try:
+            data = read_json(path, limit=16_000)
+            return Answer(user=str(data["user"])[:100], threshold=float(data["threshold"]),
+                          sensitivity=float(data["sensitivity"]), specificity=float(data["specificity"]),
+                          ppv=float(data["ppv"]), fpr=float(data["fpr"]), tpr=float(data["tpr"]),
+                          reason=str(data.get("reason", ""))[:REASON_CHARS], at=float(data["at"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PollError(f"{path.name} is not an answer ({exc})") from None

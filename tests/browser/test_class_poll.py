@@ -1,0 +1,87 @@
+"""The class thinks together, in a real browser at 1600x1000: a lecturer opens a poll on a published DR run, three
+students (separate browsers) each choose an operating point and submit it with a reason, and the lecturer's view
+shows the three points, their median and the names; on the projector, no names; closing reveals Youden's point."""
+
+import pytest
+
+from lib.access.identity import hash_password
+from lib.access.policy import ClassSettings, save_class
+from lib.runs.store import RunStore
+from tests.browser.conftest import screenshot, serve, wait_idle
+from tests.helpers.runs import make_dr_run
+
+pytestmark = pytest.mark.browser
+
+PASSWORDS = {"ada": "lecture-notes", "Sam": "pass-sam-1", "Noor": "pass-noor-2", "Li": "pass-li-3"}
+CHOICES = {"Sam": "Snap to Youden's J", "Noor": "Screening: sensitivity ≥ 95 %", "Li": "Rule in: specificity ≥ 95 %"}
+
+
+@pytest.fixture(scope="module")
+def room(tmp_path_factory, demo_root):
+    root = tmp_path_factory.mktemp("class-poll")
+    (root / "data").mkdir()
+    (root / "data" / "demo").symlink_to(demo_root)
+    save_class(ClassSettings(auth="roster", lecturers=("ada",),
+                             users={name: hash_password(p) for name, p in PASSWORDS.items()}), root / "class.json")
+    store = RunStore(root / "runs")
+    run_dir = make_dr_run(store, demo_root / "eyepacs", owner="user:ada")
+    store.publish(run_dir.name, by="ada")
+    with serve(root, DLMI_CLASS_FILE=str(root / "class.json")) as url:
+        yield url
+
+
+def _signed_in(chromium, url, name, path):
+    page = chromium.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+    page.goto(f"{url}/{path}")
+    page.get_by_role("textbox", name="User name").wait_for(timeout=60_000)
+    page.get_by_role("textbox", name="User name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(PASSWORDS[name])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {name}").wait_for(timeout=60_000)
+    wait_idle(page)
+    return page
+
+
+def test_a_poll_with_a_lecturer_and_three_students(chromium, room):
+    lecturer = _signed_in(chromium, room, "ada", "classroom")
+    lecturer.get_by_role("heading", name="Class polls").wait_for(timeout=60_000)
+    lecturer.get_by_role("button", name="Open the poll").click()
+    lecturer.get_by_text("Poll open: students see it on the DR page").wait_for(timeout=30_000)
+
+    students = {}
+    for name, preset in CHOICES.items():
+        page = _signed_in(chromium, room, name, "dr")
+        page.get_by_text("Class poll").first.wait_for(timeout=90_000)
+        page.get_by_role("button", name=preset).click()
+        wait_idle(page)
+        page.get_by_label("Why there?", exact=False).fill(f"{name}'s reason: <i>not html</i>")
+        page.get_by_label("Why there?", exact=False).press("Enter")
+        wait_idle(page)
+        page.get_by_role("button", name="Submit threshold").click()
+        page.get_by_text("Submitted: threshold").wait_for(timeout=30_000)
+        students[name] = page
+    screenshot(students["Noor"], "class_poll_student")
+
+    # the lecturer's live view: three points and their median on the ROC, every name with its reason
+    lecturer.locator(".roc-root .class-point").nth(2).wait_for(timeout=15_000)
+    assert lecturer.locator(".roc-root .class-point").count() == 3
+    assert lecturer.locator(".roc-root .class-median").count() == 1
+    lecturer.get_by_text("The class's median").wait_for(timeout=10_000)
+    table = lecturer.locator('[data-testid="stDataFrame"]').last
+    table.scroll_into_view_if_needed()
+    screenshot(lecturer, "class_poll_lecturer")
+    # the projector: the same points, no names
+    lecturer.get_by_text("Presentation mode").click()
+    wait_idle(lecturer)
+    lecturer.locator(".roc-root.present").first.wait_for(timeout=20_000)
+    lecturer.locator(".roc-root .class-point").nth(2).wait_for(timeout=15_000)
+    screenshot(lecturer, "class_poll_projector")
+    lecturer.get_by_text("Presentation mode").click()
+    wait_idle(lecturer)
+    lecturer.get_by_text("On closing, show Youden's point").click()
+    wait_idle(lecturer)
+    lecturer.get_by_role("button", name="Close the poll").click()
+    lecturer.get_by_text("Youden's J:", exact=False).first.wait_for(timeout=30_000)
+    screenshot(lecturer, "class_poll_revealed")
+    for page in [lecturer, *students.values()]:
+        page.context.close()

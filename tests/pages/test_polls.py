@@ -1,0 +1,84 @@
+"""A class poll through the pages: the lecturer opens it on a published run, a student answers from the DR page, the
+lecturer sees the answer (without names on the projector) and closes it with the reveal."""
+
+import numpy as np
+import pytest
+
+from lib.classroom.polls import REASON_CHARS, PollStore
+from lib.runs.store import RunStore
+from tests.helpers.runs import make_dr_run
+from tests.pages.test_class import roster, signed_in  # noqa: F401 - the fixture
+
+
+@pytest.fixture
+def published_run(roster, demo_root):  # noqa: F811
+    store = RunStore(roster / "runs")
+    run_dir = make_dr_run(store, demo_root / "eyepacs", owner="user:ada")
+    store.publish(run_dir.name, by="ada")
+    return store, run_dir
+
+
+def _answers_table(at):
+    [table] = [d.value for d in at.dataframe if "reason" in d.value.columns]
+    return table
+
+
+def test_a_poll_from_opening_to_reveal(published_run):
+    store, run_dir = published_run
+    lecturer = signed_in("ada", page="pages/classroom.py")
+    lecturer.text_input(key="poll_question").input("Where would you screen, and why?").run()
+    lecturer.button(key="poll_open").click().run()
+    [poll] = PollStore(store).open_polls()
+    assert poll.question == "Where would you screen, and why?" and poll.run_id == run_dir.name
+
+    student = signed_in("bob", page="pages/dr.py")
+    assert any("Where would you screen, and why?" in m.value for m in student.markdown)
+    threshold = student.number_input(key="dr_threshold_input").value
+    student.text_input(key=f"poll_reason_{poll.poll_id}").input("x" * (REASON_CHARS + 5)).run()
+    student.button(key=f"poll_submit_{poll.poll_id}").click().run()
+    assert any(f"at most {REASON_CHARS}" in e.value for e in student.error)
+    assert student.text_input(key=f"poll_reason_{poll.poll_id}").value == "x" * (REASON_CHARS + 5)  # kept
+    assert PollStore(store).answers(poll.poll_id) == []
+    student.text_input(key=f"poll_reason_{poll.poll_id}").input("**few** misses <b>").run()
+    student.button(key=f"poll_submit_{poll.poll_id}").click().run()
+    [answer] = PollStore(store).answers(poll.poll_id)
+    assert answer.user == "bob" and answer.threshold == pytest.approx(threshold)
+    with np.load(run_dir / "predictions.npz") as p:
+        scores, labels = p["scores"].astype(float), p["labels"].astype(int)
+    assert answer.sensitivity == pytest.approx((scores[labels == 1] >= threshold).mean())
+
+    lecturer.run()
+    table = _answers_table(lecturer)
+    assert list(table["student"]) == ["bob"] and list(table["reason"]) == ["**few** misses <b>"]
+    assert any(m.label == "Answers" and m.value == "1" for m in lecturer.metric)
+    lecturer.session_state["presentation"] = True  # the projector: no names
+    lecturer.run()
+    assert "student" not in _answers_table(lecturer).columns and len(_answers_table(lecturer)) == 1
+    lecturer.session_state["presentation"] = False
+    lecturer.checkbox(key=f"poll_reveal_{poll.poll_id}").check().run()
+    lecturer.button(key=f"poll_close_{poll.poll_id}").click().run()
+    assert not PollStore(store).get(poll.poll_id).is_open
+    assert any(m.value.startswith("**Youden's J**") for m in lecturer.markdown)
+    student.run()
+    assert not any("Where would you screen" in m.value for m in student.markdown)  # closed: no box
+
+
+def test_an_answer_is_saved_kept_after_a_reload_and_read_by_the_lecturer(published_run):
+    student = signed_in("bob", page="pages/dr.py")
+    student.text_area(key="answer_auc").input("The chance that a referable photo scores **higher**").run()
+    assert any("Saved at" in c.value for c in student.caption)
+    again = signed_in("bob", page="pages/dr.py")  # a reload: a new session
+    assert again.text_area(key="answer_auc").value == "The chance that a referable photo scores **higher**"
+    again.text_area(key="answer_auc").input("y" * 2001).run()
+    assert any("at most 2,000" in e.value for e in again.error)
+    assert again.text_area(key="answer_auc").value == "y" * 2001  # what was typed stays in the box
+
+    lecturer = signed_in("ada", page="pages/classroom.py")
+    texts = [m.value for m in lecturer.markdown]
+    assert r"**bob**: The chance that a referable photo scores \*\*higher\*\*" in texts  # escaped, as typed
+    lecturer.checkbox(key="class_show_auc_0").check().run()
+    assert [i.value for i in lecturer.info if "referable photo" in i.value] == [
+        r"The chance that a referable photo scores \*\*higher\*\*"]  # for the class: no name
+    lecturer.session_state["presentation"] = True
+    lecturer.run()
+    assert not any("**bob**" in m.value for m in lecturer.markdown)

@@ -1,0 +1,187 @@
+"""Class polls in the pages: the lecturer opens one on a published DR run and watches the class's points arrive; a
+student answers from the DR page with the operating point they chose (``lib.classroom.polls`` keeps them)."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from lib.classroom.polls import DEFAULT_QUESTION, QUESTION_CHARS, REASON_CHARS, Answer, Poll, PollError, PollStore
+from lib.metrics.roc import THRESHOLD_DECIMALS, curve_payload
+from lib.runs.describe import run_line
+from lib.tasks import dr
+from lib.text import duration, plain
+from ui.components.roc_point import roc_operating_point
+from ui.runs import run_store
+from ui.session import identity
+from ui.shell import is_presenting
+from ui.training import follow_run
+
+
+def poll_store() -> PollStore:
+    return PollStore(run_store())
+
+
+def _pct(value: float) -> str:
+    return "n/a" if value != value else f"{value:.1%}"  # NaN (nobody referred: no PPV) is "n/a"
+
+
+def _point_line(answer: Answer) -> str:
+    return (f"threshold {answer.threshold:.{THRESHOLD_DECIMALS}f}: sensitivity {_pct(answer.sensitivity)}, "
+            f"specificity {_pct(answer.specificity)}, PPV {_pct(answer.ppv)}")
+
+
+# -- the lecturer -----------------------------------------------------------------------------------------------------
+def _open(run_id: str) -> None:
+    state = st.session_state
+    costs = (state["poll_cost_missed"], state["poll_cost_unneeded"]) if state.get("poll_costs_on") else None
+    try:
+        poll = poll_store().open(run_id, by=identity().name, question=state.get("poll_question") or DEFAULT_QUESTION,
+                                 prevalence=state.get("poll_prevalence", 0.2), costs=costs)
+    except PollError as exc:
+        state["poll_message"] = ("error", f"Could not open the poll: {exc}")
+    else:
+        state["poll_message"] = ("success", f"Poll open: students see it on the DR page ({plain(poll.question)})")
+
+
+def _close(poll_id: str) -> None:
+    try:
+        poll_store().close(poll_id, reveal=bool(st.session_state.get(f"poll_reveal_{poll_id}")))
+    except PollError as exc:
+        st.session_state["poll_message"] = ("error", str(exc))
+
+
+def lecturer_section() -> None:
+    """Open a poll on a published DR run; every poll, live while open."""
+    st.header("Class polls")
+    st.caption("Ask the class where they would put the screening threshold: each student drags on the same published "
+               "ROC and submits. Their points arrive here live; on the projector without names.")
+    message = st.session_state.pop("poll_message", None)
+    if message:
+        getattr(st, message[0])(message[1])
+    runs, _ = run_store().list(task=dr.TASK.name, lecturer=True)
+    published = {r.run_id: r for r in runs if r.published and r.state in ("done", "stopped")}
+    if not published:
+        st.info("Publish a finished DR run (above) to poll the class on it.")
+    else:
+        with st.expander("Open a new poll", expanded=not poll_store().open_polls()):
+            chosen = st.selectbox("On the run", list(published), key="poll_run",
+                                  format_func=lambda i: f"{run_line(published[i], dr.TASK)} · #{i[-6:]}")
+            st.text_input("Question", DEFAULT_QUESTION, key="poll_question", max_chars=QUESTION_CHARS)
+            st.slider("Prevalence the class screens at", 0.01, 0.99, 0.2, 0.01, key="poll_prevalence")
+            st.checkbox("Fix the costs of the two errors for everyone", key="poll_costs_on")
+            if st.session_state.get("poll_costs_on"):
+                left, right = st.columns(2)
+                left.number_input("Cost of a missed referral", 0.0, 1e6, 10.0, key="poll_cost_missed")
+                right.number_input("Cost of an unnecessary referral", 0.0, 1e6, 1.0, key="poll_cost_unneeded")
+            st.button("Open the poll", key="poll_open", type="primary", on_click=_open, args=(chosen,))
+    polls, problems = poll_store().polls()
+    for poll in [p for p in polls if p.is_open]:
+        _live_poll(poll.poll_id)
+    closed = [p for p in polls if not p.is_open]
+    if closed:
+        with st.expander(f"Closed polls ({len(closed)})"):
+            for poll in closed:
+                _poll_view(poll)
+    for problem in problems:
+        st.caption(f"A poll cannot be read: {problem}")
+
+
+@st.fragment(run_every=2.0)
+def _live_poll(poll_id: str) -> None:
+    try:
+        poll = poll_store().get(poll_id)
+    except PollError as exc:
+        st.error(str(exc))
+        return
+    _poll_view(poll)
+
+
+def _poll_view(poll: Poll) -> None:
+    """One poll as the lecturer sees it: every point on the run's ROC, the median and the spread; names and
+    reasons below, the names hidden in presentation mode."""
+    store = poll_store()
+    try:
+        view = store.class_view(poll.poll_id)
+        curve = store.curve(poll.run_id)
+    except PollError as exc:
+        st.warning(f"{plain(poll.question)}: {plain(str(exc))}")
+        return
+    with st.container(border=True):
+        state = "open" if poll.is_open else "closed" + (f" ({poll.closed_why})" if poll.closed_why else "")
+        st.subheader(plain(poll.question))
+        st.caption(f"At a prevalence of {poll.prevalence:.0%} · opened by {poll.opened_by} "
+                   f"{duration(time.time() - poll.opened_at)} ago · {state}"
+                   + (f" · costs fixed: a miss {poll.costs[0]:g}, an unnecessary referral {poll.costs[1]:g}"
+                      if poll.costs else ""))
+        points = [[a.fpr, a.tpr, "answer"] for a in view.answers]
+        if view.median:
+            points.append([view.median.fpr, view.median.tpr, "median"])
+        shown = view.median.threshold if view.median else float(curve.thresholds[0])
+        payload = curve_payload(curve, threshold=shown, prevalence=poll.prevalence)
+        left, right = st.columns([3, 2])
+        with left:
+            roc_operating_point({**payload, "classPoints": points, "presentation": is_presenting()},
+                                key=f"poll_roc_{poll.poll_id}")
+        with right:
+            st.metric("Answers", len(view.answers))
+            if view.median:
+                st.markdown(f"**The class's median**: {_point_line(view.median)}")
+                rows = {name: f"{_pct(s[0])} · {_pct(s[1])} – {_pct(s[3])} · {_pct(s[4])}"
+                        for name, s in view.spread.items()}
+                st.markdown("Spread (lowest · middle half · highest):\n\n" +
+                            "\n".join(f"- {name}: {text}" for name, text in rows.items()))
+            for reveal in (view.youden, view.rule_out):
+                if reveal is not None:
+                    st.markdown(f"**{reveal.user}**: {_point_line(reveal)}")
+            if poll.is_open:
+                st.checkbox("On closing, show Youden's point and the rule-out preset", key=f"poll_reveal_{poll.poll_id}")
+                st.button("Close the poll", key=f"poll_close_{poll.poll_id}", on_click=_close, args=(poll.poll_id,))
+        if view.answers:
+            presenting = is_presenting()
+            table = [{**({} if presenting else {"student": a.user}), "threshold": round(a.threshold, THRESHOLD_DECIMALS),
+                      "sensitivity": _pct(a.sensitivity), "specificity": _pct(a.specificity), "PPV": _pct(a.ppv),
+                      "reason": a.reason} for a in view.answers]
+            st.dataframe(table, hide_index=True)
+
+
+# -- a student --------------------------------------------------------------------------------------------------------
+def _submit(poll_id: str, threshold: float) -> None:
+    who = identity()
+    try:
+        answer = poll_store().submit(poll_id, owner=who.owner, name=who.name, threshold=threshold,
+                                     reason=st.session_state.get(f"poll_reason_{poll_id}", ""))
+    except PollError as exc:
+        st.session_state[f"poll_said_{poll_id}"] = ("error", f"Not submitted: {plain(str(exc))}")
+    else:
+        st.session_state[f"poll_said_{poll_id}"] = ("success", f"Submitted: {_point_line(answer)}. Submit again to "
+                                                               "replace it.")
+
+
+def student_box(run_id: str, threshold: float) -> None:
+    """On the DR page, beside the operating point: the class's open polls, answered with this threshold."""
+    try:
+        polls = poll_store().open_polls()
+    except OSError:
+        return
+    for poll in polls:
+        with st.container(border=True):
+            st.markdown(f"**Class poll**: {plain(poll.question)} *(prevalence {poll.prevalence:.0%}"
+                        + (f"; a miss costs {poll.costs[0]:g}, an unnecessary referral {poll.costs[1]:g}"
+                           if poll.costs else "") + ")*")
+            if poll.run_id != run_id:
+                st.button("Open the poll's run", key=f"poll_follow_{poll.poll_id}", on_click=follow_run,
+                          args=(dr.TASK.name, poll.run_id))
+                continue
+            said = st.session_state.pop(f"poll_said_{poll.poll_id}", None)
+            if said:
+                getattr(st, said[0])(said[1])
+            mine = poll_store().mine(poll.poll_id, identity().owner)
+            if mine and not said:
+                st.caption(f"Your answer: {_point_line(mine)}" + (f" · {plain(mine.reason)}" if mine.reason else ""))
+            left, right = st.columns([3, 1])
+            left.text_input(f"Why there? (one line, at most {REASON_CHARS} characters; optional)",
+                            key=f"poll_reason_{poll.poll_id}")
+            right.button(f"Submit threshold {threshold:.{THRESHOLD_DECIMALS}f}", key=f"poll_submit_{poll.poll_id}",
+                         on_click=_submit, args=(poll.poll_id, threshold), type="primary", width="stretch")
