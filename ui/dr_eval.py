@@ -209,7 +209,7 @@ def evaluation_section(run: Run) -> None:
     specificity.metric("Specificity: 95 % interval", boot.specificity(threshold).span())
     st.caption(f"On another test set of the same size ({len(labels)} photos) the panel's sensitivity and specificity could "
                f"well be anywhere in these intervals ({boot.samples} bootstrap resamples of the test set, seeded).")
-    student_box(run.summary.run_id, threshold)
+    student_box(run.summary.task, run.summary.run_id, threshold)
     _cost_section(curve, point, prevalence, costs)
     notice(prevalence_reading(point.sensitivity, point.specificity, float(labels.mean()), prevalence))
     think("screening")

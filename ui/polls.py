@@ -10,7 +10,7 @@ import streamlit as st
 from lib.classroom.polls import DEFAULT_QUESTION, QUESTION_CHARS, REASON_CHARS, Answer, Poll, PollError, PollStore
 from lib.metrics.roc import THRESHOLD_DECIMALS, curve_payload
 from lib.runs.describe import run_line
-from lib.tasks import dr
+from lib import tasks
 from lib.text import duration, plain
 from ui.components.roc_point import roc_operating_point
 from ui.runs import run_store
@@ -60,14 +60,16 @@ def lecturer_section() -> None:
     message = st.session_state.pop("poll_message", None)
     if message:
         getattr(st, message[0])(message[1])
-    runs, _ = run_store().list(task=dr.TASK.name, lecturer=True)
-    published = {r.run_id: r for r in runs if r.published and r.state in ("done", "stopped")}
+    runs, _ = run_store().list(lecturer=True)
+    with_roc = {name for name in tasks.names() if tasks.get(name).headline == "auc"}  # a ROC to put points on
+    published = {r.run_id: r for r in runs if r.published and r.state in ("done", "stopped") and r.task in with_roc}
     if not published:
         st.info("Publish a finished DR run (above) to poll the class on it.")
     else:
         with st.expander("Open a new poll", expanded=not poll_store().open_polls()):
             chosen = st.selectbox("On the run", list(published), key="poll_run",
-                                  format_func=lambda i: f"{run_line(published[i], dr.TASK)} · #{i[-6:]}")
+                                  format_func=lambda i: f"{tasks.get(published[i].task).title} · "
+                                                        f"{run_line(published[i], tasks.get(published[i].task))} · #{i[-6:]}")
             st.text_input("Question", DEFAULT_QUESTION, key="poll_question", max_chars=QUESTION_CHARS)
             st.slider("Prevalence the class screens at", 0.01, 0.99, 0.2, 0.01, key="poll_prevalence")
             st.checkbox("Fix the costs of the two errors for everyone", key="poll_costs_on")
@@ -159,10 +161,11 @@ def _submit(poll_id: str, threshold: float) -> None:
                                                                "replace it.")
 
 
-def student_box(run_id: str, threshold: float) -> None:
-    """On the DR page, beside the operating point: the class's open polls, answered with this threshold."""
+def student_box(task: str, run_id: str, threshold: float) -> None:
+    """On a task's page, beside the operating point: the class's open polls on its runs, answered with this
+    threshold."""
     try:
-        polls = poll_store().open_polls()
+        polls = poll_store().open_polls(task)
     except OSError:
         return
     for poll in polls:
@@ -172,7 +175,7 @@ def student_box(run_id: str, threshold: float) -> None:
                            if poll.costs else "") + ")*")
             if poll.run_id != run_id:
                 st.button("Open the poll's run", key=f"poll_follow_{poll.poll_id}", on_click=follow_run,
-                          args=(dr.TASK.name, poll.run_id))
+                          args=(poll.task, poll.run_id))
                 continue
             said = st.session_state.pop(f"poll_said_{poll.poll_id}", None)
             if said:

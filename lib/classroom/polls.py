@@ -46,6 +46,7 @@ class PollError(ValueError):
 class Poll:
     poll_id: str
     run_id: str
+    task: str  # the run's task (its page answers the poll)
     question: str
     prevalence: float
     opened_by: str
@@ -119,7 +120,7 @@ class PollStore:
     # -- the lecturer --------------------------------------------------------------------------------------------
     def open(self, run_id: str, *, by: str, question: str = DEFAULT_QUESTION, prevalence: float = 0.2,
              costs: tuple[float, float] | None = None) -> Poll:
-        """Open a poll on a published DR run; PollError when the run cannot be polled on."""
+        """Open a poll on a published run with a ROC (DR's); PollError when the run cannot be polled on."""
         question = _text(question, "the question", QUESTION_CHARS) or DEFAULT_QUESTION
         try:
             prevalence = float(prevalence)
@@ -133,8 +134,9 @@ class PollStore:
                 raise PollError(f"the costs must be numbers >= 0, not both 0, got {costs}")
             costs = (missed, unneeded)
         self._curve(run_id)  # the run exists, is published, and has test predictions with both classes
+        task = self.runs.load(run_id).summary.task
         poll_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
-        poll = Poll(poll_id, run_id, question, prevalence, by, time.time(), costs=costs)
+        poll = Poll(poll_id, run_id, task, question, prevalence, by, time.time(), costs=costs)
         _private_dir(self.root / poll_id / ANSWERS)
         self._save(poll)
         return poll
@@ -163,8 +165,9 @@ class PollStore:
         found.sort(key=lambda p: (not p.is_open, -p.opened_at))
         return found, problems
 
-    def open_polls(self) -> list[Poll]:
-        return [p for p in self.polls()[0] if p.is_open]
+    def open_polls(self, task: str | None = None) -> list[Poll]:
+        """The open polls (of one task's runs, when given)."""
+        return [p for p in self.polls()[0] if p.is_open and task in (None, p.task)]
 
     def get(self, poll_id: str) -> Poll:
         if not isinstance(poll_id, str) or not _POLL_ID.match(poll_id):
@@ -172,7 +175,7 @@ class PollStore:
         try:
             data = read_json(self.root / poll_id / POLL_FILE, limit=64_000)
             costs = data.get("costs")
-            return Poll(poll_id=poll_id, run_id=str(data["run_id"]), question=str(data["question"])[:QUESTION_CHARS],
+            return Poll(poll_id=poll_id, run_id=str(data["run_id"]), task=str(data["task"]), question=str(data["question"])[:QUESTION_CHARS],
                         prevalence=float(data["prevalence"]), opened_by=str(data["opened_by"])[:100],
                         opened_at=float(data["opened_at"]), state="closed" if data.get("state") == "closed" else "open",
                         reveal=bool(data.get("reveal")), closed_why=data.get("closed_why") and str(data["closed_why"]),
@@ -259,15 +262,14 @@ class PollStore:
             run = self.runs.load(run_id)
         except ValueError as exc:
             raise PollError(f"the run {run_id} is gone ({exc})") from None
-        if run.summary.task != "dr":
-            raise PollError(f"polls are on DR runs; {run_id} is a {run.summary.task} run")
         if not run.summary.published:
             raise PollError(f"the run {run_id} is not published: publish it so that the class can see it")
-        try:
+        try:  # any task whose runs score each test item against a 0 / 1 label has a ROC to poll on
             predictions = run.predictions()
             return roc(predictions["scores"], predictions["labels"])
         except (OSError, KeyError, ValueError) as exc:
-            raise PollError(f"the run {run_id} has no usable test predictions ({exc})") from None
+            raise PollError(f"the run {run_id} has no ROC to poll on: its test predictions are not one score and one "
+                            f"0 / 1 label per item ({exc})") from None
 
     def _check_run(self, poll: Poll) -> Poll:
         """Close an open poll whose run is no longer there for the class, saying why."""

@@ -51,11 +51,12 @@ def fair_order(queued: list[tuple[float, str, str]], running: Counter) -> list[s
     return [name for _, _, name in sorted(keyed)]
 
 
-def _owner(run_dir: Path) -> str:
+def _owner(run_dir: Path) -> str | None:
+    """The run's owner ("" when its config names none); None when its config cannot be read: no worker can run it."""
     try:
         owner = files.read_json(run_dir / files.CONFIG).get("owner")
     except (ValueError, OSError):
-        return ""
+        return None
     return owner if isinstance(owner, str) else ""
 
 
@@ -84,6 +85,8 @@ def waiting(root: Path, *, starting_grace_s: float = STARTING_GRACE_S,
         if state not in ACTIVE_STATES:
             continue
         owner = _owner(run_dir)
+        if owner is None:  # a folder whose config cannot be read never runs: it holds nobody back
+            continue
         if state == "running":
             running[owner] += 1
             continue

@@ -65,6 +65,14 @@ def test_lung_pages_render_overlays_and_3d(page, app_url, run_store, demo_root):
     make_lung3d_run(run_store, demo_root / "lungs")
     page.goto(app_url + "/lung2d")
     page.get_by_text("5. Where is it right").wait_for(timeout=90_000)
+    augmentation = page.get_by_text("2. Augmentation").first
+    page.evaluate("(el) => el.scrollIntoView({block: 'start'})", augmentation.element_handle())
+    page.wait_for_timeout(1000)
+    pairs = page.get_by_text("original (left) and augmented (right)")
+    assert pairs.count() == 4
+    boxes = sorted((round(b["y"]), b["x"]) for b in (pairs.nth(i).bounding_box() for i in range(4)))
+    assert boxes[0][0] == boxes[1][0] and boxes[2][0] == boxes[3][0] > boxes[0][0], boxes  # two pairs to a row
+    screenshot(page, "lung2d_augmentation")
     page.get_by_text("5. Where is it right").scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     screenshot(page, "lung2d_overlays")

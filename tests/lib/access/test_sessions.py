@@ -20,6 +20,17 @@ def test_a_ticket_is_traded_once_for_the_session_it_stands_for(tmp_path):
     assert session not in (tmp_path / "sign-in.sqlite3").read_bytes().decode(errors="replace")  # only hashes kept
 
 
+def test_a_redeemed_tickets_session_id_is_not_left_in_the_files_free_pages(tmp_path):
+    """A ticket's row holds the session id until it is redeemed; deleting the row must not leave the id in the file
+    (SQLite keeps deleted rows' bytes in free pages unless told otherwise). Many sessions, so a page is reused."""
+    sessions = Sessions(tmp_path / "sign-in.sqlite3")
+    opened = [sessions.open(f"user{i}", BOB, now=1000.0) for i in range(200)]
+    for _, ticket in opened:
+        assert sessions.redeem(ticket, now=1001.0)
+    raw = (tmp_path / "sign-in.sqlite3").read_bytes().decode(errors="replace")
+    assert not [session for session, _ in opened if session in raw]
+
+
 def test_a_late_ticket_opens_nothing(tmp_path):
     sessions = Sessions(tmp_path / "s.sqlite3", ticket_s=60)
     _, ticket = sessions.open("bob", BOB, now=1000.0)
