@@ -30,3 +30,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def open_home(page, port: int, *, timeout_s: float = 120.0) -> None:
+    """Open the app's Home in a playwright ``page`` as soon as the server at ``port`` listens, and wait for its title."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            page.goto(f"http://127.0.0.1:{port}/", timeout=2000)
+            break
+        except Exception:  # noqa: BLE001 - not listening yet
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    page.get_by_text("Deep learning in medical imaging").first.wait_for(timeout=timeout_s * 1000)

@@ -176,6 +176,18 @@ class Student:
         self.start_states = states
         return states
 
+    async def open_page(self, ws, page: str) -> None:
+        """Sign in with the form (once), then open ``page`` (its name in the navigation)."""
+        await self._send(ws)
+        await self._receive_run(ws)
+        name, password, submit = self._widget("User name"), self._widget("Password"), self._widget("Sign in")
+        name.string_value, password.string_value, submit.trigger_value = self.name, PASSWORD, True
+        await self._send(ws, widget_states=[name, password, submit])
+        await self._receive_run(ws)
+        self.page_hash = self.pages[page]
+        await self._send(ws)
+        await self._receive_run(ws)
+
     async def _press_start(self, ws) -> None:
         start = self._widget("Start training")
         start.trigger_value = True
@@ -256,15 +268,7 @@ class PollStudent(Student):
     submitted_at: float | None = None  # when the server had stored the answer (the click's rerun finished)
 
     async def ready(self, ws) -> None:
-        await self._send(ws)
-        await self._receive_run(ws)
-        name, password, submit = self._widget("User name"), self._widget("Password"), self._widget("Sign in")
-        name.string_value, password.string_value, submit.trigger_value = self.name, PASSWORD, True
-        await self._send(ws, widget_states=[name, password, submit])
-        await self._receive_run(ws)
-        self.page_hash = self.pages["DR referral"]
-        await self._send(ws)
-        await self._receive_run(ws)
+        await self.open_page(ws, "DR referral")
 
     async def answer(self, ws, delay_s: float) -> None:
         await asyncio.sleep(delay_s)
@@ -291,15 +295,7 @@ class Lecturer(Student):
             self.counts.append((time.monotonic(), int(element.metric.body)))
 
     async def open_class_page(self, ws) -> None:
-        await self._send(ws)
-        await self._receive_run(ws)
-        name, password, submit = self._widget("User name"), self._widget("Password"), self._widget("Sign in")
-        name.string_value, password.string_value, submit.trigger_value = self.name, PASSWORD, True
-        await self._send(ws, widget_states=[name, password, submit])
-        await self._receive_run(ws)
-        self.page_hash = self.pages["Class"]
-        await self._send(ws)
-        await self._receive_run(ws)
+        await self.open_page(ws, "Class")
 
     async def watch(self, ws, until: asyncio.Event) -> None:
         while not until.is_set():
@@ -370,12 +366,7 @@ def poll_main(args) -> int:
     port = free_port()
     server = _start_server(port, env, work / "server.log")
     try:
-        for _ in range(120):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
+        _wait_listening(port)
         lecturer = Lecturer(port)
         students = [PollStudent(n, port, True, store) for n in names]
         asyncio.run(asyncio.wait_for(_poll(lecturer, students, args.within), timeout=args.timeout))
@@ -412,6 +403,17 @@ async def _class(students: list[Student], spacing_s: float) -> None:
             student.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
 
     await asyncio.gather(*(one(i, s) for i, s in enumerate(students)))
+
+
+def _wait_listening(port: int, seconds: float = 60.0) -> None:
+    """Until an app server listens on ``port`` (or ``seconds`` have passed)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.5)
 
 
 def _start_server(port: int, env: dict, log: Path) -> subprocess.Popen:
@@ -488,12 +490,7 @@ def main() -> int:
     watcher = threading.Thread(target=_watch_runs, args=(RunStore(work / "runs"), stop, seen), daemon=True)
     try:
         for port in ports:  # every server answers
-            for _ in range(120):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.5)
+            _wait_listening(port)
         sampler.start()
         watcher.start()
         cpu_before, wall_before = sum(sum(proc.cpu_times()[:2]) for proc in procs), time.monotonic()

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import cpu_line, free_port  # noqa: E402
+from bench import cpu_line, free_port, open_home  # noqa: E402
 
 
 def once(browser) -> tuple[float, float]:
@@ -33,13 +33,7 @@ def once(browser) -> tuple[float, float]:
                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             page = browser.new_page()
-            while True:
-                try:
-                    page.goto(f"http://127.0.0.1:{port}/", timeout=2000)
-                    break
-                except Exception:  # not listening yet
-                    time.sleep(0.2)
-            page.get_by_text("Deep learning in medical imaging").first.wait_for(timeout=120_000)
+            open_home(page, port)
             home = time.perf_counter() - started
             page.goto(f"http://127.0.0.1:{port}/lung2d")
             page.get_by_text("1. CT slices and their lung masks").wait_for(timeout=300_000)

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import cpu_line, free_port  # noqa: E402
+from bench import cpu_line, free_port, open_home  # noqa: E402
 
 
 def write_folder(out: Path, photos: int) -> None:
@@ -64,13 +64,7 @@ def page_renders(data: Path) -> tuple[float, float]:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
                 page = browser.new_page()
-                while True:
-                    try:
-                        page.goto(f"http://127.0.0.1:{port}/", timeout=2000)
-                        break
-                    except Exception:  # not listening yet
-                        time.sleep(0.2)
-                page.get_by_text("Deep learning in medical imaging").first.wait_for(timeout=120_000)
+                open_home(page, port)
                 times = []
                 for _ in range(2):
                     other = browser.new_page()

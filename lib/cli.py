@@ -20,9 +20,11 @@ from lib.access.identity import PROXY_SECRET_HEADER, check_name, hash_password, 
 from lib.access.policy import ClassFileError, class_file, load_class, update_class
 from lib.access.roster import import_roster, read_roster, remove_user, reset_password, write_passwords
 from lib.access.sessions import Sessions
+from lib.atomic import write_bytes_atomic
 from lib.data.download import download
 from lib.diagnosis import diagnose_run
 from lib.runs.describe import trained_with
+from lib.report import build_report
 from lib.runs.files import read_json
 from lib.runs.protocol import request_stop
 from lib.runs.store import SHARED_OWNER, RunStore
@@ -251,6 +253,23 @@ def _cmd_gradcam(args) -> int:
     return 0
 
 
+def _cmd_report(args) -> int:
+    """A student's report as one self-contained HTML file (:mod:`lib.report`)."""
+    store = RunStore(Path(args.runs_dir) if args.runs_dir else paths.runs_dir())
+    owner = args.owner or f"user:{args.user}"
+    out = Path(args.out)
+    if out.is_dir():
+        print(f"error: --out {out} is a folder; give a file name, e.g. {out / 'report.html'}", file=sys.stderr)
+        return 2
+    try:
+        write_bytes_atomic(out, build_report(store, owner=owner, name=args.user or owner).encode())
+    except OSError as exc:
+        print(f"error: cannot write {out} ({exc.strerror or exc})", file=sys.stderr)
+        return 2
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) for {args.user or owner}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lib", description="Deep learning in medical imaging: data and training tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -318,6 +337,14 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("name")
     class_sub.add_parser("show", help="print the class's settings (without password hashes)")
     klass.set_defaults(func=_cmd_class)
+
+    report = sub.add_parser("report", help="a student's runs and answers as one self-contained HTML file")
+    who = report.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", help="a signed-in user's name (as in the class file, or an e-mail with oidc)")
+    who.add_argument("--owner", help="an owner as run folders record it (a single-user token)")
+    report.add_argument("--out", required=True, help="the HTML file to write")
+    report.add_argument("--runs-dir", help=f"where runs are saved (default {paths.runs_dir()})")
+    report.set_defaults(func=_cmd_report)
 
     gradcam = sub.add_parser("gradcam", help="where a run's model looks on one input (Grad-CAM for DR), saved as .npz")
     gradcam.add_argument("run_dir", help="a finished run folder of a task with a heat map (DR)")

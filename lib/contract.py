@@ -220,6 +220,9 @@ class Task:
     experiments : the experiments the task offers (:class:`Experiment`)
     options : its command-line options (:class:`TaskOption`)
     saliency : optional ``saliency(run_dir, photo, out) -> dict``: where a trained model looks on one input
+    report : optional ``report(predictions, config, chosen) -> [(caption, figure)]``: a finished run's test results for
+        a student's report (``python -m lib report``), each a plotly figure or an RGB uint8 image; ``chosen`` is the
+        threshold the student chose (None: the task's default)
         (Grad-CAM), written to ``out``; None when the task has none
     icon : a Material icon name for the navigation (":material/science:")
     summary : one line for the Home page
@@ -253,6 +256,7 @@ class Task:
     experiments: tuple[Experiment, ...] = ()
     options: tuple[TaskOption, ...] = ()
     saliency: Callable[..., dict] | None = None
+    report: Callable[[Mapping, Mapping, float | None], list] | None = None
     icon: str = ":material/science:"
     summary: str = ""
     quick_goal: tuple[float, float, float] | None = None

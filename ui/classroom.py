@@ -13,6 +13,10 @@ from lib.access.guard import ACCOUNT
 from lib.access.identity import owner_shown
 from lib.access.policy import ClassFileError, bounds, update_class
 from lib.access.roster import import_roster, passwords_csv, read_roster, remove_user, reset_password
+from lib.classroom import sweep as class_sweep
+from lib.diagnosis import diagnose_run
+from lib.figures.charts import class_runs_figure
+from lib.figures.training import history_figure
 from lib.runs.describe import run_line
 from lib.runs.protocol import ACTIVE_STATES, stop_now, stop_requested
 from lib.runs.store import SHARED_OWNER
@@ -263,3 +267,59 @@ def answers_section() -> None:
                 st.markdown("**For the class** (no names):")
                 for written in chosen:
                     st.info(plain(written.text))
+
+
+def class_experiment_section() -> None:
+    """The class's shared runs as one experiment: a setting against a result, one point per run, live."""
+    st.header("The class's runs as one experiment")
+    st.caption("Every finished run a student shared with the class, as one point: thirty students trying a learning "
+               "rate each are a sweep nobody could run alone. Click a point to open its run. On the projector, no "
+               "names.")
+    names = tasks.names()
+    left, middle, right = st.columns(3)
+    task = tasks.get(left.selectbox("Task", names, format_func=lambda n: tasks.get(n).title, key="class_sweep_task"))
+    choices = class_sweep.settings(task)
+    default = next((i for i, n in enumerate(choices) if n in ("learning_rate", "label_fraction")), 0)
+    setting = middle.selectbox("Setting", list(choices), index=default, format_func=choices.get,
+                               key=f"class_sweep_setting_{task.name}")
+    measures = class_sweep.measures(task)
+    measure = right.selectbox("Result", list(measures), format_func=measures.get, key=f"class_sweep_measure_{task.name}")
+    _class_experiment_plot(task.name, setting, measure)
+
+
+@st.fragment(run_every=5.0)
+def _class_experiment_plot(task_name: str, setting: str, measure: str) -> None:
+    task = tasks.get(task_name)
+    store = run_store()
+    points = class_sweep.class_points(store, task, setting=setting, measure=measure)
+    if not points:
+        st.info(f"No shared {task.title} run yet: a student shares one under its results ('Share this run with the "
+                "class's experiment').")
+        return
+    xs = [p.x for p in points]
+    log_x = min(xs) > 0 and max(xs) / min(xs) >= 100
+    figure = class_runs_figure(points, x_title=class_sweep.settings(task)[setting],
+                               y_title=class_sweep.measures(task)[measure], log_x=log_x, names=not is_presenting())
+    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key=f"class_sweep_{task_name}")
+    st.caption(f"{len(points)} shared run(s) from {len({p.who for p in points})} student(s).")
+    selected = [p.get("customdata") for p in (event.selection.points if event else [])] if event else []
+    selected = [run_id for run_id in selected if isinstance(run_id, str)]
+    if selected:
+        _open_read_only(selected[0], task)
+
+
+def _open_read_only(run_id: str, task) -> None:
+    """A clicked point's run, read-only: its line, results, diagnosis and curves."""
+    try:
+        run = run_store().load(run_id, lecturer=True)
+    except ValueError as exc:
+        st.warning(f"That run cannot be opened: {exc}")
+        return
+    with st.container(border=True):
+        who = "" if is_presenting() else f"{owner_shown(run.summary.owner, shared_owner=SHARED_OWNER)} · "
+        st.markdown(f"**{plain(who + run_line(run.summary, task))}** (read-only)")
+        st.caption(" · ".join(f"{k} {v:.3f}" for k, v in run.metrics.items() if isinstance(v, (int, float))))
+        for finding in diagnose_run(run, task):
+            st.caption(f"{finding.title}: {finding.text}")
+        if not run.history.empty:
+            st.plotly_chart(history_figure(run.history, metrics=task.metrics_shown), key=f"class_sweep_run_{run_id}")

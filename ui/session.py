@@ -25,6 +25,7 @@ from lib.access.identity import (Identity, SignInError, oidc_identity, proxy_ide
                                  roster_sign_in, token_identity)
 from lib.access.policy import ClassFileError, ClassSettings, check_limits, class_file, load_class
 from lib.access.sessions import COOKIE, Sessions, fingerprint
+from lib.report import build_report
 from lib.runs.protocol import ACTIVE_STATES
 from ui.components import session_cookie
 from ui.runs import run_store
@@ -266,16 +267,32 @@ def _sign_out(settings: ClassSettings) -> None:
         st.logout()
 
 
+def _report_button(identity: Identity) -> None:
+    """One click: the student's runs and answers as a self-contained HTML file, made when clicked (the thresholds
+    chosen in this session's pages go with it)."""
+    chosen = {}
+    if isinstance(st.session_state.get("dr_threshold_run"), str) and "dr_threshold" in st.session_state:
+        chosen[st.session_state["dr_threshold_run"]] = float(st.session_state["dr_threshold"])
+    store = run_store()
+    st.sidebar.download_button(
+        "Download my report", data=lambda: build_report(store, owner=identity.owner, name=identity.name, chosen=chosen),
+        file_name="dlmi-report.html", mime="text/html", key="_report", on_click="ignore", icon=":material/download:",
+        help="Your finished runs in the course's order (settings, curves, test figures with your operating point) and "
+             "your answers, in one HTML file that opens anywhere")
+
+
 def _sidebar(identity: Identity, settings: ClassSettings) -> None:
     if settings.auth == "token":
         st.sidebar.caption("Single-user mode: this page's address is your identity; anyone with it sees and controls "
                            "your runs. For a class, set up sign-in (README, 'A class on one server').")
+        _report_button(identity)
         return
     st.sidebar.markdown(f"Signed in as **{identity.name}** ({identity.role})")
     ticket = st.session_state.get(_TICKET)
     if ticket:  # just signed in: the browser trades the ticket for the cookie that keeps it signed in on a reload
         with st.sidebar:
             session_cookie.exchange(ticket)
+    _report_button(identity)
     if settings.auth in ("roster", "oidc"):
         st.sidebar.button("Sign out", on_click=_sign_out, args=(settings,), key="_sign_out")
 

@@ -67,6 +67,14 @@ def _linked_run(task: str, ids: list[str]) -> str | None:
     return None
 
 
+def _share(run_id: str, key: str) -> None:
+    try:
+        run_store().share(run_id, bool(st.session_state.get(key)), owner=owner_token())
+    except (ValueError, PermissionError, OSError) as exc:
+        st.session_state[key] = not st.session_state.get(key)
+        st.toast(f"Could not change the sharing: {exc}")
+
+
 def follow_run(task: str, run_id: str) -> None:
     """Show ``run_id`` in the task's Results at the next run of the page (a poll's "open the poll's run")."""
     st.session_state[_follow_key(task)] = run_id
@@ -342,6 +350,11 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
         return None
     if run.summary.owner != owner:
         st.caption(f"This run is {whose(run.summary, owner)}: you can look at everything, and change nothing.")
+    else:
+        st.checkbox("Share this run with the class's experiment", value=run.summary.shared,
+                    key=f"{task}_share_{chosen}", on_change=_share, args=(chosen, f"{task}_share_{chosen}"),
+                    help="The lecturer plots every shared run of the class as one experiment (a setting against the "
+                         "test result); on the projector without your name.")
     if run.summary.state == "stopped":
         st.caption(f"This run was stopped early ({run.status.get('stop_reason')}); its results are from what it had learned by then.")
     st.caption(f"Trained with {trained_with(run.config, run.status, run.history)}.")

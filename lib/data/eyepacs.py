@@ -79,7 +79,7 @@ def check_jpeg(path: Path) -> str | None:
     except ValueError as exc:
         return f"cannot be opened as an image ({exc})"
     if width * height > MAX_PIXELS:
-        return (f"is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), more than the "
+        return (f"is too large: {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), more than the "
                 f"{MAX_PIXELS // 1_000_000} megapixels a fundus photo can have")
     return None
 

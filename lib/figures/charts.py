@@ -75,3 +75,32 @@ def pairs_figure(running_share, auc: float) -> go.Figure:
     fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="pairs drawn",
                       yaxis=dict(title="referable scored higher", range=[0, 1.02]), showlegend=False)
     return fig
+
+
+def roc_figure(fpr, tpr, *, auc: float, point: tuple[float, float] | None = None, point_name: str = "") -> go.Figure:
+    """A ROC curve (a static figure, for reports) with one operating point marked (``point`` = (fpr, tpr))."""
+    fig = go.Figure(go.Scatter(x=list(map(float, fpr)), y=list(map(float, tpr)), mode="lines", name=f"AUC {auc:.3f}",
+                               line=dict(width=3, shape="hv")))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="grey"), name="chance"))
+    if point is not None:
+        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", marker=dict(size=14, color="#ff4b4b"),
+                                 name=point_name or "operating point"))
+    fig.update_layout(height=420, width=460, margin=dict(l=10, r=10, t=10, b=10),
+                      xaxis=dict(title="1 - specificity (false positive rate)", range=[0, 1]),
+                      yaxis=dict(title="sensitivity (true positive rate)", range=[0, 1.02]), legend=dict(x=0.45, y=0.1))
+    return fig
+
+
+def class_runs_figure(points, *, x_title: str, y_title: str, log_x: bool = False, names: bool = True) -> go.Figure:
+    """Every shared run of the class as one point (``points``: objects with run_id, who, x, y); each point carries
+    its run id (``customdata``) so that a click can open it. ``names``: hovering shows who ran it (never on the
+    projector)."""
+    points = list(points)
+    fig = go.Figure(go.Scatter(
+        x=[p.x for p in points], y=[p.y for p in points], mode="markers", customdata=[p.run_id for p in points],
+        marker=dict(size=13, color="#1f77b4", line=dict(width=1, color="white"), opacity=0.8),
+        hovertext=[p.who for p in points] if names else None,
+        hovertemplate=("%{hovertext}<br>" if names else "") + "%{x:g}: %{y:.3f}<extra></extra>"))
+    fig.update_layout(height=420, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=x_title, yaxis_title=y_title,
+                      xaxis_type="log" if log_x else None)
+    return fig

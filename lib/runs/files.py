@@ -14,6 +14,7 @@ CONFIG, STATUS, PROGRESS, HISTORY, STOP = "config.json", "status.json", "progres
 MODEL, PREDICTIONS, METRICS, LOG, HEARTBEAT = "model.keras", "predictions.npz", "metrics.json", "log.txt", "ui_seen"
 SPLIT = "split.json"  # the ids of the items in each split (train / val / test) the job used
 PUBLISHED = "PUBLISHED"  # present: a lecturer published the run to the class (read-only for students)
+SHARED = "SHARED"  # present: its owner shared the run with the class's experiment (the lecturer's view, no names shown)
 CHECKPOINT = "checkpoint.keras"  # the best model so far, rewritten at the end of each epoch that improved
 
 

@@ -68,6 +68,7 @@ class RunSummary:
     status: dict = field(default_factory=dict)
     published: bool = False  # a lecturer published it to the class
     published_by: str | None = None  # who published it, as they are shown (None: not recorded)
+    shared: bool = False  # its owner shared it with the class's experiment
 
 
 @dataclass
@@ -185,7 +186,7 @@ class RunStore:
             run_id=run_dir.name, path=run_dir, task=config["task"], state=status["state"], owner=config["owner"],
             created=float(status.get("created", 0.0)), label=label, metrics=metrics,
             error=status.get("error"), config=config, status=status, published=(run_dir / files.PUBLISHED).exists(),
-            published_by=_publisher(run_dir / files.PUBLISHED),
+            published_by=_publisher(run_dir / files.PUBLISHED), shared=(run_dir / files.SHARED).exists(),
         )
 
     def _folders(self) -> list[Path]:
@@ -277,6 +278,19 @@ class RunStore:
         if published:
             with atomic_path(marker) as tmp:
                 tmp.write_text((by or "")[:_PUBLISHER_CHARS], encoding="utf-8")
+        else:
+            marker.unlink(missing_ok=True)
+
+    def share(self, run_id: str, shared: bool = True, *, owner: str) -> None:
+        """Share one's own run with the class's experiment (the lecturer's plot of every shared run), or take it
+        back; PermissionError for another owner's run."""
+        run = self.load(run_id, viewer=owner)
+        if run.summary.owner != owner:
+            raise PermissionError(f"run {run_id} is not yours to share")
+        marker = run.path / files.SHARED
+        if shared:
+            with atomic_path(marker) as tmp:
+                tmp.write_text("", encoding="utf-8")
         else:
             marker.unlink(missing_ok=True)
 

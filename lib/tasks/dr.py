@@ -22,6 +22,8 @@ from lib.contract import COMMON_FIELDS, SPEED_DEFAULTS, STEPS_FIELD, DataError, 
 from lib.data.datasets import EYEPACS
 from lib.data.eyepacs import UnreadablePhotoError, as_frame, read_eyepacs
 from lib.data.report import DatasetReport, Problem
+from lib.figures.charts import roc_figure
+from lib.metrics.roc import point_on_curve, roc, youden_index
 from lib.models.weights import fit_problem_checked, path_problem
 from lib.preprocess.fundus import CROPS, preprocess_photo, preprocess_photos
 from lib.preprocess.images import from_uint8_unit, to_uint8_unit
@@ -287,6 +289,22 @@ def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict 
                      usual_learning_rates=USUAL_LEARNING_RATES, headline="AUC", value=metrics.get("auc"), chance=0.5)
 
 
+def report(predictions, config, chosen: float | None) -> list:
+    """A DR run's test results for a student's report: the ROC with the chosen operating point (Youden's by default)
+    and its figures."""
+    curve = roc(predictions["scores"], predictions["labels"])
+    name = "the threshold you chose"
+    if chosen is None:
+        chosen, name = float(curve.thresholds[youden_index(curve)]), "Youden's J (you chose none)"
+    point = point_on_curve(curve, chosen, prevalence=0.2)
+    caption = (f"ROC of the test set (AUC {curve.auc:.3f}); {name}: threshold {chosen:.4f}, sensitivity "
+               f"{point.sensitivity:.1%}, specificity {point.specificity:.1%}, TP {point.tp}, FP {point.fp}, "
+               f"FN {point.fn}, TN {point.tn}; at a prevalence of 20 %: PPV {point.ppv_at_prevalence:.1%}, "
+               f"NPV {point.npv_at_prevalence:.1%}")
+    return [(caption, roc_figure(curve.fpr, curve.tpr, auc=curve.auc, point=(1 - point.specificity, point.sensitivity),
+                                 point_name=name))]
+
+
 def saliency(run_dir: str | Path, photo: str | Path, out: str | Path) -> dict:
     """Grad-CAM of one photo under a finished run's model (:mod:`lib.models.gradcam`), preprocessed as the run's photos
     were; writes ``out`` (.npz: photo uint8, cam float16, score) and returns {"out", "score"}.
@@ -344,6 +362,7 @@ TASK = Task(
     options=(TaskOption("--weights", "imagenet, none, or a weights file (implies the mobilenetv2 backbone)",
                         _weights_option),),
     saliency=saliency,
+    report=report,
     quick_goal=(120.0, 0.80, 0.97),
     step_cost=step_cost,
     epoch_size=("n_per_class",),

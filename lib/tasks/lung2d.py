@@ -20,7 +20,9 @@ from lib.contract import COMMON_FIELDS, SPEED_DEFAULTS, STEPS_FIELD, DataError, 
 from lib.data.datasets import LUNGS
 from lib.data.ct_slices import read_lung2d
 from lib.data.report import DatasetReport
-from lib.metrics.segmentation import overlap_metrics
+from lib.figures.display import enlarge, error_overlay, to_grey_uint8
+from lib.figures.segmentation import score_histogram
+from lib.metrics.segmentation import overlap_metrics, per_item_scores, worst_item
 from lib.preprocess.images import NORMALISATIONS, from_uint8_unit, to_uint8_unit
 from lib.preprocess.sampling import split_indices
 from lib.preprocess.augment import AugmentRanges, augment_pair
@@ -180,6 +182,21 @@ def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict 
 USUAL_LEARNING_RATES = (1e-4, 3e-3)  # the course trains at 1e-3
 
 
+def report(predictions, config, chosen: float | None) -> list:
+    """A Lung 2D run's test results for a student's report: the IoU of every test slice, and the worst slice's
+    errors (green found, orange false alarm, magenta missed)."""
+    threshold = 0.5 if chosen is None else chosen
+    probs = from_uint8_unit(predictions["probs"])
+    iou = per_item_scores(probs, predictions["masks"], threshold=threshold)["iou"]
+    worst = worst_item(iou)
+    grey = to_grey_uint8(from_uint8_unit(predictions["images"][worst]))
+    errors = enlarge(error_overlay(grey, predictions["masks"][worst], probs[worst] >= threshold), at_least=384)
+    return [(f"IoU of each of the {len(iou)} test slices at threshold {threshold:g} (mean {float(iou.mean()):.3f})",
+             score_histogram(iou)),
+            (f"The worst test slice, {predictions['names'][worst]} (IoU {iou[worst]:.3f}): green found, orange false "
+             "alarm, magenta missed", errors)]
+
+
 TASK = Task(
     name="lung2d",
     items="slices",
@@ -191,6 +208,7 @@ TASK = Task(
     fields=FIELDS,
     presets=PRESETS,
     headline="mean_slice_iou",
+    report=report,
     metric_aliases={"mean_slice_iou": "mean_iou", "mean_slice_dice": "mean_dice"},  # the names before round 3
     label_settings=("filters", "depth", "image_size", "learning_rate", "epochs"),
     prepare=prepare,

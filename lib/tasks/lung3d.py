@@ -20,6 +20,8 @@ from lib.data.datasets import LUNGS
 from lib.data.ct_volumes import BadVolumeError, VolumePair, load_volume, read_lung3d
 from lib.data.report import DatasetReport
 from lib.metrics.segmentation import overlap_metrics, per_item_scores
+from lib.figures.display import busiest_index, ct_grey, enlarge, error_overlay, plane
+from lib.figures.segmentation import per_slice_chart
 from lib.preprocess.images import from_uint8_unit, to_uint8_unit
 from lib.preprocess.volumes import (
     IGNORE_LABEL as IGNORE, VOLUME_NORMALISATIONS, crop_slices, labelled_fraction, pad_slices, prepare_volume, sample_chunks, sparse_labels,
@@ -328,6 +330,22 @@ def step_cost(config: dict) -> float:
             * (int(config.get("depth") or 2) + 1))
 
 
+def report(predictions, config, chosen: float | None) -> list:
+    """A Lung 3D run's test results for a student's report: the IoU of each axial slice of the test volume, and its
+    busiest axial slice's errors."""
+    threshold = 0.5 if chosen is None else chosen
+    probs = from_uint8_unit(predictions["probs"])
+    truth, image = predictions["mask"], predictions["image"].astype("float32")
+    iou = per_item_scores(probs, truth, threshold=threshold)["iou"]
+    pooled = overlap_metrics(probs, truth, threshold=threshold)["pooled_iou"]
+    index = busiest_index(truth, 0)
+    grey = ct_grey(plane(image, 0, index), config.get("normalise", "hu_scale"))
+    errors = enlarge(error_overlay(grey, plane(truth, 0, index), plane(probs >= threshold, 0, index)), at_least=384)
+    return [(f"IoU of each axial slice of the test volume at threshold {threshold:g} (pooled IoU {pooled:.3f})",
+             per_slice_chart(iou)),
+            (f"Axial slice {index}: green found, orange false alarm, magenta missed", errors)]
+
+
 TASK = Task(
     name="lung3d",
     items="chunks",
@@ -339,6 +357,7 @@ TASK = Task(
     fields=FIELDS,
     presets=PRESETS,
     headline="pooled_iou",
+    report=report,
     metric_aliases={"pooled_iou": "mean_iou", "pooled_dice": "dice"},  # the names before round 3
     label_settings=("label_fraction", "filters", "learning_rate", "epochs"),
     prepare=prepare,

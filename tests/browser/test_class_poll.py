@@ -26,6 +26,9 @@ def room(tmp_path_factory, demo_root):
     store = RunStore(root / "runs")
     run_dir = make_dr_run(store, demo_root / "eyepacs", owner="user:ada")
     store.publish(run_dir.name, by="ada")
+    for i, (name, rate) in enumerate((("Sam", 0.1), ("Noor", 0.001), ("Li", 0.0001))):  # shared with the class
+        store.share(make_dr_run(store, demo_root / "eyepacs", seed=i + 1, owner=f"user:{name}", learning_rate=rate).name,
+                    owner=f"user:{name}")
     with serve(root, DLMI_CLASS_FILE=str(root / "class.json")) as url:
         yield url
 
@@ -52,6 +55,9 @@ def test_a_poll_with_a_lecturer_and_three_students(chromium, room):
     for name, preset in CHOICES.items():
         page = _signed_in(chromium, room, name, "dr")
         page.get_by_text("Class poll").first.wait_for(timeout=90_000)
+        page.get_by_role("button", name="Open the poll's run").click()  # each has a run of their own, shown first
+        page.get_by_role("button", name="Submit threshold").wait_for(timeout=60_000)
+        wait_idle(page)
         page.get_by_role("button", name=preset).click()
         wait_idle(page)
         page.get_by_label("Why there?", exact=False).fill(f"{name}'s reason: <i>not html</i>")
@@ -83,5 +89,17 @@ def test_a_poll_with_a_lecturer_and_three_students(chromium, room):
     lecturer.get_by_role("button", name="Close the poll").click()
     lecturer.get_by_text("Youden's J:", exact=False).first.wait_for(timeout=30_000)
     screenshot(lecturer, "class_poll_revealed")
+
+    # the class's shared runs as one experiment: three points, one click opens a run read-only
+    heading = lecturer.get_by_role("heading", name="The class's runs as one experiment")
+    heading.scroll_into_view_if_needed()
+    chart = lecturer.locator('[data-testid="stPlotlyChart"]').last
+    chart.locator(".scatterlayer .point").nth(2).wait_for(timeout=30_000)
+    assert chart.locator(".scatterlayer .point").count() == 3
+    box = chart.locator(".scatterlayer .point").first.bounding_box()
+    lecturer.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    lecturer.get_by_text("(read-only)").wait_for(timeout=30_000)
+    lecturer.get_by_text("(read-only)").scroll_into_view_if_needed()
+    screenshot(lecturer, "class_experiment")
     for page in [lecturer, *students.values()]:
         page.context.close()

@@ -69,6 +69,7 @@ def test_lung_pages_render_overlays_and_3d(page, app_url, run_store, demo_root):
     page.evaluate("(el) => el.scrollIntoView({block: 'start'})", augmentation.element_handle())
     page.wait_for_timeout(1000)
     pairs = page.get_by_text("original (left) and augmented (right)")
+    pairs.nth(3).wait_for(timeout=60_000)
     assert pairs.count() == 4
     boxes = sorted((round(b["y"]), b["x"]) for b in (pairs.nth(i).bounding_box() for i in range(4)))
     assert boxes[0][0] == boxes[1][0] and boxes[2][0] == boxes[3][0] > boxes[0][0], boxes  # two pairs to a row

@@ -42,7 +42,7 @@ def _finish(store: RunStore, config: dict, metrics: dict, history_metrics: dict,
     return run_dir
 
 
-def make_dr_run(store: RunStore, eyepacs: Path, *, seed: int = 0, owner: str = SHARED_OWNER) -> Path:
+def make_dr_run(store: RunStore, eyepacs: Path, *, seed: int = 0, owner: str = SHARED_OWNER, **settings) -> Path:
     """A finished DR run on the demo photos with noisy but informative scores (AUC about 0.85)."""
     photos = read_eyepacs(eyepacs).items
     rng = np.random.default_rng(seed)
@@ -50,7 +50,7 @@ def make_dr_run(store: RunStore, eyepacs: Path, *, seed: int = 0, owner: str = S
     scores = np.clip(0.35 + 0.3 * labels + rng.normal(0, 0.2, len(photos)), 0, 1).round(3)
     from sklearn.metrics import roc_auc_score
 
-    config = make_config("dr", preset="quick", data=str(eyepacs))
+    config = make_config("dr", preset="quick", data=str(eyepacs), **settings)
     return _finish(store, config, {"accuracy": float(np.mean((scores >= 0.5) == labels)), "loss": 0.5,
                                    "auc": float(roc_auc_score(labels, scores))},
                    {"loss": 0.7, "accuracy": 0.6, "val_loss": 0.72, "val_accuracy": 0.58}, "tiny DR run",
@@ -72,7 +72,7 @@ def make_lung2d_run(store: RunStore, lungs: Path, *, owner: str = SHARED_OWNER) 
                    names=np.array(arrays.names))
 
 
-def make_lung3d_run(store: RunStore, lungs: Path, *, fraction: float = 0.3) -> Path:
+def make_lung3d_run(store: RunStore, lungs: Path, *, fraction: float = 0.3, owner: str = SHARED_OWNER) -> Path:
     """A finished lung 3D run on the demo test volume, prediction = truth shifted by one slice."""
     config = make_config("lung3d", preset="quick", data=str(lungs), stride=2, label_fraction=fraction)
     pair = {p.volume_id: p for p in read_lung3d(lungs).items}["0078"]
@@ -85,4 +85,5 @@ def make_lung3d_run(store: RunStore, lungs: Path, *, fraction: float = 0.3) -> P
                                    "label_fraction": fraction, "labelled_voxel_fraction": 0.6, "test_volume": "0078"},
                    {"loss": 0.3, "accuracy": 0.95, "val_loss": 0.35, "val_accuracy": 0.94}, f"tiny lung 3D run {fraction}",
                    image=image[..., 0].astype(np.float16), mask=truth, probs=to_uint8_unit(probs),
-                   per_slice_iou=per_item_scores(probs, truth)["iou"].astype(np.float32), volume_id=np.array("0078"))
+                   per_slice_iou=per_item_scores(probs, truth)["iou"].astype(np.float32), volume_id=np.array("0078"),
+                   owner=owner)

@@ -68,8 +68,9 @@ def test_students_do_not_get_the_class_page_and_lecturers_do(roster):
     with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in a student's navigation
         student.switch_page("pages/classroom.py")
     lecturer = signed_in("ada", page="pages/classroom.py")
-    assert [h.value for h in lecturer.header][:5] == ["Queue", "Published runs", "Class polls",
-                                                      "Answers to the course's questions", "Limits for students"]
+    assert [h.value for h in lecturer.header][:6] == ["Queue", "Published runs", "Class polls",
+                                                      "Answers to the course's questions",
+                                                      "The class's runs as one experiment", "Limits for students"]
 
 
 def test_the_class_limits_refuse_a_run_with_a_clear_message(roster, demo_root):

@@ -82,3 +82,39 @@ def test_an_answer_is_saved_kept_after_a_reload_and_read_by_the_lecturer(publish
     lecturer.session_state["presentation"] = True
     lecturer.run()
     assert not any("**bob**" in m.value for m in lecturer.markdown)
+
+
+def test_the_class_experiment_plots_every_shared_run_and_opens_one(roster, demo_root):  # noqa: F811
+    import json
+
+    store = RunStore(roster / "runs")
+    rates = {"carol": 0.1, "dan": 0.001, "erin": 0.0001}
+    shared = {name: make_dr_run(store, demo_root / "eyepacs", seed=i, owner=f"user:{name}", learning_rate=rate)
+              for i, (name, rate) in enumerate(rates.items())}
+    make_dr_run(store, demo_root / "eyepacs", seed=9, owner="user:frank", learning_rate=0.01)  # not shared
+    for name, run_dir in shared.items():
+        store.share(run_dir.name, owner=f"user:{name}")
+    with pytest.raises(ValueError, match="no run"):  # another student's run: as if it were not there
+        store.share(shared["carol"].name, owner="user:dan")
+    lecturer = signed_in("ada", page="pages/classroom.py")
+    [chart] = [c for c in lecturer.get("plotly_chart") if "customdata" in c.proto.spec]
+    trace = json.loads(chart.proto.spec)["data"][0]
+    by_run = dict(zip(trace["customdata"], zip(trace["x"], trace["y"])))
+    for name, run_dir in shared.items():  # the metrics each run wrote, read back independently
+        auc = json.loads((run_dir / "metrics.json").read_text())["auc"]
+        assert by_run[run_dir.name] == pytest.approx((rates[name], auc))
+    assert len(by_run) == 3 and sorted(trace["hovertext"]) == ["carol", "dan", "erin"]
+    lecturer.session_state["presentation"] = True
+    lecturer.run()
+    [chart] = [c for c in lecturer.get("plotly_chart") if "customdata" in c.proto.spec]
+    assert "hovertext" not in json.loads(chart.proto.spec)["data"][0]  # no names on the projector
+
+
+def test_a_student_shares_their_own_run_from_its_results(roster, demo_root):  # noqa: F811
+    store = RunStore(roster / "runs")
+    run_dir = make_dr_run(store, demo_root / "eyepacs", owner="user:bob")
+    student = signed_in("bob", page="pages/dr.py")
+    student.checkbox(key=f"dr_share_{run_dir.name}").check().run()
+    assert (run_dir / "SHARED").exists() and store.load(run_dir.name).summary.shared
+    student.checkbox(key=f"dr_share_{run_dir.name}").uncheck().run()
+    assert not (run_dir / "SHARED").exists()
