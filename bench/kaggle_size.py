@@ -93,8 +93,8 @@ def main() -> None:
     print(f"read_eyepacs, every file checked: {time.perf_counter() - started:.2f} s for {report.n_items} photos "
           f"({len(report.problems)} problems)")
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "lib", "inspect", "dr"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "DLMI_DR_DATA": str(args.out)})
+    subprocess.run([sys.executable, "-m", "lib", "inspect", "dr", str(args.out)], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
     print(f"python -m lib inspect dr: {time.perf_counter() - started:.2f} s (a new process: imports included)")
     first, second = page_renders(args.out)
     print(f"DR page, first render on a fresh server: {first:.2f} s; a second browser: {second:.2f} s")

@@ -15,7 +15,9 @@ if ! command -v chromium >/dev/null 2>&1; then
     fi
 fi
 
-.venv/bin/python -m pytest "$@"
+# Two workers on CI's two cores (pytest-xdist; one per logical CPU elsewhere): the AppTest pages run in the test
+# process itself, one core each, and the browser and training tests wait on their servers and workers.
+.venv/bin/python -m pytest -n logical --dist worksteal "$@"
 status=$?
 if [ "$status" = 5 ]; then
     echo "error: pytest collected no tests; that is a failure, not a pass" >&2

@@ -161,6 +161,11 @@ def _submit(poll_id: str, threshold: float) -> None:
                                                                "replace it.")
 
 
+def _use_costs(costs: tuple[float, float], prevalence: float) -> None:
+    st.session_state.update(dr_costs_on=True, dr_cost_missed=float(costs[0]), dr_cost_unneeded=float(costs[1]),
+                            dr_prevalence=float(prevalence))
+
+
 def student_box(task: str, run_id: str, threshold: float) -> None:
     """On a task's page, beside the operating point: the class's open polls on its runs, answered with this
     threshold."""
@@ -177,6 +182,9 @@ def student_box(task: str, run_id: str, threshold: float) -> None:
                 st.button("Open the poll's run", key=f"poll_follow_{poll.poll_id}", on_click=follow_run,
                           args=(poll.task, poll.run_id))
                 continue
+            if poll.costs:  # the class argues about the same question: the poll's costs on this page's curve
+                st.button("Use the poll's costs on the curve", key=f"poll_costs_{poll.poll_id}", on_click=_use_costs,
+                          args=(poll.costs, poll.prevalence))
             said = st.session_state.pop(f"poll_said_{poll.poll_id}", None)
             if said:
                 getattr(st, said[0])(said[1])

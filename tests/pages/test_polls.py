@@ -118,3 +118,15 @@ def test_a_student_shares_their_own_run_from_its_results(roster, demo_root):  # 
     assert (run_dir / "SHARED").exists() and store.load(run_dir.name).summary.shared
     student.checkbox(key=f"dr_share_{run_dir.name}").uncheck().run()
     assert not (run_dir / "SHARED").exists()
+
+
+def test_a_poll_that_fixes_the_costs_puts_them_on_the_students_curve(published_run):
+    store, run_dir = published_run
+    poll = PollStore(store).open(run_dir.name, by="ada", prevalence=0.1, costs=(20.0, 1.0))
+    student = signed_in("bob", page="pages/dr.py")
+    assert any("a miss costs 20, an unnecessary referral 1" in m.value for m in student.markdown)
+    student.button(key=f"poll_costs_{poll.poll_id}").click().run()
+    assert student.toggle(key="dr_costs_on").value is True
+    assert (student.number_input(key="dr_cost_missed").value, student.number_input(key="dr_cost_unneeded").value) == (20, 1)
+    assert student.slider(key="dr_prevalence").value == pytest.approx(0.1)
+    assert any("per 1,000 screened at a prevalence of 10%" in m.value for m in student.markdown)

@@ -19,13 +19,13 @@ from tests.lib.training.conftest import tiny_config  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def executor(tmp_path_factory):
+def executor(tmp_path_factory, short_tmp):
     cache = tmp_path_factory.mktemp("ray-cache")
     previous = {k: os.environ.get(k) for k in ("DLMI_EXECUTOR", "DLMI_CACHE_DIR", "RAY_ADDRESS")}
     os.environ.update(DLMI_EXECUTOR="ray", DLMI_CACHE_DIR=str(cache))
     os.environ.pop("RAY_ADDRESS", None)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             object_store_memory=100 * 2**20, _temp_dir=str(tmp_path_factory.mktemp("ray")))
+             object_store_memory=100 * 2**20, _temp_dir=str(short_tmp / "ray"))
     try:
         yield make_executor(job=run_job)  # the app's choice, from DLMI_EXECUTOR
     finally:

@@ -58,8 +58,8 @@ finally:
 """
 
 
-def test_a_dead_ray_head_fails_the_held_runs_and_refuses_new_ones(demo_root, tmp_path_factory):
-    work = tmp_path_factory.mktemp("rayhead")  # short: Ray's socket paths must fit 107 bytes
+def test_a_dead_ray_head_fails_the_held_runs_and_refuses_new_ones(demo_root, short_tmp):
+    work = short_tmp  # short: Ray's socket paths must fit 107 bytes
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DLMI_CACHE_DIR": str(work / "cache"), "RAY_ENABLE_AUTO_CONNECT": "0"}
     env.pop("RAY_ADDRESS", None)
     driver = subprocess.Popen([sys.executable, "-c", SCRIPT, str(demo_root), str(work)], cwd=ROOT, env=env,
