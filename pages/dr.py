@@ -13,7 +13,7 @@ ensure_entrypoint()
 st.title("Diabetic retinopathy: refer or not?")
 ensure_demo_data(["dr"])  # the demo data of this task only, generated the first time it is needed
 report = dataset_report("dr")
-data_banner(report)
+data_banner(report, "dr")
 require(report)
 preset_selector()
 

@@ -12,7 +12,7 @@ ensure_entrypoint()
 st.title("Lung segmentation in CT slices")
 ensure_demo_data(["lung2d"])  # the demo data of this task only, generated the first time it is needed
 report = dataset_report("lung2d")
-data_banner(report)
+data_banner(report, "lung2d")
 require(report)
 preset_selector()
 

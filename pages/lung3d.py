@@ -12,7 +12,7 @@ ensure_entrypoint()
 st.title("Lung segmentation in CT volumes from sparse labels")
 ensure_demo_data(["lung3d"])  # the demo data of this task only, generated the first time it is needed
 report = dataset_report("lung3d")
-data_banner(report)
+data_banner(report, "lung3d")
 require(report)
 preset_selector()
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
+import threading
 import subprocess
 import sys
 from pathlib import Path
@@ -65,15 +67,78 @@ def _report(task_name: str, path: str, stamp: float) -> DatasetReport:
     return tasks.get(task_name).read(path)
 
 
+# A folder this large is first shown from its listing while every file is checked in the background (the check of
+# Kaggle's 35,126 photos takes seconds); decoding a photo at preprocessing reports one that cannot be read anyway.
+BACKGROUND_CHECK_FROM = 5_000
+
+
+class _BackgroundCheck:
+    """The full read of one dataset folder, in a thread of its own, shared by every session of the server."""
+
+    def __init__(self, task_name: str, path: str):
+        self.report: DatasetReport | None = None
+        self.done = threading.Event()
+        threading.Thread(target=self._run, args=(task_name, path), daemon=True, name=f"check {path}").start()
+
+    def _run(self, task_name: str, path: str) -> None:
+        try:
+            self.report = tasks.get(task_name).read(path)
+        finally:
+            self.done.set()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _background(task_name: str, path: str, stamp: float) -> _BackgroundCheck:
+    return _BackgroundCheck(task_name, path)
+
+
+@st.cache_resource(show_spinner="Listing the dataset ...", max_entries=8)
+def _listed(task_name: str, path: str, stamp: float) -> DatasetReport:
+    return tasks.get(task_name).read(path, check_files=False)
+
+
+def _large(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return sum(1 for _ in entries) >= BACKGROUND_CHECK_FROM
+    except OSError:
+        return False
+
+
 def dataset_report(task_name: str) -> DatasetReport:
-    """The validated dataset of a task (cached until its data folder changes)."""
+    """The validated dataset of a task (cached until its data folder changes). A large folder whose reader can skip
+    the per-file check is first the listing (``checked`` False) while the check runs: :func:`data_banner` says so
+    and reruns the page when it is done."""
     task = tasks.get(task_name)
     location = paths.locate(task.dataset)
-    return _report(task.name, str(location.path), _mtime(location.path / task.data_folder))
+    folder = location.path / task.data_folder
+    key = (task.name, str(location.path), _mtime(folder))
+    if "check_files" in inspect.signature(task.read).parameters and _large(folder):
+        check = _background(*key)
+        if check.done.is_set() and check.report is not None:
+            return check.report
+        if not check.done.is_set():
+            return _listed(*key)
+    return _report(*key)
 
 
-def data_banner(report: DatasetReport) -> None:
-    """Say where the data comes from, loudly when it is synthetic, and what was skipped."""
+@st.fragment(run_every=1.0)
+def _when_checked(task_name: str) -> None:
+    """While a large folder is checked: the count of its files, and a rerun of the page once the check is done."""
+    task = tasks.get(task_name)
+    location = paths.locate(task.dataset)
+    check = _background(task.name, str(location.path), _mtime(location.path / task.data_folder))
+    if check.done.is_set():
+        st.rerun(scope="app")
+    st.caption(":material/hourglass_top: Checking every file of the dataset in the background (a few seconds for "
+               "tens of thousands); the page shows the listing meanwhile and updates itself when the check is done.")
+
+
+def data_banner(report: DatasetReport, task_name: str | None = None) -> None:
+    """Say where the data comes from, loudly when it is synthetic, what was skipped, and (``task_name`` given) when
+    the files are still being checked."""
+    if not report.checked and task_name is not None:
+        _when_checked(task_name)
     if report.synthetic:
         st.warning(f"**Synthetic demo data**, not real patients: generated images in Kaggle's layout at `{report.path}`.", icon=":material/science:")
     else:

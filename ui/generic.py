@@ -50,7 +50,7 @@ def task_page(task: Task) -> None:
         st.caption(task.summary[0].upper() + task.summary[1:] + ".")
     ensure_demo_data([task.name])
     report = dataset_report(task.name)
-    data_banner(report)
+    data_banner(report, task.name)
     require(report)
     presets.preset_selector(task.name, task.name, help="The task's presets: every setting at once.")
     config = _settings(task, str(report.path))

@@ -115,7 +115,7 @@ def read_lung2d(root: str | Path, *, check_files: bool = True) -> DatasetReport:
         ``bad_file`` (unreadable, wrong shape, NaN, bad mask values). ``summary`` holds the shapes seen.
     """
     root = Path(root)
-    report = DatasetReport(name=NAME, path=root, synthetic=is_synthetic(root))
+    report = DatasetReport(name=NAME, path=root, synthetic=is_synthetic(root), checked=check_files)
     images_dir, masks_dir = root / IMAGES_DIR, root / MASKS_DIR
     report.fatal = missing_folders(root, IMAGES_DIR, MASKS_DIR)
     if report.fatal:

@@ -198,7 +198,7 @@ def read_eyepacs(root: str | Path, *, check_files: bool = True) -> DatasetReport
         the level histogram. Never raises: a missing or unreadable folder or CSV sets ``fatal``.
     """
     root = Path(root)
-    report = DatasetReport(name=NAME, path=root, synthetic=is_synthetic(root))
+    report = DatasetReport(name=NAME, path=root, synthetic=is_synthetic(root), checked=check_files)
     csv_path = root / LABELS_FILE
     images_dir = root / IMAGES_DIR
     if is_dir(root) and not is_file(csv_path):
@@ -237,7 +237,8 @@ def read_eyepacs(root: str | Path, *, check_files: bool = True) -> DatasetReport
     on_disk: dict[str, str] = {}
     for stem, found in candidates.items():
         # the same id as .jpeg and .jpg (say, a stray copy): keep the preferred extension, whatever the directory order
-        found.sort(key=lambda n: (IMAGE_EXTENSIONS.index(os.path.splitext(n)[1].lower()), n))
+        if len(found) > 1:  # (one photo per id is the rule: no sort for 35,126 of them)
+            found.sort(key=lambda n: (IMAGE_EXTENSIONS.index(os.path.splitext(n)[1].lower()), n))
         on_disk[stem] = found[0]
         for other in found[1:]:
             report.add(f"{IMAGES_DIR}/{other}", "duplicate_photo", f"{stem} is also {found[0]}, which is used; this copy is ignored")

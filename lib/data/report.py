@@ -49,6 +49,7 @@ class DatasetReport:
     problems: list[Problem] = field(default_factory=list)
     fatal: str | None = None
     synthetic: bool = False
+    checked: bool = True  # False: read without checking each file (a large folder's first look; the full check follows)
     summary: dict[str, Any] = field(default_factory=dict)
 
     @property

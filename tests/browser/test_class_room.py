@@ -8,6 +8,7 @@ import pytest
 
 from lib.access.identity import hash_password
 from lib.access.policy import ClassSettings, save_class
+from lib.access.sessions import COOKIE
 from tests.browser.conftest import screenshot, serve, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -38,6 +39,14 @@ def _sign_in(page, url, name, password, path=""):
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text(f"Signed in as {name}").wait_for(timeout=60_000)
     wait_idle(page)
+    # the page trades its one-time ticket for the session cookie in the background: a reload before that lands would
+    # find no cookie (a person takes longer than a test's next line)
+    for _ in range(150):
+        if any(c["name"] == COOKIE for c in page.context.cookies()):
+            break
+        page.wait_for_timeout(200)
+    else:
+        raise AssertionError(f"{name}: no session cookie 30 s after signing in")
 
 
 def _wait(page, locator, name: str, timeout: int) -> None:

@@ -177,3 +177,28 @@ def test_a_link_to_a_run_one_may_not_see_or_a_bad_threshold_says_so(app_env, dem
     assert hidden not in at.selectbox(key="dr_run_choice").options
     warnings = " ".join(w.value for w in at.warning)
     assert "not one you can see" in warnings and "'a lot' is not a number" in warnings
+
+
+def test_a_large_folder_shows_its_listing_while_every_file_is_checked(app_env, monkeypatch):
+    """Kaggle's 35,126 photos took seconds to check before the first render: a folder over the threshold is shown
+    from its listing at once, says it is being checked, and shows the checked report when the check is done."""
+    import threading
+    import time
+
+    import ui.data
+
+    monkeypatch.setattr(ui.data, "BACKGROUND_CHECK_FROM", 10)  # the small demo has about 100 photos
+    gate, original = threading.Event(), ui.data._BackgroundCheck._run
+    monkeypatch.setattr(ui.data._BackgroundCheck, "_run", lambda self, *a: (gate.wait(60), original(self, *a)))
+    at = open_page("pages/dr.py")
+    waiting = [c.value for c in at.caption if "Checking every file of the dataset" in c.value]
+    assert waiting and "1. The data" in [h.value for h in at.header]  # the page is there meanwhile
+    gate.set()
+    for _ in range(100):
+        time.sleep(0.1)
+        at.run()
+        if not any("Checking every file of the dataset" in c.value for c in at.caption):
+            break
+    else:
+        raise AssertionError("the page still says the files are being checked")
+    assert not at.exception and "1. The data" in [h.value for h in at.header]
