@@ -97,7 +97,9 @@ def _listed(task_name: str, path: str, stamp: float) -> DatasetReport:
     return tasks.get(task_name).read(path, check_files=False)
 
 
-def _large(folder: Path) -> bool:
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _large(folder: Path, stamp: float) -> bool:
+    """Whether ``folder`` holds enough files to be checked in the background (counted once per change of it)."""
     try:
         with os.scandir(folder) as entries:
             return sum(1 for _ in entries) >= BACKGROUND_CHECK_FROM
@@ -113,7 +115,7 @@ def dataset_report(task_name: str) -> DatasetReport:
     location = paths.locate(task.dataset)
     folder = location.path / task.data_folder
     key = (task.name, str(location.path), _mtime(folder))
-    if "check_files" in inspect.signature(task.read).parameters and _large(folder):
+    if "check_files" in inspect.signature(task.read).parameters and _large(folder, key[2]):
         check = _background(*key)
         if check.done.is_set() and check.report is not None:
             return check.report

@@ -20,14 +20,17 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from lib.atomic import write_json_atomic
+from lib.metrics.cost import check_costs, check_prevalence
 from lib.metrics.roc import RocCurve, point_on_curve, roc, threshold_for_sensitivity, youden_index
+from lib.runs import files
 from lib.runs.files import read_json
-from lib.runs.store import RunStore
+from lib.runs.store import Run, RunStore, load_predictions
 
 FOLDER = ".polls"
 POLL_FILE = "poll.json"
@@ -85,6 +88,13 @@ class ClassView:
     rule_out: Answer | None = None  # sensitivity >= 95 %
 
 
+@lru_cache(maxsize=32)
+def _roc_of(path: str, mtime_ns: int, size: int) -> RocCurve:
+    """Any task whose runs score each test item against a 0 / 1 label has a ROC to poll on."""
+    predictions = load_predictions(Path(path))
+    return roc(predictions["scores"], predictions["labels"])
+
+
 def _private_dir(path: Path) -> None:
     """Make ``path`` and any missing folder above it, each 0700 (``mkdir(parents=True)`` gives the parents the
     umask's mode)."""
@@ -122,19 +132,14 @@ class PollStore:
              costs: tuple[float, float] | None = None) -> Poll:
         """Open a poll on a published run with a ROC (DR's); PollError when the run cannot be polled on."""
         question = _text(question, "the question", QUESTION_CHARS) or DEFAULT_QUESTION
-        try:
-            prevalence = float(prevalence)
-        except (TypeError, ValueError):
-            raise PollError(f"the prevalence must be a number, got {prevalence!r:.40}") from None
-        if not 0.0 < prevalence < 1.0:
-            raise PollError(f"the prevalence must be between 0 and 1 (both excluded), got {prevalence}")
-        if costs is not None:
-            missed, unneeded = (float(c) for c in costs)
-            if not (np.isfinite([missed, unneeded]).all() and missed >= 0 and unneeded >= 0 and missed + unneeded > 0):
-                raise PollError(f"the costs must be numbers >= 0, not both 0, got {costs}")
-            costs = (missed, unneeded)
-        self._curve(run_id)  # the run exists, is published, and has test predictions with both classes
-        task = self.runs.load(run_id).summary.task
+        try:  # the same rules as the costs on a student's ROC (lib.metrics.cost)
+            prevalence = check_prevalence(prevalence)
+            costs = None if costs is None else check_costs(*costs)
+        except (TypeError, ValueError) as exc:
+            raise PollError(f"the poll cannot be opened: {exc}") from None
+        run = self._published(run_id)
+        self._roc(run)  # it has test predictions with both classes
+        task = run.summary.task
         poll_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
         poll = Poll(poll_id, run_id, task, question, prevalence, by, time.time(), costs=costs)
         _private_dir(self.root / poll_id / ANSWERS)
@@ -258,18 +263,28 @@ class PollStore:
         os.chmod(path, 0o600)
 
     def _curve(self, run_id: str) -> RocCurve:
+        return self._roc(self._published(run_id))
+
+    def _published(self, run_id: str) -> Run:
         try:
             run = self.runs.load(run_id)
         except ValueError as exc:
             raise PollError(f"the run {run_id} is gone ({exc})") from None
         if not run.summary.published:
             raise PollError(f"the run {run_id} is not published: publish it so that the class can see it")
-        try:  # any task whose runs score each test item against a 0 / 1 label has a ROC to poll on
-            predictions = run.predictions()
-            return roc(predictions["scores"], predictions["labels"])
+        return run
+
+    @staticmethod
+    def _roc(run: Run) -> RocCurve:
+        """The run's ROC, read once per predictions file (every student's page and the lecturer's live view ask for it
+        on every run; a finished run's predictions never change)."""
+        target = run.path / files.PREDICTIONS
+        try:
+            stat = target.stat()
+            return _roc_of(str(target), stat.st_mtime_ns, stat.st_size)
         except (OSError, KeyError, ValueError) as exc:
-            raise PollError(f"the run {run_id} has no ROC to poll on: its test predictions are not one score and one "
-                            f"0 / 1 label per item ({exc})") from None
+            raise PollError(f"the run {run.summary.run_id} has no ROC to poll on: its test predictions are not one "
+                            f"score and one 0 / 1 label per item ({exc})") from None
 
     def _check_run(self, poll: Poll) -> Poll:
         """Close an open poll whose run is no longer there for the class, saying why."""

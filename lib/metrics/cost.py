@@ -30,17 +30,27 @@ def _cost(value, name: str) -> float:
     return number
 
 
-def _check(prevalence, missed, unneeded) -> tuple[float, float, float]:
+def check_prevalence(prevalence) -> float:
+    """``prevalence`` as a float strictly between 0 and 1; ValueError naming it otherwise."""
     try:
         p = float(prevalence)
     except (TypeError, ValueError):
         raise ValueError(f"prevalence must be a number between 0 and 1 (both excluded), got {prevalence!r:.40}") from None
     if not 0.0 < p < 1.0:
         raise ValueError(f"prevalence must be a number between 0 and 1 (both excluded), got {prevalence!r:.40}")
+    return p
+
+
+def check_costs(missed, unneeded) -> tuple[float, float]:
+    """The two costs as floats >= 0, not both 0; ValueError naming the one that is not."""
     missed, unneeded = _cost(missed, "missed"), _cost(unneeded, "unneeded")
     if missed == 0 and unneeded == 0:
         raise ValueError("missed and unneeded are both 0: with errors that cost nothing, every threshold is as good")
-    return p, missed, unneeded
+    return missed, unneeded
+
+
+def _check(prevalence, missed, unneeded) -> tuple[float, float, float]:
+    return (check_prevalence(prevalence), *check_costs(missed, unneeded))
 
 
 def expected_cost(sensitivity, specificity, *, prevalence: float, missed: float, unneeded: float) -> np.ndarray:
