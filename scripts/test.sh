@@ -15,9 +15,9 @@ if ! command -v chromium >/dev/null 2>&1; then
     fi
 fi
 
-# Two workers on CI's two cores (pytest-xdist; one per logical CPU elsewhere): the AppTest pages run in the test
-# process itself, one core each, and the browser and training tests wait on their servers and workers.
-.venv/bin/python -m pytest -n logical --dist worksteal "$@"
+# One process: on two workers (pytest-xdist, installed; `-n 2` runs it so) the suite took 894 s instead of about
+# 1,300, but the time-budget tests measure this machine's speed and failed once under the other worker's load.
+.venv/bin/python -m pytest "$@"
 status=$?
 if [ "$status" = 5 ]; then
     echo "error: pytest collected no tests; that is a failure, not a pass" >&2
