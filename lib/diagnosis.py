@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from lib.metrics.learning import OVERFITTING, STILL_LEARNING, noise, phase, tail_length, trend
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -74,50 +76,9 @@ def diverged(history: pd.DataFrame, *, error: str | None = None, absurd: float =
     return None
 
 
-def noise(values) -> float:
-    """The epoch-to-epoch noise of a curve: the standard deviation of its values around a smooth trend, estimated
-    robustly from second differences (for white noise, var(v[i+1] - 2 v[i] + v[i-1]) = 6 sigma^2; the median absolute
-    value times 1.4826 estimates a standard deviation). 0 with fewer than 3 values.
-
-    Examples
-    --------
-    >>> noise([0.5, 0.5, 0.5, 0.5]), round(noise([0.5, 0.4, 0.3, 0.2]), 6)
-    (0.0, 0.0)
-    """
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if v.size < 3:
-        return 0.0
-    second = v[2:] - 2 * v[1:-1] + v[:-2]
-    return float(1.4826 * np.median(np.abs(second)) / math.sqrt(6))
-
-
-def trend(values) -> tuple[float, float]:
-    """(slope per epoch, its standard error) of the least-squares line through ``values``; the error is infinite
-    with fewer than 3 values (a line through two points says nothing about noise).
-
-    Examples
-    --------
-    >>> trend([1.0, 0.9, 0.8, 0.7])
-    (-0.1, 0.0)
-    """
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if v.size < 2:
-        return 0.0, math.inf
-    x = np.arange(v.size, dtype=float)
-    x -= x.mean()
-    slope = float((x * (v - v.mean())).sum() / (x * x).sum())
-    if v.size < 3:
-        return slope, math.inf
-    residual = v - v.mean() - slope * x
-    se = math.sqrt(float((residual ** 2).sum()) / (v.size - 2) / float((x * x).sum()))
-    return round(slope, 12), round(se, 12)
-
-
 def _tail(values: np.ndarray, n: int) -> int:
     """How many epochs count as "the last several": half the run, at least 3, at most 5."""
-    return min(n, 5, max(3, n // 2))
+    return tail_length(n)
 
 
 def constant_input(spread: float | None, *, items: str = "items") -> Finding | None:
@@ -174,15 +135,18 @@ def _cause(*, learning_rate: float | None, usual: tuple[float, float] | None, lo
 def stuck_at_chance(history: pd.DataFrame, *, chance_loss: float | None, positive_share: float | None = None,
                     learning_rate: float | None = None, usual_learning_rates: tuple[float, float] | None = None,
                     input_spread: float | None = None, items: str = "items", unit: str | None = None,
-                    positive: str = "positive") -> Finding | None:
-    """The training loss stayed at the loss of a constant prediction (the model learned nothing about its input).
+                    positive: str = "positive", test_at_chance: bool | None = None) -> Finding | None:
+    """The training loss stayed at the loss of a constant prediction (the model learned nothing about its input),
+    and the test results agree.
 
-    The rule: over the last several epochs (half the run, 3 to 5), the training loss is, within its noise, the loss
-    of answering the training set's share of positives for every item (``chance_loss``; ln 2 = 0.693 for a balanced
-    set): its mean is within 5 % of that value (or twice its standard error, if larger), no epoch is more than 8 %
-    (or three times the noise) away, and it is not falling (a slope that is not significantly below 0, or a drop over
-    those epochs smaller than 1 % of the chance value). A slowly learning run just below chance is therefore not stuck,
-    and a run that sits a few per cent below chance has learned next to nothing, which the text says.
+    The rule: sigma is the training loss's epoch-to-epoch noise over the whole run (:func:`noise`). Over the last
+    several epochs (half the run, 3 to 5), the training loss is, within that noise, the loss of answering the training
+    set's share of positives for every item (``chance_loss``; ln 2 = 0.693 for a balanced set): its mean is within
+    2 % of that value or twice its standard error (2 sigma / sqrt(epochs)), whichever is larger; no epoch is more
+    than 5 % (or three sigma) away; and it is not falling (a slope that is not significantly below 0, or a drop over
+    those epochs smaller than 1 % of the chance value). And the test figures must not say otherwise:
+    ``test_at_chance`` (:func:`classifier_at_chance`, :func:`segmentation_at_chance`) False, i.e. the test set shows the
+    model learned, means not stuck, whatever the loss; None (no test figures) leaves the loss to decide.
 
     ``unit`` is what one answer is about ("pixel" for a segmentation; default: one of the ``items``) and ``positive``
     what the positive class is called ("referable", "lung").
@@ -192,9 +156,13 @@ def stuck_at_chance(history: pd.DataFrame, *, chance_loss: float | None, positiv
     >>> h = pd.DataFrame({"epoch": [1, 2, 3, 4], "loss": [1.81, 0.694, 0.693, 0.6935]})
     >>> stuck_at_chance(h, chance_loss=0.6931, positive_share=0.5, learning_rate=0.1, usual_learning_rates=(1e-4, 1e-3)).code
     'stuck_at_chance'
+    >>> stuck_at_chance(h, chance_loss=0.6931, test_at_chance=False) is None  # the test AUC says it learned
+    True
     >>> stuck_at_chance(h.assign(loss=[0.69, 0.6, 0.5, 0.4]), chance_loss=0.6931) is None
     True
     """
+    if test_at_chance is False:
+        return None
     loss = _column(history, "loss")
     loss = loss[np.isfinite(loss)]
     if chance_loss is None or not math.isfinite(chance_loss) or chance_loss <= 0 or loss.size < 3:
@@ -202,10 +170,9 @@ def stuck_at_chance(history: pd.DataFrame, *, chance_loss: float | None, positiv
     k = _tail(loss, loss.size)
     tail = loss[-k:]
     slope, se = trend(tail)
-    centred = np.arange(k) - (k - 1) / 2
-    sigma = se * math.sqrt(float((centred ** 2).sum()))  # the tail's scatter around its own line
-    near = abs(float(tail.mean()) - chance_loss) <= max(0.05 * chance_loss, 2 * sigma / math.sqrt(k))
-    within = float(np.max(np.abs(tail - chance_loss))) <= max(0.08 * chance_loss, 3 * sigma)
+    sigma = noise(loss)
+    near = abs(float(tail.mean()) - chance_loss) <= max(0.02 * chance_loss, 2 * sigma / math.sqrt(k))
+    within = float(np.max(np.abs(tail - chance_loss))) <= max(0.05 * chance_loss, 3 * sigma)
     falling = slope < -2 * se and -slope * (k - 1) > 0.01 * chance_loss
     if not (near and within) or falling:
         return None
@@ -214,23 +181,74 @@ def stuck_at_chance(history: pd.DataFrame, *, chance_loss: float | None, positiv
     share = f"{positive_share:.2f}" if positive_share is not None else "the same probability"
     whose = f"the share of {positive} {what}s in the training set"
     named = " = ln 2" if balanced else ""
-    mean = float(tail.mean())
-    level = "at" if abs(mean - chance_loss) <= 0.01 * chance_loss else "next to"
+    level = "at" if abs(float(tail.mean()) - chance_loss) <= 0.01 * chance_loss else "next to"
     amount = "nothing" if level == "at" else "next to nothing"
-    text = (f"For the last {k} epochs the training loss stayed {level} {chance_loss:.3f}{named} (it averaged {mean:.3f}): "
-            f"the loss of a model that answers {share} for every {what} ({whose}), whatever it sees. So the model "
-            f"learned {amount} about the {items}: it gives about the same answer for all of them.")
+    first = loss.size - k + 1
+    text = (f"From epoch {first} to epoch {loss.size} the training loss stayed {level} the dotted chance line, "
+            f"{chance_loss:.3f}{named} (it went from {tail[0]:.3f} to {tail[-1]:.3f}): the loss of a model that answers "
+            f"{share} for every {what} ({whose}), whatever it sees. So the model learned {amount} about the {items}: it "
+            "gives about the same answer for all of them, and the test results agree.")
     cause, suggest = _cause(learning_rate=learning_rate, usual=usual_learning_rates, loss=loss, chance=chance_loss,
                             spread=input_spread, items=items)
     return Finding("stuck_at_chance", "The loss is stuck at chance", text + cause, compare="learning_rate",
                    suggest=suggest)
 
 
+CHANCE_MARGIN = 0.1  # a test AUC (or IoU) this close to a constant prediction's is "at chance" (a bootstrap-ish margin)
+SAME_SCORE = 0.01  # test scores that all lie within this of one another are one answer for all
+
+
+def classifier_at_chance(auc: float | None, scores=None, labels=None, *, margin: float = CHANCE_MARGIN) -> bool | None:
+    """Whether a classifier's test results look like a constant prediction's: about the same score for every item
+    (they differ by less than ``SAME_SCORE``: one answer for all, whatever their order), or an AUC below 0.5 +
+    ``margin`` (within about the 95 % interval of an AUC on a test set of a hundred or so photos of 0.5, or below it:
+    no better than guessing). None when there is nothing to judge by.
+
+    Examples
+    --------
+    >>> classifier_at_chance(0.53), classifier_at_chance(0.796), classifier_at_chance(None)
+    (True, False, None)
+    >>> classifier_at_chance(float("nan"), [0.4, 0.4, 0.4], [0, 1, 0]), classifier_at_chance(0.8, [0.501, 0.503], [0, 1])
+    (True, True)
+    """
+    if scores is not None and np.asarray(scores).size and np.ptp(np.asarray(scores, float)) < SAME_SCORE:
+        return True
+    value = _number(auc)
+    if value is None:
+        return None
+    return value < 0.5 + margin
+
+
+def segmentation_at_chance(probs, masks, *, threshold: float = 0.5, margin: float = CHANCE_MARGIN) -> bool | None:
+    """Whether a segmentation's test results look like a constant prediction's: its IoU over every test pixel (or
+    voxel) is within ``margin`` of what "nothing is lung" (IoU 0) or "everything is lung" (IoU = the share of lung)
+    scores. None without predictions or without any lung in the truth.
+
+    Examples
+    --------
+    >>> masks = np.array([[0, 0, 1, 1]] * 4)
+    >>> segmentation_at_chance(np.zeros((4, 4)), masks), segmentation_at_chance(masks * 0.9, masks)
+    (True, False)
+    """
+    if probs is None or masks is None:
+        return None
+    probs, truth = np.asarray(probs, float), np.asarray(masks) > 0
+    if probs.shape != truth.shape or not truth.any():
+        return None
+    predicted = probs >= threshold
+    iou = float((predicted & truth).sum() / (predicted | truth).sum())
+    return min(iou, abs(iou - float(truth.mean()))) < margin
+
+
 def not_learning(history: pd.DataFrame, *, min_epochs: int = 3, tolerance: float = 0.02, learning_rate: float | None = None,
                  usual_learning_rates: tuple[float, float] | None = None, input_spread: float | None = None,
-                 items: str = "items") -> Finding | None:
+                 items: str = "items", test_at_chance: bool | None = None) -> Finding | None:
     """Over several epochs the training loss never fell below its first value by more than ``tolerance`` (a share):
-    too large a learning rate (stuck) or too small a one, a model that cannot fit the data, or data without a signal."""
+    too large a learning rate (stuck) or too small a one, a model that cannot fit the data, or data without a signal.
+    Not said when the test figures show the model learned (``test_at_chance`` False: it learned within its first
+    epoch, as a pretrained backbone can)."""
+    if test_at_chance is False:
+        return None
     loss = _column(history, "loss")
     loss = loss[np.isfinite(loss)]
     if loss.size < min_epochs or np.min(loss) < loss[0] * (1 - tolerance):
@@ -242,26 +260,13 @@ def not_learning(history: pd.DataFrame, *, min_epochs: int = 3, tolerance: float
                    f"{np.min(loss):.3f}: the model did not learn.{cause}", compare="learning_rate", suggest=suggest)
 
 
-def _loss_curve(history: pd.DataFrame) -> tuple[str, np.ndarray]:
-    """The validation loss where there is one, else the training loss, with its name for people."""
-    val = _column(history, "val_loss")
-    if val.size and np.isfinite(val).any():
-        return "validation loss", val
-    return "training loss", _column(history, "loss")
-
-
 def overfitting(history: pd.DataFrame, *, patience: int = 3, gap: float = 0.1) -> Finding | None:
     """Validation loss rose beyond its own noise after its lowest stretch, while training went on improving.
 
-    The rule: sigma is the validation curve's epoch-to-epoch noise (:func:`noise`, at least 0.5 % of its lowest
-    value), so the mean of w epochs has a standard error of sigma * sqrt(1 / w), where w is ``patience`` (2 for runs
-    shorter than 2 * patience + 1 epochs; none under 5 epochs). Take the stretch of w consecutive epochs with the
-    lowest mean validation loss; it must end at least w epochs before the last. Overfitting when the mean of the last
-    w epochs is above that lowest mean by more than 2.5 standard errors of their difference
-    (2.5 * sigma * sqrt(2 / w)), the last epoch is above it by more than
-    sigma, and the training loss at the end is below its value at the best epoch by more than its own noise. A run
-    stopped while its validation loss still falls is not overfitting (:func:`still_learning` says so instead), and a
-    flat, noisy validation curve is not either: its lowest stretch is low by chance, by less than that margin.
+    The rule is :func:`lib.metrics.learning.phase`'s, the one that also decides :func:`still_learning`, so a run is
+    never both: in short, the mean of the last few epochs' validation loss is above its lowest stretch's by more
+    than its noise allows, the last epoch is not the lowest, and the training loss kept falling. A run stopped while
+    its validation loss still falls is not overfitting, and a flat, noisy validation curve is not either.
 
     Examples
     --------
@@ -272,20 +277,10 @@ def overfitting(history: pd.DataFrame, *, patience: int = 3, gap: float = 0.1) -
     'Validation loss was lowest at epoch 2 (0.500) and rose for the 4 epochs after it'
     """
     val, train = _column(history, "val_loss"), _column(history, "loss")
-    n = val.size
-    if n < 5 or not np.isfinite(val).all() or train.size != n or not np.isfinite(train).all():
+    verdict = phase(val, train, patience=patience)
+    if verdict.name != OVERFITTING:
         return None
-    width = min(patience, (n - 1) // 2)  # a short run compares stretches of 2 epochs
-    windows = np.convolve(val, np.ones(width) / width, mode="valid")  # windows[i]: mean of epochs i .. i+width-1
-    start = int(np.argmin(windows[: n - 2 * width + 1]))  # the lowest stretch, ending >= width epochs early
-    lowest = float(windows[start])
-    best = start + int(np.argmin(val[start:start + width]))
-    sigma = max(noise(val), 0.005 * abs(lowest))
-    rise = float(windows[-1]) - lowest
-    margin = 2.5 * sigma * math.sqrt(2 / width)
-    still_fitting = train[-1] < train[best] - max(noise(train), 1e-6)
-    if rise <= margin or val[-1] <= lowest + sigma or not still_fitting:
-        return None
+    n, best = val.size, verdict.best
     after = n - 1 - best
     train_acc, val_acc = _column(history, "accuracy"), _column(history, "val_accuracy")
     acc_gap = float(train_acc[-1] - val_acc[-1]) if train_acc.size and val_acc.size else 0.0
@@ -293,17 +288,18 @@ def overfitting(history: pd.DataFrame, *, patience: int = 3, gap: float = 0.1) -
     return Finding("overfitting", f"Overfitting from epoch {best + 2}",
                    f"Validation loss was lowest at epoch {best + 1} ({val[best]:.3f}) and rose for the {after} epochs after it: "
                    f"the model went on fitting the training set (loss {train[best]:.3f} to {train[-1]:.3f}) while getting worse "
-                   f"on data it had not seen. The rise (to {val[-1]:.3f} at the last epoch) is larger than the curve's "
-                   f"epoch-to-epoch noise (about {sigma:.3f}).{extra} Fewer epochs, more augmentation or more data would "
-                   "help.", "notice")
+                   f"on data it had not seen. The rise (to {val[-1]:.3f} at epoch {n}, the last) is larger than the "
+                   f"curve's epoch-to-epoch wobble.{extra} Fewer epochs, more augmentation or more data would help.",
+                   "notice")
 
 
 def still_learning(history: pd.DataFrame, *, state: str | None = None, budget_cut: str | None = None) -> Finding | None:
     """The loss was still falling when training ended: more epochs would likely help.
 
-    The rule: over the last several epochs (half the run, 3 to 5) the validation loss (the training loss without
-    validation) falls with a slope more than twice its standard error below 0, and the last epoch is within the curve's
-    noise of its lowest value (it has not turned back up).
+    The rule is :func:`lib.metrics.learning.phase`'s (the one that also decides :func:`overfitting`): over the last
+    several epochs (half the run, 3 to 5) the validation loss (the training loss without validation) falls with a
+    slope more than twice its standard error below 0, by more than twice the curve's noise, and the last epoch is
+    within that noise of its lowest value (it has not turned back up).
 
     Examples
     --------
@@ -311,25 +307,22 @@ def still_learning(history: pd.DataFrame, *, state: str | None = None, budget_cu
     >>> still_learning(h, state="stopped").title
     'Stopped while still learning'
     """
-    name, curve = _loss_curve(history)
-    curve = curve[np.isfinite(curve)]
-    if curve.size < 3:
+    verdict = phase(_column(history, "val_loss"), _column(history, "loss"))
+    if verdict.name != STILL_LEARNING:
         return None
-    k = _tail(curve, curve.size)
-    slope, se = trend(curve[-k:])
-    lowest = float(np.min(curve))
-    if not (slope < 0 and slope < -2 * se) or curve[-1] > lowest + max(noise(curve), 1e-9):
-        return None
+    curve, k, name = verdict.curve, verdict.tail, verdict.which
     if budget_cut:
         title, ended = "The time budget ended it while still learning", "when the time budget ended the run"
     elif state == "stopped":
         title, ended = "Stopped while still learning", "when the run was stopped"
     else:
         title, ended = "Still learning at the last epoch", "at the last epoch"
+    n = curve.size
+    lowest = "lowest at the last one" if int(np.argmin(curve)) == n - 1 else "within its noise of its lowest"
     return Finding("still_learning", title,
-                   f"The {name} was still falling {ended}: from {curve[-k]:.3f} to {curve[-1]:.3f} over the last {k} "
-                   f"epochs (about {-slope:.3f} per epoch), lowest at the last one. The model had not finished learning: "
-                   "more epochs (or a longer time budget) would likely improve it.", "notice")
+                   f"The {name} was still falling {ended}: from {curve[-k]:.3f} at epoch {n - k + 1} to {curve[-1]:.3f} "
+                   f"at epoch {n}, {lowest}. The model had not finished learning: more epochs (or a longer time budget) "
+                   "would likely improve it.", "notice")
 
 
 def stopped_before_learning(state: str | None, history: pd.DataFrame, *, headline: str | None = None,
@@ -425,28 +418,33 @@ def _number(value) -> float | None:
 
 def combine(history: pd.DataFrame, status: dict, specific: list, *, config: dict | None = None, items: str = "items",
             unit: str | None = None, positive: str = "positive", usual_learning_rates: tuple[float, float] | None = None,
-            **stopped) -> list[Finding]:
+            test_at_chance: bool | None = None, **stopped) -> list[Finding]:
     """The findings every task shares around the task's own (``specific``), in the order a student should read
     them: the data first, then the loss, then the results, then overfitting, still learning and early stops.
 
     ``status`` may carry what the job recorded about the training data (``chance_loss``, ``positive_share``,
     ``input_spread``: :mod:`lib.metrics.baseline`) and a time budget's cut (``budget_cut``); ``config`` the run's
     settings (its learning rate); ``usual_learning_rates`` is the task's usual range; ``items``, ``unit`` and
-    ``positive`` word the texts (:func:`stuck_at_chance`); ``stopped`` goes to
-    :func:`stopped_before_learning` (headline, value, chance)."""
+    ``positive`` word the texts (:func:`stuck_at_chance`); ``test_at_chance`` is whether the test results look like a
+    constant prediction's (:func:`classifier_at_chance`, :func:`segmentation_at_chance`; None without them): a run
+    whose test results show it learned is never told it learned nothing; ``stopped`` goes to
+    :func:`stopped_before_learning` (headline, value, chance). At most one of diverged, stuck at chance and not
+    learning is said, and none of them beside overfitting or still learning (their rule: :func:`phase`)."""
     config = config or {}
     spread, learning_rate = _number(status.get("input_spread")), _number(config.get("learning_rate"))
     broke = diverged(history, error=status.get("error"))
     stuck = None if broke else stuck_at_chance(
         history, chance_loss=_number(status.get("chance_loss")), positive_share=_number(status.get("positive_share")),
         learning_rate=learning_rate, usual_learning_rates=usual_learning_rates, input_spread=spread, items=items,
-        unit=unit, positive=positive)
+        unit=unit, positive=positive, test_at_chance=test_at_chance)
     flat = None if broke or stuck else not_learning(history, learning_rate=learning_rate,
                                                      usual_learning_rates=usual_learning_rates, input_spread=spread,
-                                                     items=items)
-    findings = [constant_input(spread, items=items), broke, stuck, flat, *specific, overfitting(history),
-                None if broke or stuck or flat else still_learning(history, state=status.get("state"),
-                                                                   budget_cut=status.get("budget_cut")),
+                                                     items=items, test_at_chance=test_at_chance)
+    failed = broke or stuck or flat
+    findings = [constant_input(spread, items=items), broke, stuck, flat, *specific,
+                None if failed else overfitting(history),
+                None if failed else still_learning(history, state=status.get("state"),
+                                                   budget_cut=status.get("budget_cut")),
                 stopped_before_learning(status.get("state"), history, **stopped)]
     return [f for f in findings if f is not None]
 

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from lib.metrics.learning import OVERFITTING, STILL_LEARNING, phase
 from lib.metrics.roc import ppv_npv_at_prevalence
 
 
@@ -30,15 +31,18 @@ def _last(history: pd.DataFrame, name: str) -> float | None:
 
 
 def curves(history: pd.DataFrame, metric: str = "accuracy", items: str = "photos") -> str | None:
-    """Training against validation at the last epoch, and the epoch where validation loss was lowest.
+    """Training against validation at the last epoch, and the epoch where validation loss was lowest. A gap is called
+    overfitting only where the diagnosis's rule (:func:`lib.metrics.learning.phase`) says so, never while validation
+    loss is still falling.
 
     Examples
     --------
-    >>> h = pd.DataFrame({"epoch": [1, 2, 3], "loss": [.6, .3, .1], "val_loss": [.6, .4, .5],
-    ...                   "accuracy": [.7, .9, 1.0], "val_accuracy": [.7, .8, .78]})
+    >>> h = pd.DataFrame({"epoch": [1, 2, 3, 4, 5, 6], "loss": [.6, .4, .3, .2, .1, .05],
+    ...                   "val_loss": [.6, .5, .52, .6, .7, .75],
+    ...                   "accuracy": [.7, .8, .9, .95, 1.0, 1.0], "val_accuracy": [.7, .75, .74, .73, .72, .78]})
     >>> print(curves(h))  # doctest: +NORMALIZE_WHITESPACE
-    After 3 epochs the training accuracy is 1.00 and the validation accuracy 0.78: a gap of 0.22. The model does better
-    on photos it has learned from than on new ones (overfitting); validation loss was lowest at epoch 2 of 3.
+    After 6 epochs the training accuracy is 1.00 and the validation accuracy 0.78: a gap of 0.22. The model does better
+    on photos it has learned from than on new ones (overfitting); validation loss was lowest at epoch 2 of 6.
     """
     if history is None or history.empty:
         return None
@@ -55,8 +59,15 @@ def curves(history: pd.DataFrame, metric: str = "accuracy", items: str = "photos
             best_epoch = int(np.nanargmin(np.where(np.isfinite(losses), losses, np.nan))) + 1
             best = f"; validation loss was lowest at epoch {best_epoch} of {epochs}"
     if gap > 0.1:
-        return (f"{what}: a gap of {gap:.2f}. The model does better on {items} it has learned from than on new ones "
-                f"(overfitting){best}.")
+        said = f"{what}: a gap of {gap:.2f}. The model does better on {items} it has learned from than on new ones"
+        verdict = phase(pd.to_numeric(history["val_loss"], errors="coerce") if "val_loss" in history.columns else None,
+                        pd.to_numeric(history["loss"], errors="coerce") if "loss" in history.columns else None).name
+        if verdict == OVERFITTING:  # the diagnosis's rule (lib.metrics.learning.phase): never said where it is not
+            return f"{said} (overfitting){best}."
+        if verdict == STILL_LEARNING:
+            return (f"{said}{best}, and it was still falling: not overfitting yet, validation is still improving "
+                    "(see the diagnosis below).")
+        return f"{said}{best}."
     if gap < -0.05:
         return (f"{what}: validation is better than training. Dropout and augmentation make training harder than "
                 f"validation, which sees clean {items}{best}.")

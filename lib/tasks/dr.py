@@ -281,12 +281,15 @@ USUAL_LEARNING_RATES = (1e-4, 1e-3)
 
 def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict | None = None) -> list:
     """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
-    specific = []
+    specific, scores, labels = [], None, None
     if predictions is not None:
-        specific = [d.one_class(predictions["scores"], predictions["labels"], names=tuple(CLASS_NAMES.values())),
-                    d.below_chance(metrics.get("auc"), len(predictions["labels"]))]
+        scores, labels = predictions["scores"], predictions["labels"]
+        specific = [d.one_class(scores, labels, names=tuple(CLASS_NAMES.values())),
+                    d.below_chance(metrics.get("auc"), len(labels))]
+    auc = metrics.get("auc")
     return d.combine(history, status, specific, config=config, items="photos", positive="referable",
-                     usual_learning_rates=USUAL_LEARNING_RATES, headline="AUC", value=metrics.get("auc"), chance=0.5)
+                     usual_learning_rates=USUAL_LEARNING_RATES, test_at_chance=d.classifier_at_chance(auc, scores, labels),
+                     headline="AUC", value=auc, chance=0.5)
 
 
 def report(predictions, config, chosen: float | None) -> list:

@@ -174,9 +174,13 @@ def train(ctx: TaskContext) -> dict:
 
 def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict | None = None) -> list:
     """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
-    specific = [] if predictions is None else [d.no_foreground(from_uint8_unit(predictions["probs"]), predictions["masks"], what="slice")]
+    specific, at_chance = [], None
+    if predictions is not None:
+        probs = from_uint8_unit(predictions["probs"])
+        specific = [d.no_foreground(probs, predictions["masks"], what="slice")]
+        at_chance = d.segmentation_at_chance(probs, predictions["masks"])
     return d.combine(history, status, specific, config=config, items="slices", unit="pixel", positive="lung",
-                     usual_learning_rates=USUAL_LEARNING_RATES)
+                     usual_learning_rates=USUAL_LEARNING_RATES, test_at_chance=at_chance)
 
 
 USUAL_LEARNING_RATES = (1e-4, 3e-3)  # the course trains at 1e-3

@@ -317,9 +317,13 @@ USUAL_LEARNING_RATES = (1e-4, 3e-3)  # the course trains at 1e-3, the quick pres
 
 def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict | None = None) -> list:
     """What went wrong (or is worth noticing) in a finished or stopped run (:mod:`lib.diagnosis`)."""
-    specific = [] if predictions is None else [d.no_foreground(from_uint8_unit(predictions["probs"]), predictions["mask"], what="volume")]
+    specific, at_chance = [], None
+    if predictions is not None:
+        probs = from_uint8_unit(predictions["probs"])
+        specific = [d.no_foreground(probs, predictions["mask"], what="volume")]
+        at_chance = d.segmentation_at_chance(probs, predictions["mask"])
     return d.combine(history, status, specific, config=config, items="chunks", unit="voxel", positive="lung",
-                     usual_learning_rates=USUAL_LEARNING_RATES)
+                     usual_learning_rates=USUAL_LEARNING_RATES, test_at_chance=at_chance)
 
 
 def step_cost(config: dict) -> float:

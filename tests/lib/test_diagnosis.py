@@ -176,3 +176,35 @@ def test_combine_names_the_stuck_run_before_the_results_and_not_learning_is_not_
                          config={"learning_rate": 0.1}, items="photos", usual_learning_rates=(1e-4, 1e-3))
     codes = [f.code for f in findings]
     assert codes[0] == "stuck_at_chance" and "not_learning" not in codes and "still_learning" not in codes
+
+
+def test_one_rule_never_calls_a_run_both_still_learning_and_overfitting():
+    """lib.metrics.learning.phase decides both; overfitting is never said while the last epoch is the lowest."""
+    from lib.metrics.learning import phase
+
+    both = 0
+    for seed in range(60):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(5, 25))
+        val = np.cumsum(rng.normal(-0.01, 0.03, n)) + 0.7
+        train = np.linspace(0.7, 0.1, n)
+        history = _history(loss=train, val_loss=val)
+        found = {f.code for f in (d.overfitting(history), d.still_learning(history)) if f is not None}
+        both += found == {"overfitting", "still_learning"}
+        if np.argmin(val) == n - 1:
+            assert "overfitting" not in found, f"seed {seed}: overfitting with the lowest validation loss at the last epoch"
+        assert phase(val, train).name in found | {None} and len(found) <= 1
+    assert both == 0
+
+
+def test_stuck_at_chance_needs_the_test_results_to_agree():
+    history = _stuck_history(4)
+    assert d.stuck_at_chance(history, chance_loss=LN2, test_at_chance=True).code == "stuck_at_chance"
+    assert d.stuck_at_chance(history, chance_loss=LN2, test_at_chance=False) is None  # e.g. a test AUC of 0.8
+    assert d.not_learning(_history(loss=[0.42, 0.42, 0.421]), test_at_chance=False) is None
+    assert d.classifier_at_chance(0.796) is False and d.classifier_at_chance(0.55) is True
+    assert d.classifier_at_chance(0.38) is True  # below chance: no better than guessing either
+    masks = np.zeros((2, 10, 10), np.uint8)
+    masks[:, :3] = 1  # 30 % lung
+    assert d.segmentation_at_chance(np.ones((2, 10, 10)), masks) is True  # all lung: IoU 0.30, the share
+    assert d.segmentation_at_chance(masks.astype(float), masks) is False

@@ -35,3 +35,16 @@ def test_readings_without_numbers_say_nothing():
 def test_every_question_has_an_answer():
     for key, (question, answer) in notice.QUESTIONS.items():
         assert question.endswith("?") and len(answer) > 80, key
+
+
+def test_a_gap_is_called_overfitting_only_when_validation_loss_turned_up():
+    """Issue 30: "(overfitting); validation loss was lowest at epoch 20 of 20" beside "Still learning": the gap alone
+    does not make overfitting while validation loss is still falling (the lowest at the last epoch)."""
+    epochs = np.arange(1, 21)
+    falling = pd.DataFrame({"epoch": epochs, "loss": 0.7 * np.exp(-epochs / 5), "val_loss": 0.69 - 0.015 * epochs,
+                            "accuracy": np.minimum(0.55 + 0.025 * epochs, 0.97), "val_accuracy": 0.55 + 0.0135 * epochs})
+    text = notice.curves(falling)
+    assert "a gap of 0.15" in text and "lowest at epoch 20 of 20" in text
+    assert "(overfitting)" not in text and "not overfitting yet" in text
+    turned = falling.assign(val_loss=np.where(epochs <= 8, 0.7 - 0.05 * epochs, 0.3 + 0.03 * (epochs - 8)))
+    assert "(overfitting); validation loss was lowest at epoch 8 of 20" in notice.curves(turned)

@@ -15,7 +15,8 @@ LN2 = float(np.log(2))
 
 
 def _stuck(run_dir, learning_rate=0.1):
-    """Turn a saved run into one trained at ``learning_rate`` whose loss sat at ln 2 after a first-epoch jump."""
+    """Turn a saved run into one trained at ``learning_rate`` whose loss sat at ln 2 after a first-epoch jump and
+    whose test scores are all the same (AUC 0.5)."""
     config = json.loads((run_dir / files.CONFIG).read_text())
     files.write_json_atomic(run_dir / files.CONFIG, {**config, "learning_rate": learning_rate})
     loss = [1.81] + list(LN2 + np.random.default_rng(0).normal(0, 0.002, 9))
@@ -23,6 +24,13 @@ def _stuck(run_dir, learning_rate=0.1):
             for e, v in enumerate(loss)]
     files.write_history_atomic(run_dir / files.HISTORY, rows)
     update_status(run_dir, chance_loss=LN2, positive_share=0.5, input_spread=0.12)
+    with np.load(run_dir / files.PREDICTIONS) as saved:  # and its test results agree: one score for every photo
+        predictions = {k: saved[k] for k in saved.files}
+    predictions["scores"] = np.full_like(predictions["scores"], 0.5)
+    files.write_npz_atomic(run_dir / files.PREDICTIONS, **predictions)
+    metrics = json.loads((run_dir / files.METRICS).read_text())
+    labels = predictions["labels"]
+    files.write_json_atomic(run_dir / files.METRICS, {**metrics, "auc": 0.5, "accuracy": float(labels.mean())})
 
 
 def test_a_run_stuck_at_chance_names_the_learning_rate_and_offers_the_next_one(app_env, demo_root):
