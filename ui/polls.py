@@ -7,8 +7,9 @@ import time
 
 import streamlit as st
 
-from lib.classroom.polls import DEFAULT_QUESTION, QUESTION_CHARS, REASON_CHARS, Answer, Poll, PollError, PollStore
-from lib.metrics.roc import THRESHOLD_DECIMALS, curve_payload
+from lib.classroom.polls import (DEFAULT_QUESTION, QUESTION_CHARS, REASON_CHARS, Answer, Poll, PollError, PollStore,
+                                 poll_drawing)
+from lib.metrics.roc import THRESHOLD_DECIMALS
 from lib.runs.describe import run_line
 from lib import tasks
 from lib.text import duration, plain
@@ -117,15 +118,10 @@ def _poll_view(poll: Poll) -> None:
                    f"{duration(time.time() - poll.opened_at)} ago · {state}"
                    + (f" · costs fixed: a miss {poll.costs[0]:g}, an unnecessary referral {poll.costs[1]:g}"
                       if poll.costs else ""))
-        points = [[a.fpr, a.tpr, "answer"] for a in view.answers]
-        if view.median:
-            points.append([view.median.fpr, view.median.tpr, "median"])
-        shown = view.median.threshold if view.median else float(curve.thresholds[0])
-        payload = curve_payload(curve, threshold=shown, prevalence=poll.prevalence)
+        drawing = poll_drawing(curve, view, prevalence=poll.prevalence)  # nothing of the answer before the reveal
         left, right = st.columns([3, 2])
         with left:
-            roc_operating_point({**payload, "classPoints": points, "presentation": is_presenting()},
-                                key=f"poll_roc_{poll.poll_id}")
+            roc_operating_point({**drawing, "presentation": is_presenting()}, key=f"poll_roc_{poll.poll_id}")
         with right:
             st.metric("Answers", len(view.answers))
             if view.median:

@@ -27,7 +27,7 @@ import numpy as np
 
 from lib.atomic import write_json_atomic
 from lib.metrics.cost import check_costs, check_prevalence
-from lib.metrics.roc import RocCurve, point_on_curve, roc, threshold_for_sensitivity, youden_index
+from lib.metrics.roc import RocCurve, curve_payload, point_on_curve, roc, threshold_for_sensitivity, youden_index
 from lib.runs import files
 from lib.runs.files import read_json
 from lib.runs.store import Run, RunStore, load_predictions
@@ -86,6 +86,28 @@ class ClassView:
     spread: dict[str, tuple[float, float, float, float, float]] = field(default_factory=dict)  # min, q1, median, q3, max
     youden: Answer | None = None
     rule_out: Answer | None = None  # sensitivity >= 95 %
+
+
+RULE_OUT_LABEL = "rule-out: sensitivity >= 95 %"
+
+
+def poll_drawing(curve: RocCurve, view: ClassView, *, prevalence: float) -> dict:
+    """What the poll's ROC component draws (:func:`lib.metrics.roc.curve_payload` plus the class's points), giving
+    nothing of the answer away before the reveal.
+
+    - ``classPoints``: [fpr, tpr, kind], the class's median ("median") first, so that its ring lies under the
+      students' points ("answer");
+    - ``handleRing``: the draggable handle sits on the median and is drawn as a ring, never as a dot over the answers;
+    - ``youden``: the vertex of Youden's J only once revealed (``view.youden``), else None (not drawn);
+    - ``marks``: [fpr, tpr, label] of the revealed presets (the rule-out point), empty before the reveal.
+    """
+    shown = view.median.threshold if view.median else float(curve.thresholds[0])
+    payload = curve_payload(curve, threshold=shown, prevalence=prevalence)
+    points = ([[view.median.fpr, view.median.tpr, "median"]] if view.median else [])
+    points += [[a.fpr, a.tpr, "answer"] for a in view.answers]
+    marks = [[view.rule_out.fpr, view.rule_out.tpr, RULE_OUT_LABEL]] if view.rule_out is not None else []
+    return {**payload, "classPoints": points, "handleRing": True,
+            "youden": payload["youden"] if view.youden is not None else None, "marks": marks}
 
 
 @lru_cache(maxsize=32)
@@ -246,7 +268,7 @@ class PollStore:
         if poll.reveal:
             curve = self._curve(poll.run_id)
             view.youden = self._answer(curve, poll, "Youden's J", float(curve.thresholds[youden_index(curve)]), "", 0.0)
-            view.rule_out = self._answer(curve, poll, "screening: sensitivity >= 95 %",
+            view.rule_out = self._answer(curve, poll, RULE_OUT_LABEL,
                                          threshold_for_sensitivity(curve, 0.95), "", 0.0)
         return view
 

@@ -72,6 +72,10 @@ def test_a_poll_with_a_lecturer_and_three_students(chromium, room):
     lecturer.locator(".roc-root .class-point").nth(2).wait_for(timeout=15_000)
     assert lecturer.locator(".roc-root .class-point").count() == 3
     assert lecturer.locator(".roc-root .class-median").count() == 1
+    # nothing of the answer while the poll is open: no Youden point, no preset, the handle a ring on the median
+    assert not lecturer.locator(".roc-root .youden").first.is_visible()
+    assert lecturer.locator(".roc-root .mark").count() == 0
+    assert lecturer.locator(".roc-root .handle.ring").count() == 1
     lecturer.get_by_text("The class's median").wait_for(timeout=10_000)
     table = lecturer.locator('[data-testid="stDataFrame"]').last
     table.scroll_into_view_if_needed()
@@ -88,6 +92,7 @@ def test_a_poll_with_a_lecturer_and_three_students(chromium, room):
     wait_idle(lecturer)
     lecturer.get_by_role("button", name="Close the poll").click()
     lecturer.get_by_text("Youden's J:", exact=False).first.wait_for(timeout=30_000)
+    lecturer.locator(".roc-root .mark").first.wait_for(state="attached", timeout=15_000)  # the revealed rule-out point
     screenshot(lecturer, "class_poll_revealed")
 
     # the class's shared runs as one experiment: three points, one click opens a run read-only

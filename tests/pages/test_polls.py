@@ -1,6 +1,8 @@
 """A class poll through the pages: the lecturer opens it on a published run, a student answers from the DR page, the
 lecturer sees the answer (without names on the projector) and closes it with the reveal."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -85,8 +87,6 @@ def test_an_answer_is_saved_kept_after_a_reload_and_read_by_the_lecturer(publish
 
 
 def test_the_class_experiment_plots_every_shared_run_and_opens_one(roster, demo_root):  # noqa: F811
-    import json
-
     store = RunStore(roster / "runs")
     rates = {"carol": 0.1, "dan": 0.001, "erin": 0.0001}
     shared = {name: make_dr_run(store, demo_root / "eyepacs", seed=i, owner=f"user:{name}", learning_rate=rate)
@@ -130,3 +130,44 @@ def test_a_poll_that_fixes_the_costs_puts_them_on_the_students_curve(published_r
     assert (student.number_input(key="dr_cost_missed").value, student.number_input(key="dr_cost_unneeded").value) == (20, 1)
     assert student.slider(key="dr_prevalence").value == pytest.approx(0.1)
     assert any("per 1,000 screened at a prevalence of 10%" in m.value for m in student.markdown)
+
+
+def _poll_drawings(at) -> list[dict]:
+    """What the browser draws for each poll on the page (the ROC component's data with the class's points)."""
+    drawn = [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    return [d for d in drawn if "classPoints" in d]
+
+
+def test_the_open_poll_draws_nothing_of_the_answer_until_the_reveal(published_run):
+    """Issue 30: while the poll is open the lecturer's (and the projector's) ROC shows no Youden point, no rule-out
+    point and no red handle on the median; the median is a ring drawn under the students' points. After the lecturer
+    closes with the reveal, Youden's point and the rule-out preset appear where they are (checked by hand here)."""
+    from sklearn.metrics import roc_curve
+
+    store, run_dir = published_run
+    polls = PollStore(store)
+    poll = polls.open(run_dir.name, by="ada")
+    for name, threshold in (("bob", 0.40), ("carol", 0.45), ("dan", 0.5)):
+        polls.submit(poll.poll_id, owner=f"user:{name}", name=name, threshold=threshold, reason="")
+    lecturer = signed_in("ada", page="pages/classroom.py")
+    for presenting in (False, True):
+        lecturer.session_state["presentation"] = presenting
+        lecturer.run()
+        [drawn] = _poll_drawings(lecturer)
+        assert drawn["youden"] is None and not drawn.get("marks"), drawn.get("marks")
+        kinds = [kind for _, _, kind in drawn["classPoints"]]
+        assert kinds == ["median", "answer", "answer", "answer"]  # the ring first: under the points
+        assert drawn["handleRing"] is True  # the handle at the median is hollow: no red dot over the answers
+    lecturer.session_state["presentation"] = False
+    lecturer.checkbox(key=f"poll_reveal_{poll.poll_id}").check().run()
+    lecturer.button(key=f"poll_close_{poll.poll_id}").click().run()
+    [drawn] = _poll_drawings(lecturer)
+    with np.load(run_dir / "predictions.npz") as p:
+        scores, labels = p["scores"].astype(float), p["labels"].astype(int)
+    fpr, tpr, thresholds = roc_curve(labels, scores, drop_intermediate=False)
+    best = int(np.argmax(tpr - fpr))
+    assert drawn["tpr"][drawn["youden"]] - drawn["fpr"][drawn["youden"]] == pytest.approx(tpr[best] - fpr[best])
+    [(f, t, label)] = drawn["marks"]
+    assert t >= 0.95 and "rule-out" in label
+    first = int(np.argmax(tpr >= 0.95))  # the fewest false positives at a sensitivity of 95 % or more
+    assert (f, t) == pytest.approx((fpr[first], tpr[first]), abs=1e-6)

@@ -18,6 +18,7 @@ const TEMPLATE = `
   <circle class="youden" r="8"></circle>
   <text class="youden-label"></text>
   <line class="isocost"></line>
+  <g class="marks"></g>
   <g class="class-points"></g>
   <circle class="cheapest" r="8"></circle>
   <text class="cheapest-label"></text>
@@ -114,10 +115,28 @@ export default function (component) {
   const points = data.fpr.map((f, i) => [sx(f), sy(data.tpr[i])]);
   root.querySelector(".curve").setAttribute("d", "M" + points.map((p) => p[0].toFixed(2) + " " + p[1].toFixed(2)).join(" L"));
   root.querySelector(".auc").textContent = "AUC " + data.auc.toFixed(3);
+  // Youden's point: none while a poll is open (data.youden null), so that nothing gives the answer away.
   const yi = data.youden, youden = root.querySelector(".youden"), youdenLabel = root.querySelector(".youden-label");
-  youden.setAttribute("cx", points[yi][0]); youden.setAttribute("cy", points[yi][1]);
-  youdenLabel.setAttribute("x", points[yi][0] + 14); youdenLabel.setAttribute("y", points[yi][1] + 22);
-  youdenLabel.textContent = "Youden's J";
+  const hasYouden = yi !== null && yi !== undefined && points[yi] !== undefined;
+  for (const el of [youden, youdenLabel]) el.style.display = hasYouden ? "" : "none";
+  if (hasYouden) {
+    youden.setAttribute("cx", points[yi][0]); youden.setAttribute("cy", points[yi][1]);
+    youdenLabel.setAttribute("x", points[yi][0] + 14); youdenLabel.setAttribute("y", points[yi][1] + 22);
+    youdenLabel.textContent = "Youden's J";
+  }
+  // Revealed presets (a closed poll's rule-out point): a labelled diamond each.
+  const marks = root.querySelector(".marks");
+  marks.innerHTML = "";
+  for (const [f, t, label] of data.marks || []) {
+    const x = sx(f), y = sy(t), mark = document.createElementNS(SVGNS, "path");
+    mark.setAttribute("d", `M${x} ${y - 9} L${x + 9} ${y} L${x} ${y + 9} L${x - 9} ${y} Z`);
+    mark.setAttribute("class", "mark");
+    const text = document.createElementNS(SVGNS, "text");
+    text.setAttribute("x", x + 14); text.setAttribute("y", y - 12);
+    text.setAttribute("class", "mark-label");
+    text.textContent = label;
+    marks.append(mark, text);
+  }
 
   // Costs (optional): the line of equal expected cost through the handle, and the cheapest vertex.
   const costs = data.costs || null, isocost = root.querySelector(".isocost");
@@ -143,7 +162,7 @@ export default function (component) {
     isocost.setAttribute("x1", sx(ends[0][0])); isocost.setAttribute("y1", sy(ends[0][1]));
     isocost.setAttribute("x2", sx(ends[1][0])); isocost.setAttribute("y2", sy(ends[1][1]));
   }
-  // The class's submitted points (a poll's view): small dots, the median a larger ring.
+  // The class's submitted points (a poll's view): small dots, the median a larger ring drawn first (under them).
   const classPoints = root.querySelector(".class-points");
   classPoints.innerHTML = "";
   for (const [f, t, kind] of data.classPoints || []) {
@@ -155,6 +174,7 @@ export default function (component) {
   }
 
   const handle = root.querySelector(".handle");
+  handle.classList.toggle("ring", Boolean(data.handleRing));  // a poll's view: a ring on the median, not a dot over the answers
   const field = (name) => root.querySelector(`[data-field="${name}"]`);
   let current = vertexIndex(data, data.threshold);
   let shownThreshold = data.threshold;
