@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Mapping
 
 import plotly.graph_objects as go
@@ -9,6 +10,8 @@ import plotly.graph_objects as go
 from lib.metrics.roc import precision_recall
 
 FONT = dict(size=18)  # readable on a projector
+# An axis from 0 to 1: ticks 0.0, 0.2 ... 1.0 with their leading zero, and room for them and the title (automargin).
+UNIT_AXIS = dict(tickformat=".1f", dtick=0.2, automargin=True)
 
 
 def level_histogram(counts: Mapping[int, int], names: Mapping[int, str]) -> go.Figure:
@@ -72,8 +75,8 @@ def pairs_figure(running_share, auc: float) -> go.Figure:
     fig = go.Figure(go.Scatter(x=list(range(1, len(running_share) + 1)), y=running_share, mode="lines",
                                name="share won so far", line=dict(width=3)))
     fig.add_hline(y=auc, line_dash="dash", annotation_text=f"AUC {auc:.3f}", annotation_position="bottom right")
-    fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="pairs drawn",
-                      yaxis=dict(title="referable scored higher", range=[0, 1.02]), showlegend=False)
+    fig.update_layout(height=280, margin=dict(l=70, r=20, t=10, b=50), xaxis=dict(title="pairs drawn", automargin=True),
+                      yaxis=dict(title="referable scored higher", range=[0, 1.02], **UNIT_AXIS), showlegend=False)
     return fig
 
 
@@ -85,22 +88,55 @@ def roc_figure(fpr, tpr, *, auc: float, point: tuple[float, float] | None = None
     if point is not None:
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", marker=dict(size=14, color="#ff4b4b"),
                                  name=point_name or "operating point"))
-    fig.update_layout(height=420, width=460, margin=dict(l=10, r=10, t=10, b=10),
-                      xaxis=dict(title="1 - specificity (false positive rate)", range=[0, 1]),
-                      yaxis=dict(title="sensitivity (true positive rate)", range=[0, 1.02]), legend=dict(x=0.45, y=0.1))
+    fig.update_layout(height=440, width=480, margin=dict(l=70, r=20, t=20, b=60),
+                      xaxis=dict(title=dict(text="1 - specificity (false positive rate)", standoff=10),
+                                 range=[0, 1], **UNIT_AXIS),
+                      yaxis=dict(title=dict(text="sensitivity (true positive rate)", standoff=10),
+                                 range=[0, 1.02], **UNIT_AXIS), legend=dict(x=0.45, y=0.1))
     return fig
+
+
+def _padded(values, *, log: bool = False, share: bool = False, nonnegative: bool = False) -> list[float]:
+    """An axis range around ``values`` with a little room on both sides; a single value gets a sensible width: a
+    decade each way on a log axis (returned as powers of ten, as plotly wants them), half its size (or 1) each way
+    otherwise. ``share``: values in [0, 1] (an AUC, an IoU) stay within [0, 1] plus a little; ``nonnegative``: a count
+    or a setting never shown below 0."""
+    values = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    if log:
+        logs = [math.log10(v) for v in values if v > 0] or [0.0]
+        low, high = min(logs), max(logs)
+        pad = 1.0 if high == low else 0.1 * (high - low) + 0.1
+        return [low - pad, high + pad]
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    if share:
+        pad = 0.1 if high == low else max(0.05, 0.1 * (high - low))
+        return [max(0.0, low - pad) - 0.02, min(1.0, high + pad) + 0.02]
+    pad = (abs(low) * 0.5 or 1.0) if high == low else 0.08 * (high - low)
+    if nonnegative and low >= 0:
+        return [max(low - pad, -0.02 * (high - low + 2 * pad)), high + pad]  # at most a sliver below 0
+    return [low - pad, high + pad]
 
 
 def class_runs_figure(points, *, x_title: str, y_title: str, log_x: bool = False, names: bool = True) -> go.Figure:
     """Every shared run of the class as one point (``points``: objects with run_id, who, x, y); each point carries
     its run id (``customdata``) so that a click can open it. ``names``: hovering shows who ran it (never on the
-    projector)."""
+    projector).
+
+    The axes come from the data: a learning rate (an ``x_title`` that names one) is always on a log axis, as is any
+    ``log_x``; one point gets a range around it; heights all between 0 and 1 (an AUC, an IoU) stay within [0, 1],
+    padded a little."""
     points = list(points)
+    xs, ys = [p.x for p in points], [p.y for p in points]
+    log = (log_x or "learning rate" in x_title.lower()) and bool(xs) and all(x > 0 for x in xs)
+    share = bool(ys) and all(0.0 <= y <= 1.0 for y in ys)
     fig = go.Figure(go.Scatter(
-        x=[p.x for p in points], y=[p.y for p in points], mode="markers", customdata=[p.run_id for p in points],
+        x=xs, y=ys, mode="markers", customdata=[p.run_id for p in points],
         marker=dict(size=13, color="#1f77b4", line=dict(width=1, color="white"), opacity=0.8),
         hovertext=[p.who for p in points] if names else None,
         hovertemplate=("%{hovertext}<br>" if names else "") + "%{x:g}: %{y:.3f}<extra></extra>"))
-    fig.update_layout(height=420, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=x_title, yaxis_title=y_title,
-                      xaxis_type="log" if log_x else None)
+    fig.update_layout(height=420, margin=dict(l=70, r=20, t=10, b=60),
+                      xaxis=dict(title=x_title, type="log" if log else "linear", automargin=True,
+                                 range=_padded(xs, log=log, nonnegative=True)),
+                      yaxis=dict(title=y_title, automargin=True, range=_padded(ys, share=share),
+                                 **({"tickformat": ".2f"} if share else {})))
     return fig
