@@ -29,7 +29,7 @@ from lib.diagnosis import diagnose_run
 from lib.figures.segmentation import sweep_figure
 from lib.figures.training import history_figure
 from lib.notice import QUESTIONS, question
-from lib.runs.describe import run_line
+from lib.runs.describe import metric_text, run_line
 from lib.runs.store import Run, RunStore
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#262730}
@@ -63,7 +63,7 @@ def _run_section(run: Run, task, chosen: float | None) -> list[str]:
     rows = "".join(f"<tr><th>{_e(f.label)}</th><td>{_e(run.config.get(name))}</td></tr>"
                    for name, f in task.fields.items() if name in run.config)
     out.append(f"<details><summary>Settings</summary><table>{rows}</table></details>")
-    metrics = "".join(f"<tr><th>{_e(k)}</th><td>{v:.4f}</td></tr>" for k, v in run.metrics.items()
+    metrics = "".join(f"<tr><th>{_e(k)}</th><td>{_e(metric_text(v, decimals=4))}</td></tr>" for k, v in run.metrics.items()
                       if isinstance(v, (int, float)))
     out.append(f"<table><tr><th colspan=2>Test results</th></tr>{metrics}</table>")
     for finding in diagnose_run(run, task):

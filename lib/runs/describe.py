@@ -26,13 +26,45 @@ def config_label(config: dict, task: Task) -> str:
     return " · ".join(parts)
 
 
+def metric_text(value, *, decimals: int = 3) -> str:
+    """A saved result as the pages and the report show it: a count (an int: ``n_train``, ``n_test``) whole, with
+    thousands separators; anything else to ``decimals`` places. The one place results are formatted.
+
+    Examples
+    --------
+    >>> metric_text(240), metric_text(0.85123), metric_text(0.85123, decimals=4)
+    ('240', '0.851', '0.8512')
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.{decimals}f}"
+
+
+def run_label(summary, task: Task | None) -> str:
+    """The run's label, with the epochs it actually trained where it stopped (or a time budget cut it) before its
+    planned epochs: "lr 0.001 · 20 epochs" becomes "lr 0.001 · 5 of 20 epochs". A label the student wrote is kept."""
+    label = summary.label
+    trained, planned = summary.status.get("epochs_trained"), summary.config.get("epochs")
+    field = task.fields.get("epochs") if task else None
+    if (field is None or isinstance(trained, bool) or not isinstance(trained, int) or isinstance(planned, bool)
+            or not isinstance(planned, int) or not 0 <= trained < planned):
+        return label
+    planned_text = field.describe(planned)  # "20 epochs", as config_label wrote it
+    if not planned_text or planned_text not in label:
+        return label
+    return label.replace(planned_text, f"{trained} of {planned_text}")
+
+
 def run_line(summary, task: Task | None) -> str:
-    """One line for a run list: label, state, ``task``'s headline metric, when."""
+    """One line for a run list: label (with the epochs trained, :func:`run_label`), state, ``task``'s headline
+    metric, when."""
     metric = task.headline if task else None
     value = task.metric(summary.metrics, metric) if metric else None
     shown = f" · {metric_name(metric)} {value:.3f}" if isinstance(value, (int, float)) else ""
     when = time.strftime("%d %b %H:%M", time.localtime(summary.created)) if summary.created else ""
-    return f"{summary.label} · {summary.state}{shown} · {when}"
+    return f"{run_label(summary, task)} · {summary.state}{shown} · {when}"
 
 
 def trained_with(config: dict, status: dict, history=None) -> str:

@@ -58,3 +58,15 @@ def test_the_command_line_writes_the_same_report(student, tmp_path):
     folder = subprocess.run([sys.executable, "-m", "lib", "report", "--user", "bob", "--out", str(tmp_path),
                              "--runs-dir", str(store.root)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert folder.returncode == 2 and "is a folder" in folder.stderr
+
+
+def test_counts_in_the_results_are_whole_numbers(student):
+    """Issue 30: the report showed "n_train 240.0000"."""
+    import json
+
+    store, dr = student
+    metrics = json.loads((dr / "metrics.json").read_text())
+    (dr / "metrics.json").write_text(json.dumps({**metrics, "auc": 0.85123, "n_train": 240, "n_val": 80}))
+    html = build_report(store, owner="user:bob", name="bob")
+    assert "<th>n_train</th><td>240</td>" in html and "<th>n_val</th><td>80</td>" in html
+    assert "<th>auc</th><td>0.8512</td>" in html and "240.0" not in html

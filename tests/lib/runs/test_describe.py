@@ -1,5 +1,5 @@
 from lib import tasks
-from lib.runs.describe import config_label, describe_failure, duration, progress_line, run_line
+from lib.runs.describe import config_label, describe_failure, duration, metric_text, progress_line, run_label, run_line
 from lib.runs.store import RunSummary
 
 
@@ -15,6 +15,27 @@ def test_config_label_names_what_tells_runs_apart():
 def test_run_line_shows_the_headline_metric():
     summary = RunSummary("r", None, "dr", "done", "shared", 0.0, "small cnn", metrics={"auc": 0.8567})
     assert run_line(summary, tasks.get("dr")) == "small cnn · done · AUC 0.857 · "  # the metric as people name it
+
+
+def test_a_stopped_runs_label_gives_the_epochs_it_trained():
+    """Issue 30: a run stopped after 5 of its 20 epochs was listed as "... · 20 epochs"."""
+    config = {"backbone": "small_cnn", "learning_rate": 0.001, "epochs": 20}
+    label = config_label(config, tasks.get("dr"))
+    assert label.endswith("lr 0.001 · 20 epochs")
+    stopped = RunSummary("r", None, "dr", "stopped", "shared", 0.0, label, config=config, status={"epochs_trained": 5})
+    assert run_label(stopped, tasks.get("dr")).endswith("lr 0.001 · 5 of 20 epochs")
+    assert run_line(stopped, tasks.get("dr")).startswith(run_label(stopped, tasks.get("dr")) + " · stopped")
+    done = RunSummary("r", None, "dr", "done", "shared", 0.0, label, config=config, status={"epochs_trained": 20})
+    assert run_label(done, tasks.get("dr")) == label
+    own = RunSummary("r", None, "dr", "stopped", "shared", 0.0, "my run", config=config, status={"epochs_trained": 5})
+    assert run_label(own, tasks.get("dr")) == "my run"  # a label the student wrote is theirs
+
+
+def test_integer_results_are_shown_as_integers():
+    """Issue 30: "n_train 240.000 · n_val 80.000" in a caption, "240.0000" in the report."""
+    assert [metric_text(240), metric_text(80, decimals=4), metric_text(0.85123), metric_text(0.85123, decimals=4)] == \
+        ["240", "80", "0.851", "0.8512"]
+    assert metric_text(2400) == "2,400" and metric_text(1.0) == "1.000" and metric_text(True) == "True"
 
 
 def test_progress_line_for_each_stage():
