@@ -29,6 +29,10 @@ from ui.shell import is_presenting
 from ui.training import cached_predictions, linked_value, settings_tried, share_in_link
 
 EYEPACS_REFERABLE = 0.20  # about 20 % of EyePACS training photos are level 2 or worse
+# The starting values of the widgets that a button elsewhere can set (a poll's costs and prevalence): put in the session
+# before the widgets are made, which then take no value of their own (a widget given a value whose key the Session
+# State API also set makes Streamlit warn).
+_STARTING = {"dr_prevalence": EYEPACS_REFERABLE, "dr_cost_missed": 10.0, "dr_cost_unneeded": 1.0}
 
 
 def _set_threshold(value: float) -> None:
@@ -103,10 +107,10 @@ def _cost_section(curve, point, prevalence: float, costs: dict | None) -> None:
     with st.expander("What do the two errors cost?", expanded=bool(st.session_state.get("dr_costs_on"))):
         st.toggle("Show the expected cost on the curve", key="dr_costs_on")
         left, right = st.columns(2)
-        left.number_input("Cost of a missed referral", 0.0, 1e6, 10.0, 1.0, key="dr_cost_missed",
+        left.number_input("Cost of a missed referral", 0.0, 1e6, step=1.0, key="dr_cost_missed",
                           help="A referable eye sent home: late treatment, perhaps lost sight. Any unit, the same "
                                "for both costs.")
-        right.number_input("Cost of an unnecessary referral", 0.0, 1e6, 1.0, 1.0, key="dr_cost_unneeded",
+        right.number_input("Cost of an unnecessary referral", 0.0, 1e6, step=1.0, key="dr_cost_unneeded",
                            help="A specialist's visit that finds nothing to treat.")
         if not st.session_state.get("dr_costs_on"):
             return
@@ -127,6 +131,8 @@ def _cost_section(curve, point, prevalence: float, costs: dict | None) -> None:
 
 
 def evaluation_section(run: Run) -> None:
+    for key, value in _STARTING.items():
+        st.session_state.setdefault(key, value)
     try:
         predictions = cached_predictions(run)
     except ValueError as exc:
@@ -190,7 +196,7 @@ def evaluation_section(run: Run) -> None:
     b3.caption("Rule in: refer only when nearly sure, where specialist time is scarce.")
     prevalence = (rest[0] if presenting else st).slider(
         "Prevalence in the population you screen" if presenting else
-        "Prevalence of referable DR in the population you screen", 0.01, 0.99, EYEPACS_REFERABLE, 0.01,
+        "Prevalence of referable DR in the population you screen", 0.01, 0.99, step=0.01,
         key="dr_prevalence", help="About 20 % of EyePACS photos are referable.")
     st.caption(f"The test set is {labels.mean():.0%} *refer*; in a real clinic far fewer are. PPV falls with prevalence, "
                "NPV rises.")

@@ -171,3 +171,25 @@ def test_the_open_poll_draws_nothing_of_the_answer_until_the_reveal(published_ru
     assert t >= 0.95 and "rule-out" in label
     first = int(np.argmax(tpr >= 0.95))  # the fewest false positives at a sensitivity of 95 % or more
     assert (f, t) == pytest.approx((fpr[first], tpr[first]), abs=1e-6)
+
+
+def test_using_the_polls_costs_sets_the_widgets_without_streamlits_duplicate_value_warning(published_run, monkeypatch):
+    """Issue 30: 'The widget with key "dr_prevalence" was created with a default value but also had its value set via
+    the Session State API' after "Use the poll's costs on the curve". Streamlit checks this only with a server
+    running; here its check runs as on the server, and every warning it would log is recorded."""
+    from types import SimpleNamespace
+
+    from streamlit.elements.lib import policies
+
+    logged = []
+    monkeypatch.setattr(policies, "runtime", SimpleNamespace(exists=lambda: True))
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies, "_LOGGER", SimpleNamespace(warning=lambda message, *args, **kw: logged.append(message % args)))
+    store, run_dir = published_run
+    poll = PollStore(store).open(run_dir.name, by="ada", prevalence=0.1, costs=(20.0, 1.0))
+    student = signed_in("bob", page="pages/dr.py")
+    student.button(key=f"poll_costs_{poll.poll_id}").click().run()
+    student.run()
+    assert student.slider(key="dr_prevalence").value == pytest.approx(0.1)
+    assert (student.number_input(key="dr_cost_missed").value, student.number_input(key="dr_cost_unneeded").value) == (20, 1)
+    assert not [m for m in logged if "Session State API" in m], logged
