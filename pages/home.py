@@ -5,6 +5,7 @@ import streamlit as st
 from lib import paths, tasks
 from lib.data.report import is_synthetic
 from ui.data import dataset_report
+from ui.navigation import page_of
 from ui.shell import ensure_entrypoint
 
 ensure_entrypoint()
@@ -33,7 +34,13 @@ for task in tasks.all_tasks():
         "status": "ready" if report.ok else f"unusable: {report.fatal}",
         "folder": str(report.path),
     })
-st.dataframe(rows, hide_index=True)
+for column, task in zip(st.columns(len(rows) or 1), tasks.all_tasks()):  # each task's name opens its page
+    column.page_link(page_of(task), label=task.title, icon=task.icon)
+st.dataframe(rows, hide_index=True, width="stretch", column_config={
+    "task": st.column_config.TextColumn("task", width="small"),
+    "status": st.column_config.TextColumn("status", width="medium"),
+    "folder": st.column_config.TextColumn("folder", width="large", help="Where the app reads this dataset"),
+})
 if any(r["source"] == "synthetic demo" for r in rows):
     st.warning("Some tasks run on **synthetic demo data**: generated images, not real patients.", icon=":material/science:")
 

@@ -13,17 +13,17 @@ from ui.generic import task_page
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 
 
+def page_of(task):
+    """The ``st.Page`` of ``task``: its own page (``pages/<name>.py``) where it has one, else the generic page."""
+    own = PAGES / f"{task.name}.py"
+    if own.is_file():
+        return st.Page(str(own), title=task.title, icon=task.icon)
+    return st.Page(lambda task=task: task_page(task), title=task.title, icon=task.icon, url_path=task.name)
+
+
 def task_pages() -> list:
     """One ``st.Page`` per registered task, in the registry's order."""
-    pages = []
-    for task in tasks.all_tasks():
-        own = PAGES / f"{task.name}.py"
-        if own.is_file():
-            pages.append(st.Page(str(own), title=task.title, icon=task.icon))
-        else:
-            pages.append(st.Page(lambda task=task: task_page(task), title=task.title, icon=task.icon,
-                                 url_path=task.name))
-    return pages
+    return [page_of(task) for task in tasks.all_tasks()]
 
 
 def page_addresses() -> list[str]:

@@ -1,3 +1,5 @@
+import json
+
 from tests.pages.conftest import open_page
 
 
@@ -43,3 +45,16 @@ def test_presentation_mode_enlarges_the_text_and_hides_the_small_print(app_env):
     assert "font-size: 20px" in styles() and "stCaptionContainer" in styles()
     at.switch_page("pages/lung2d.py").run()
     assert "font-size: 20px" in styles()  # it stays on from page to page
+
+
+def test_each_task_name_opens_its_page_and_the_folder_column_is_wide(app_env):
+    """Issue 30: the Home table's task names were not links, and its folder column was clipped."""
+    from lib import tasks
+
+    at = open_page()
+    links = at.get("page_link")
+    assert [link.proto.label for link in links] == [task.title for task in tasks.all_tasks()]
+    assert [link.proto.page.rsplit("/", 1)[-1].removesuffix(".py") for link in links] == tasks.names()
+    [table] = [d for d in at.dataframe if "folder" in d.value.columns]
+    config = json.loads(table.proto.columns)
+    assert config["folder"]["width"] == "large"
