@@ -6,10 +6,18 @@ Here the counts live on disk. The rules (defaults):
 
 - after 2 failures of an account within the window, each further attempt waits 1, 2, 4, 8 s before it is checked;
 - 5 failures of an account within 15 minutes lock it for 15 minutes from the last one, whatever the password (the
-  lecturer can unlock it on the Class page); 20 failures from one address lock that address the same way;
-- a successful sign-in clears the account's failures (and the address's).
+  lecturer can unlock it on the Class page); 20 failures from one address lock that address the same way, except for
+  the lecturers' names (so a student cannot lock the lecturer out of the Class page by failing from the lecture hall's
+  shared address: the lecturer's own account lock still applies);
+- a successful sign-in clears the account's failures (not the address's: the lock of an address ends with time or
+  the lecturer's Unlock, ``python -m lib class unlock --address``).
 
-So a scripted guesser gets at most 5 guesses per account per 15 minutes, from any number of sessions or servers.
+An attempt is recorded as a failure in the same transaction that checks the locks, *before* its password is checked
+(:meth:`SignInGuard.attempt`): so a scripted guesser gets at most 5 password checks per account per 15 minutes, from
+any number of sessions or servers at once. Accounts are keyed by :func:`lib.access.identity.name_key` (at most 64
+characters, case folded), so neither ``BOB`` nor a megabyte-long name makes a new row of its own. An address is only
+counted when the server knows it (``st.context.ip_address``; None on loopback and behind a proxy it does not trust):
+without one there is no address lock, never one shared bucket for everybody.
 """
 
 from __future__ import annotations
@@ -21,7 +29,25 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from lib.access.identity import name_key
+
 ACCOUNT, ADDRESS = "account", "address"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The right to check one password (:meth:`SignInGuard.attempt`): refused while ``locked_for_s`` > 0, else to be
+    checked after ``delay_s`` seconds."""
+
+    key: str
+    address: str | None
+    locked_for_s: float = 0.0
+    delay_s: float = 0.0
+    address_row: int | None = None  # the failure this attempt recorded against its address (forgotten on success)
+
+    @property
+    def allowed(self) -> bool:
+        return self.locked_for_s <= 0
 
 
 @dataclass(frozen=True)
@@ -70,41 +96,93 @@ class SignInGuard:
     def _lock_until(self, failures: list[float], limit: int) -> float | None:
         return failures[-1] + self.lock_s if len(failures) >= limit else None
 
-    def locked_for_s(self, name: str, address: str, *, now: float | None = None) -> float:
-        """Seconds until ``name`` may try again from ``address``; 0 when it may now."""
+    def locked_for_s(self, name: str, address: str | None, *, now: float | None = None,
+                     address_exempt: bool = False) -> float:
+        """Seconds until ``name`` may try again from ``address``; 0 when it may now. ``address``: None when the
+        client's address is not known (no address lock then); ``address_exempt``: the address's lock does not apply
+        (a lecturer's name: the account's own lock still does)."""
         now = time.time() if now is None else now
         with closing(self._connect()) as db:
-            until = [self._lock_until(self._recent(db, ACCOUNT, name, now), self.account_limit),
-                     self._lock_until(self._recent(db, ADDRESS, address, now), self.address_limit)]
+            return self._locked_for_s(db, name_key(name), address, now, address_exempt)
+
+    def _locked_for_s(self, db, key: str, address: str | None, now: float, address_exempt: bool) -> float:
+        until = [self._lock_until(self._recent(db, ACCOUNT, key, now), self.account_limit)]
+        if address is not None and not address_exempt:
+            until.append(self._lock_until(self._recent(db, ADDRESS, address, now), self.address_limit))
         return max([u - now for u in until if u is not None and u > now], default=0.0)
+
+    def _delay_for(self, failures: int) -> float:
+        extra = failures - self.free_failures
+        return 0.0 if extra < 0 else min(self.max_delay_s, 2.0 ** extra)
 
     def delay_s(self, name: str, *, now: float | None = None) -> float:
         """How long the next attempt of ``name`` waits before it is checked (grows with its recent failures)."""
         now = time.time() if now is None else now
         with closing(self._connect()) as db:
-            failures = len(self._recent(db, ACCOUNT, name, now))
-        extra = failures - self.free_failures
-        return 0.0 if extra < 0 else min(self.max_delay_s, 2.0 ** extra)
+            return self._delay_for(len(self._recent(db, ACCOUNT, name_key(name), now)))
 
-    def failed(self, name: str, address: str, *, now: float | None = None) -> None:
+    def attempt(self, name: str, address: str | None, *, now: float | None = None,
+                address_exempt: bool = False) -> Attempt:
+        """Take the right to check one password of ``name``, in one transaction with the lock check: the attempt is
+        recorded as a failure *before* the password is checked, so any number of sessions or servers guessing at once
+        get at most ``account_limit`` checks per account within the window. Call :meth:`settle` with the outcome (a
+        right password forgives the failures; a wrong one leaves this one counted).
+
+        The returned :class:`Attempt` says whether the check may go ahead (``locked_for_s`` 0) and how long to wait
+        first (``delay_s``, from the failures before this one)."""
         now = time.time() if now is None else now
+        key = name_key(name)
         with closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
-            db.executemany("INSERT INTO failures (kind, key, at) VALUES (?, ?, ?)",
-                           [(ACCOUNT, name, now), (ADDRESS, address, now)])
+            try:
+                locked = self._locked_for_s(db, key, address, now, address_exempt)
+                if locked > 0:
+                    return Attempt(key, address, locked_for_s=locked)
+                before = len(self._recent(db, ACCOUNT, key, now))
+                db.execute("INSERT INTO failures (kind, key, at) VALUES (?, ?, ?)", (ACCOUNT, key, now))
+                row = None
+                if address is not None:
+                    row = db.execute("INSERT INTO failures (kind, key, at) VALUES (?, ?, ?)",
+                                     (ADDRESS, address, now)).lastrowid
+                db.execute("DELETE FROM failures WHERE at < ?", (now - 2 * max(self.window_s, self.lock_s),))
+            finally:
+                db.execute("COMMIT")
+        return Attempt(key, address, delay_s=self._delay_for(before), address_row=row)
+
+    def settle(self, attempt: Attempt, *, ok: bool) -> None:
+        """The outcome of an :meth:`attempt`'s check: a right password clears the account's failures (and this
+        attempt's own mark against its address); a wrong one stays counted (it was recorded when the attempt was
+        taken)."""
+        if ok and attempt.allowed:
+            self.succeeded(attempt.key)
+            if attempt.address_row is not None:
+                with closing(self._connect()) as db:
+                    db.execute("DELETE FROM failures WHERE rowid = ?", (attempt.address_row,))
+
+    def failed(self, name: str, address: str | None, *, now: float | None = None) -> None:
+        """Record one failure of ``name`` from ``address`` (None: no address known) without an attempt."""
+        now = time.time() if now is None else now
+        rows = [(ACCOUNT, name_key(name), now)] + ([(ADDRESS, address, now)] if address is not None else [])
+        with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT INTO failures (kind, key, at) VALUES (?, ?, ?)", rows)
             db.execute("DELETE FROM failures WHERE at < ?", (now - 2 * max(self.window_s, self.lock_s),))
             db.execute("COMMIT")
 
-    def succeeded(self, name: str, address: str) -> None:
-        """A right password: the account's failures and the address's are forgiven."""
+    def succeeded(self, name: str) -> None:
+        """A right password: the account's failures are forgiven. The address's are not: one student who knows their
+        own password must not be able to reset the count of a guesser spraying other accounts from the same place."""
         with closing(self._connect()) as db:
-            db.execute("DELETE FROM failures WHERE (kind = ? AND key = ?) OR (kind = ? AND key = ?)",
-                       (ACCOUNT, name, ADDRESS, address))
+            db.execute("DELETE FROM failures WHERE kind = ? AND key = ?", (ACCOUNT, name_key(name)))
 
-    def unlock(self, kind: str, key: str) -> None:
-        """Forget the failures of one account or address (the lecturer's Unlock)."""
+    def unlock(self, kind: str, key: str) -> int:
+        """Forget the failures of one account (by its name, compared as :func:`name_key` does) or address (the
+        lecturer's Unlock); how many failures were forgotten."""
+        if kind not in (ACCOUNT, ADDRESS):
+            raise ValueError(f"kind must be {ACCOUNT!r} or {ADDRESS!r}, got {kind!r}")
         with closing(self._connect()) as db:
-            db.execute("DELETE FROM failures WHERE kind = ? AND key = ?", (kind, key))
+            return db.execute("DELETE FROM failures WHERE kind = ? AND key = ?",
+                              (kind, name_key(key) if kind == ACCOUNT else key.strip())).rowcount
 
     def locks(self, *, now: float | None = None) -> list[Lock]:
         """Every account and address locked now, the longest lock first."""

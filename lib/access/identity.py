@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
@@ -34,6 +35,10 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 _SIGNED_IN = "user:"  # the owner of a signed-in user's runs is "user:<name>"
 # scrypt's cost: about 50 ms and 16 MiB per check on a 2-core laptop: slow for guessing, quick for a sign-in
 _SCRYPT = dict(n=2**14, r=8, p=1)
+# A generated password (lib.access.roster.new_password: 68 random bits) needs no slow hash to resist an offline guesser
+# (2**68 guesses at a millisecond each is about 10**13 years): 1 ms and 512 KiB, so that 10,000 students are hashed in
+# seconds, not minutes. A password a person chose keeps the full cost.
+GENERATED = dict(n=2**9, r=8, p=1)
 
 
 class SignInError(ValueError):
@@ -71,25 +76,63 @@ def owner_shown(owner: str, *, shared_owner: str = "shared") -> str:
     return "command line" if owner == shared_owner else "a browser token"
 
 
+MAX_NAME = 64  # characters of a user name; longer input is cut to this before it goes anywhere (throttle, messages)
+
+
 def check_name(name: str) -> str:
     """A user name as stored: 1-64 letters (of any alphabet), digits, spaces, apostrophes or ``._@+-``, starting with
-    a letter or digit; surrounding spaces dropped, inner runs of spaces made one. ValueError naming the value otherwise.
+    a letter or digit; in Unicode NFC (a decomposed "Zoe\u0308" is the same name as "Zoë"), surrounding spaces dropped,
+    inner runs of spaces made one. ValueError naming the value otherwise (cut to 64 characters).
 
     Examples
     --------
     >>> check_name("  Zoë  O'Brien "), check_name("ada@uni.example")
     ("Zoë O'Brien", 'ada@uni.example')
+    >>> check_name("Zoe\u0308") == "Zo\u00eb"
+    True
     """
     if not isinstance(name, str):
-        raise ValueError(f"a user name must be text, got {name!r}")
-    cleaned = " ".join(name.split())
+        raise ValueError(f"a user name must be text, got {type(name).__name__}")
+    cleaned = " ".join(unicodedata.normalize("NFC", name[:4 * MAX_NAME]).split())
     if not _NAME.match(cleaned):
+        shown = name if len(name) <= MAX_NAME else name[:MAX_NAME] + "..."
         raise ValueError(f"a user name must be 1-64 letters, digits, spaces, apostrophes or . _ @ + -, starting with "
-                         f"a letter or digit, got {name!r}")
+                         f"a letter or digit, got {shown!r}")
     return cleaned
 
 
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
+def name_key(name: str) -> str:
+    """What two user names are compared by: Unicode NFC, case folded, spaces collapsed, at most 64 characters. "bob",
+    "Bob" and "BOB" are one person; the name keeps the form it was written in everywhere it is shown.
+
+    Examples
+    --------
+    >>> name_key("Bob") == name_key(" BOB ") == name_key("bob")
+    True
+    >>> name_key("Zoe\u0308") == name_key("ZO\u00cb"), name_key("Ada") == name_key("Adam")
+    (True, False)
+    """
+    text = " ".join(str(name)[:4 * MAX_NAME].split())
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())[:MAX_NAME]
+
+
+def find_user(users: Mapping[str, object], name: str) -> str | None:
+    """The stored name in ``users`` that ``name`` stands for (compared by :func:`name_key`), or None.
+
+    Examples
+    --------
+    >>> find_user({"Bob": "h"}, "bob"), find_user({"Bob": "h"}, "Rob")
+    ('Bob', None)
+    """
+    if not name:
+        return None
+    if name in users:
+        return name
+    wanted = name_key(name)
+    return next((stored for stored in users if name_key(stored) == wanted), None)
+
+
+def hash_password(password: str, *, salt: bytes | None = None, cost: dict | None = None) -> str:
     """A salted scrypt hash of ``password`` as one text: ``scrypt$n$r$p$salt$hash`` (hex).
 
     Examples
@@ -103,8 +146,9 @@ def hash_password(password: str, *, salt: bytes | None = None) -> str:
     if not isinstance(password, str) or len(password) < 6:
         raise ValueError("a password must have at least 6 characters")
     salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+    cost = cost or _SCRYPT
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **cost)
+    return f"scrypt${cost['n']}${cost['r']}${cost['p']}${salt.hex()}${digest.hex()}"
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -121,7 +165,8 @@ def verify_password(password: str, stored: str) -> bool:
 
 
 def role_of(name: str, lecturers) -> str:
-    return "lecturer" if name in set(lecturers) else "student"
+    """The role of ``name``: lecturer when the class file lists them (compared by :func:`name_key`), else student."""
+    return "lecturer" if find_user(dict.fromkeys(lecturers), name) is not None else "student"
 
 
 @lru_cache(maxsize=1)
@@ -132,12 +177,16 @@ def _stand_in_hash() -> str:
 def roster_sign_in(users: Mapping[str, str], lecturers, name: str, password: str) -> Identity:
     """The identity of ``name`` when ``password`` matches its stored hash in ``users`` ({name: hash});
     :class:`SignInError` otherwise (the same message for an unknown name and a wrong password)."""
-    stored = users.get((name or "").strip())
+    found = find_user(users, (name or "")[:4 * MAX_NAME].strip())
+    stored = users.get(found) if found is not None else None
     # check against a stand-in hash for an unknown name: one scrypt either way, so the time does not tell which
     # names exist
-    if not verify_password(password or "", stored or _stand_in_hash()) or stored is None:
+    right = verify_password((password or "")[:1024], stored or _stand_in_hash())
+    if stored is not None and not stored.startswith(f"scrypt${_SCRYPT['n']}$"):
+        verify_password("", _stand_in_hash())  # a generated password's light hash: still one full check's time
+    if not right or stored is None:
         raise SignInError("The user name or the password is not right.")
-    return Identity(name.strip(), role_of(name.strip(), lecturers), "roster")
+    return Identity(found, role_of(found, lecturers), "roster")
 
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

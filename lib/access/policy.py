@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from lib import paths
-from lib.access.identity import AUTH_MODES, Identity, check_name
+from lib.access.identity import AUTH_MODES, Identity, check_name, name_key
 from lib.atomic import atomic_path
 from lib.text import number
 
@@ -105,6 +105,12 @@ def parse_class(data, where: str = "class.json") -> ClassSettings:
         users = {check_name(n): h for n, h in users.items()}
     except ValueError as exc:
         raise ClassFileError(f"{where}: {exc}") from None
+    seen: dict[str, str] = {}
+    for name in users:
+        twin = seen.setdefault(name_key(name), name)
+        if twin != name:
+            raise ClassFileError(f"{where}: users {twin!r} and {name!r} are the same name (names are compared without "
+                                 "regard to case); remove one")
     bad = [n for n, h in users.items() if not (isinstance(h, str) and h.startswith("scrypt$"))]
     if bad:
         raise ClassFileError(f"{where}: the password of {', '.join(bad)} is not a hash (set it with "
