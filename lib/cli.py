@@ -15,10 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from lib import paths, tasks
-from lib.access.guard import ACCOUNT, SignInGuard
-from lib.access.identity import PROXY_SECRET_HEADER, check_name, hash_password, secret_hash
+from lib.access.guard import ACCOUNT, ADDRESS, SignInGuard
+from lib.access.identity import PROXY_SECRET_HEADER, check_name, find_user, hash_password, secret_hash
 from lib.access.policy import ClassFileError, class_file, load_class, update_class
-from lib.access.roster import import_roster, read_roster, remove_user, reset_password, write_passwords
+from lib.access.roster import (MAX_ROSTER_BYTES, import_roster, prepare_passwords, read_roster, remove_user,
+                               reset_password, write_passwords)
 from lib.access.sessions import Sessions
 from lib.atomic import write_bytes_atomic
 from lib.data.download import download
@@ -75,7 +76,7 @@ def _cmd_download(args) -> int:
     return code
 
 
-def _class_change(args, rows: list | None = None, password: str | None = None):
+def _class_change(args, rows: list | None = None, password: str | None = None, prepared: dict | None = None):
     """The change an action makes to the class's settings: ``change(settings) -> (settings, what to report)``, run under
     the class file's lock (:func:`lib.access.policy.update_class`); ``rows``: an imported roster's; ``password``: the
     one add-user read (before taking the lock)."""
@@ -88,20 +89,25 @@ def _class_change(args, rows: list | None = None, password: str | None = None):
                 settings = replace(settings, proxy_secret=secret_hash(report["secret"]))
         elif args.action == "add-user":
             name = check_name(args.name)
+            name = find_user(settings.users, name) or name  # "bob" sets the password of an existing "Bob"
             users = {**settings.users, name: hash_password(password)}
             lecturers = settings.lecturers + ((name,) if args.lecturer and name not in settings.lecturers else ())
             settings = replace(settings, users=users, lecturers=lecturers)
         elif args.action == "lecturer":
             name = check_name(args.name)
+            name = find_user(settings.users, name) or name
             settings = replace(settings, lecturers=settings.lecturers + (() if name in settings.lecturers else (name,)))
         elif args.action == "remove-user":
-            if args.name not in settings.users and args.name not in settings.lecturers:
+            name = find_user(settings.users, args.name) or find_user(dict.fromkeys(settings.lecturers), args.name)
+            if name is None:
                 raise ClassFileError(f"the class has no user {args.name!r}")
-            settings = remove_user(settings, args.name)
+            settings, report["name"] = remove_user(settings, name), name
         elif args.action == "reset-password":
-            settings, report["password"] = reset_password(settings, args.name)
+            name = find_user(settings.users, args.name) or args.name
+            settings, report["password"] = reset_password(settings, name)
+            report["name"] = name
         elif args.action == "import":
-            settings, created = import_roster(settings, report["rows"])
+            settings, created = import_roster(settings, report["rows"], prepared=prepared)
             if created:  # the list first: a class file naming users whose passwords nobody has would lock them out
                 write_passwords(args.passwords, created)
             report["created"] = created
@@ -115,16 +121,25 @@ def _cmd_class(args) -> int:
     try:
         report = {}
         if args.action == "unlock":
-            SignInGuard(path.with_name("sign-in.sqlite3")).unlock(ACCOUNT, args.name)
+            kind, key = (ADDRESS, args.address) if args.address else (ACCOUNT, args.name)
+            if not key:
+                raise ValueError("name an account (class unlock NAME) or an address (class unlock --address ADDRESS)")
+            forgotten = SignInGuard(path.with_name("sign-in.sqlite3")).unlock(kind, key)
+            print(f"{'unlocked' if forgotten else 'nothing to unlock:'} {kind} {key!r} "
+                  f"({forgotten} failed sign-in(s) forgotten)", file=sys.stderr)
         elif args.action != "show":
             rows = None
             if args.action == "import":
                 if Path(args.passwords).exists():
                     raise ValueError(f"{args.passwords} exists already (it may hold passwords not handed out yet): "
                                      "name a new file")
+                if Path(args.csv).stat().st_size > MAX_ROSTER_BYTES:
+                    raise ValueError(f"{Path(args.csv).name} is larger than {MAX_ROSTER_BYTES // (1024 * 1024)} MB: "
+                                     "a roster holds names and roles only")
                 rows = read_roster(Path(args.csv).read_text(encoding="utf-8-sig"), where=Path(args.csv).name)
+                prepared = prepare_passwords(load_class(path), rows)  # the slow part, before the class file's lock
             password = sys.stdin.readline().rstrip("\n") if args.action == "add-user" else None
-            change = _class_change(args, rows, password)
+            change = _class_change(args, rows, password, prepared if args.action == "import" else None)
             try:
                 report = update_class(change, path)
             except BaseException:
@@ -132,7 +147,7 @@ def _cmd_class(args) -> int:
                     Path(args.passwords).unlink()  # the class file was not changed: those passwords mean nothing
                 raise
             if args.action in ("remove-user", "reset-password"):
-                sessions.close_user(args.name)  # signed in somewhere with the old password: not any more
+                sessions.close_user(report.get("name", args.name))  # signed in with the old password: not any more
         settings = load_class(path)
     except (ClassFileError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -143,7 +158,7 @@ def _cmd_class(args) -> int:
               + (f"their passwords are in {args.passwords} (readable by you only): hand them out, then delete it"
                  if created else "no password list written"), file=sys.stderr)
     if "password" in report:
-        print(f"{args.name}'s new password (shown once): {report['password']}", file=sys.stderr)
+        print(f"{report.get('name', args.name)}'s new password (shown once): {report['password']}", file=sys.stderr)
     if report.get("secret"):
         print(f"The proxy's shared secret (shown once; the class file keeps only its hash). Have the proxy add it to "
               f"every request, e.g. in nginx:\n    proxy_set_header {PROXY_SECRET_HEADER} {report['secret']};",
@@ -318,8 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--proxy-secret", action="store_true",
                        help=f"proxy mode: make a new shared secret the proxy must send in {PROXY_SECRET_HEADER} (printed "
                             "once); without one, the app must listen on 127.0.0.1 only")
-    unlock = class_sub.add_parser("unlock", help="clear an account's failed sign-ins (lift its lockout)")
-    unlock.add_argument("name")
+    unlock = class_sub.add_parser("unlock", help="clear an account's or an address's failed sign-ins (lift its lockout)")
+    unlock.add_argument("name", nargs="?", help="the account (compared without regard to case)")
+    unlock.add_argument("--address", help="unlock a client address instead (as the Class page lists it)")
     imported = class_sub.add_parser("import", help="add everyone of a roster CSV (header: name, optional role) with "
                                                    "generated passwords; names already in the class are kept")
     imported.add_argument("csv", help="the roster: a header with name (and optionally role: student or lecturer)")

@@ -16,9 +16,12 @@ import secrets
 from dataclasses import replace
 from pathlib import Path
 
-from lib.access.identity import check_name, hash_password
+from lib.access.identity import GENERATED, check_name, find_user, hash_password, name_key
 from lib.access.policy import ClassFileError, ClassSettings
 from lib.atomic import atomic_path
+
+MAX_ROSTER_BYTES = 4 * 1024 * 1024  # a roster of 10,000 names is about 300 KB
+MAX_FIELD = 1024  # characters in one field of a roster row (a name is at most 64)
 
 # No 0 / O, 1 / l / I: a password read off a printed list is typed right the first time.
 ALPHABET = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY23456789"
@@ -43,17 +46,32 @@ def read_roster(text: str, *, where: str = "the roster") -> list[tuple[str, str]
     Raises
     ------
     ValueError
-        No ``name`` column, an empty or unusable name, an unknown role, a name twice: naming the row.
+        No ``name`` column, an empty or unusable name, an unknown role, a name twice (compared without regard to
+        case), a field longer than :data:`MAX_FIELD`, a file larger than :data:`MAX_ROSTER_BYTES`: naming the row.
 
     Examples
     --------
     >>> read_roster("name,role\\nZoë O'Brien,student\\nAda Lovelace,lecturer\\n")
     [("Zoë O'Brien", 'student'), ('Ada Lovelace', 'lecturer')]
     """
+    if len(text) > MAX_ROSTER_BYTES:
+        raise ValueError(f"{where} is larger than {MAX_ROSTER_BYTES // (1024 * 1024)} MB: a roster holds names and "
+                         "roles only")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))  # a spreadsheet's byte-order mark is not a name
+    previous = csv.field_size_limit(MAX_FIELD)
+    try:
+        return _rows(reader, where)
+    except csv.Error as exc:
+        raise ValueError(f"{where}, row {reader.line_num + 1}: cannot be read as CSV ({exc}; a field may be at most "
+                         f"{MAX_FIELD} characters)") from None
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _rows(reader: csv.DictReader, where: str) -> list[tuple[str, str]]:
     if not reader.fieldnames or "name" not in [(f or "").strip().lower() for f in reader.fieldnames]:
         raise ValueError(f"{where} needs a header with a name column (and optionally role)")
-    found, seen = [], set()
+    found, seen = [], {}
     for number, row in enumerate(reader, start=2):
         columns = {(k or "").strip().lower(): (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()}
         if not columns.get("name"):
@@ -65,24 +83,46 @@ def read_roster(text: str, *, where: str = "the roster") -> list[tuple[str, str]
         role = columns.get("role") or "student"
         if role not in ("student", "lecturer"):
             raise ValueError(f"{where}, row {number}: role must be student or lecturer, got {role!r}")
-        if name in seen:
-            raise ValueError(f"{where}, row {number}: {name} is listed twice")
-        seen.add(name)
+        if name_key(name) in seen:
+            twin = seen[name_key(name)]
+            raise ValueError(f"{where}, row {number}: {name} is listed twice"
+                             + (f" (as {twin} too: names are compared without regard to case)" if twin != name else ""))
+        seen[name_key(name)] = name
         found.append((name, role))
     if not found:
         raise ValueError(f"{where} lists nobody")
     return found
 
 
-def import_roster(settings: ClassSettings, rows: list[tuple[str, str]]) -> tuple[ClassSettings, list[tuple[str, str]]]:
+def prepare_passwords(settings: ClassSettings, rows: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """A generated password and its hash for every row whose name is not in ``settings`` yet: {name_key: (password,
+    hash)}. The slow part of an import, done before the class file's lock is taken (:func:`import_roster` takes it)."""
+    prepared, known = {}, {name_key(n) for n in settings.users}
+    for name, _ in rows:
+        if name_key(name) not in known:
+            password = new_password()
+            prepared[name_key(name)] = (password, hash_password(password, cost=GENERATED))
+    return prepared
+
+
+def import_roster(settings: ClassSettings, rows: list[tuple[str, str]], *,
+                  prepared: dict[str, tuple[str, str]] | None = None) -> tuple[ClassSettings, list[tuple[str, str]]]:
     """The class with every new name added (a generated password each, a lecturer role where the roster says so),
-    and the new (name, password) pairs; names already in the class are left as they are."""
+    and the new (name, password) pairs; names already in the class (compared without regard to case) are left as they
+    are. ``prepared``: passwords made beforehand by :func:`prepare_passwords`, so that this step (under the class
+    file's lock) only merges."""
     users, lecturers, created = dict(settings.users), list(settings.lecturers), []
+    keys = {name_key(n) for n in users}
+    prepared = prepared or {}
     for name, role in rows:
-        if name in users:
+        if name_key(name) in keys:
             continue
-        password = new_password()
-        users[name] = hash_password(password)
+        password, stored = prepared.get(name_key(name)) or (None, None)
+        if password is None:  # added to the file's rows after the passwords were prepared (or none were)
+            password = new_password()
+            stored = hash_password(password, cost=GENERATED)
+        users[name] = stored
+        keys.add(name_key(name))
         created.append((name, password))
         if role == "lecturer" and name not in lecturers:
             lecturers.append(name)
@@ -92,10 +132,11 @@ def import_roster(settings: ClassSettings, rows: list[tuple[str, str]]) -> tuple
 
 def reset_password(settings: ClassSettings, name: str) -> tuple[ClassSettings, str]:
     """A new generated password for ``name``; KeyError-free: ClassFileError when the class has no such user."""
-    if name not in settings.users:
+    found = find_user(settings.users, name)
+    if found is None:
         raise ClassFileError(f"the class has no user {name!r}")
     password = new_password()
-    return replace(settings, users={**settings.users, name: hash_password(password)}), password
+    return replace(settings, users={**settings.users, found: hash_password(password, cost=GENERATED)}), password
 
 
 def passwords_csv(created: list[tuple[str, str]]) -> str:

@@ -116,3 +116,78 @@ def test_generated_passwords_avoid_lookalikes():
     assert not set(drawn) & set("0O1lI")
     assert len(set(drawn)) > 40  # drawn from the whole alphabet, not a few letters
     assert read_roster("name\nZoë O'Brien\n") == [("Zoë O'Brien", "student")]
+
+
+def test_case_and_unicode_twins_are_one_person(tmp_path, capsys):
+    """bob, Bob and BOB are one account; a decomposed "Zoë" (e + combining diaeresis) is the composed one. Each name
+    keeps the form it was first written in."""
+    (tmp_path / "roster.csv").write_text("name\nBob\nZo\u00eb\n", encoding="utf-8")
+    assert _class(tmp_path, "import", str(tmp_path / "roster.csv"), "--passwords", str(tmp_path / "out.csv")) == 0
+    (tmp_path / "again.csv").write_text("name\nBOB\nbob\n", encoding="utf-8")
+    assert _class(tmp_path, "import", str(tmp_path / "again.csv"), "--passwords", str(tmp_path / "out2.csv")) == 1
+    assert "row 3: bob is listed twice (as BOB too" in capsys.readouterr().err
+    (tmp_path / "again.csv").write_text("name\nBOB\nZoe\u0308\n", encoding="utf-8")
+    assert _class(tmp_path, "import", str(tmp_path / "again.csv"), "--passwords", str(tmp_path / "out2.csv")) == 0
+    assert "0 new user(s), 2 already" in capsys.readouterr().err
+    settings = load_class(tmp_path / "class.json")
+    assert sorted(settings.users) == ["Bob", "Zo\u00eb"]
+    handed = {row["name"]: row["password"] for row in csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8"))}
+    from lib.access.identity import roster_sign_in
+
+    assert roster_sign_in(settings.users, (), "bOb", handed["Bob"]).name == "Bob"
+    assert roster_sign_in(settings.users, (), "Zoe\u0308", handed["Zo\u00eb"]).name == "Zo\u00eb"
+    assert _class(tmp_path, "reset-password", "BOB") == 0  # found whatever the case
+    assert "Bob's new password" in capsys.readouterr().err
+
+
+def test_a_class_file_with_case_twins_is_refused(tmp_path):
+    from lib.access.policy import ClassFileError, parse_class
+
+    with pytest.raises(ClassFileError, match="'bob' and 'Bob' are the same name"):
+        parse_class({"auth": "roster", "users": {"bob": hash_password("secret-1"), "Bob": hash_password("secret-2")}})
+
+
+def test_a_field_over_the_limit_is_a_message_naming_the_row(tmp_path, capsys):
+    (tmp_path / "roster.csv").write_text("name,role\nada,student\n" + "x" * 200_000 + ",student\n", encoding="utf-8")
+    assert _class(tmp_path, "import", str(tmp_path / "roster.csv"), "--passwords", str(tmp_path / "out.csv")) == 1
+    err = capsys.readouterr().err
+    assert "roster.csv, row 3: cannot be read as CSV" in err and "Traceback" not in err
+    assert not (tmp_path / "class.json").exists()
+    with pytest.raises(ValueError, match="larger than 4 MB"):
+        read_roster("name\n" + "a\n" * 3_000_000)
+
+
+def test_ten_thousand_students_are_imported_with_the_lock_held_only_to_write(tmp_path, monkeypatch):
+    """The passwords are made before the class file's lock is taken; under the lock the import only merges."""
+    from lib.access import policy, roster
+
+    rows = [(f"student {i:05d}", "student") for i in range(10_000)]
+    settings = ClassSettings(auth="roster", users={"ada": hash_password("ada-pass")})
+    prepared = roster.prepare_passwords(settings, rows)
+    hashed = []
+    monkeypatch.setattr(roster, "hash_password", lambda *a, **k: hashed.append(1) or "scrypt$x")
+    merged, created = roster.import_roster(settings, rows, prepared=prepared)
+    assert not hashed  # nothing slow left for the locked step
+    assert len(created) == 10_000 and len(merged.users) == 10_001
+    name, password = created[1234]
+    assert _matches(password, merged.users[name])
+    assert merged.users[name].startswith("scrypt$512$")  # a generated password's light cost (68 random bits)
+    assert policy.parse_class(merged.to_json()).users == merged.users
+
+
+def test_unlock_by_account_or_address_from_the_command_line(tmp_path, capsys):
+    from lib.access.guard import SignInGuard
+
+    save_class(ClassSettings(auth="roster", users={"ada": hash_password("ada-pass")}), tmp_path / "class.json")
+    guard = SignInGuard(tmp_path / "sign-in.sqlite3")
+    for i in range(20):
+        guard.failed(f"made-up-{i}", "10.0.0.7")
+    for _ in range(5):
+        guard.failed("Ada", "10.0.0.8")
+    assert _class(tmp_path, "unlock", "--address", "10.0.0.7") == 0
+    assert "unlocked address '10.0.0.7' (20 failed sign-in(s) forgotten)" in capsys.readouterr().err
+    assert _class(tmp_path, "unlock", "ADA") == 0
+    assert "unlocked account 'ADA' (5 failed" in capsys.readouterr().err
+    assert guard.locks() == []
+    assert _class(tmp_path, "unlock", "--address", "10.0.0.7") == 0
+    assert "nothing to unlock" in capsys.readouterr().err
