@@ -21,12 +21,13 @@ import streamlit as st
 
 from lib import tasks
 from lib.access.guard import SignInGuard
-from lib.access.identity import (Identity, SignInError, oidc_identity, proxy_identity, proxy_untrusted, role_of,
-                                 roster_sign_in, token_identity)
+from lib.access.identity import (MAX_NAME, Identity, SignInError, find_user, oidc_identity, proxy_identity,
+                                 proxy_untrusted, role_of, roster_sign_in, token_identity)
 from lib.access.policy import ClassFileError, ClassSettings, check_limits, class_file, load_class
 from lib.access.sessions import COOKIE, Sessions, fingerprint
 from lib.report import build_report
 from lib.runs.protocol import ACTIVE_STATES
+from lib.text import plain
 from ui.components import session_cookie
 from ui.runs import run_store
 
@@ -96,13 +97,15 @@ def _cookie() -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _address() -> str:
-    """The client's address as the server sees it (behind a proxy: the proxy's), for counting failures."""
+def _address() -> str | None:
+    """The client's address as the server sees it, for counting failures; None when it does not know it: on loopback
+    (Streamlit gives no address there) and behind a proxy that the server was not told to trust (``DLMI_TRUSTED_PROXIES``,
+    see ``server.py``). None means no address lock, never one shared bucket that 20 bad requests could lock for all."""
     try:
         address = st.context.ip_address
     except Exception:  # noqa: BLE001 - no address (a test run)
-        return "unknown"
-    return address if isinstance(address, str) and address else "unknown"
+        return None
+    return address if isinstance(address, str) and address else None
 
 
 def _server_address() -> str | None:
@@ -154,7 +157,8 @@ def current_identity(settings: ClassSettings | None = None) -> Identity | None:
 
 def _roster_identity(settings: ClassSettings) -> Identity | None:
     """Signed in in this browser tab, or (after a reload) through the session cookie; checked on every run against the
-    class file now, so a removed user or a reset password ends the session at their next click."""
+    sessions store and the class file now, so signing out in another tab, the 12 hours' expiry, a removed user or a
+    reset password end this tab's session at its next click."""
     signed = st.session_state.get(_IDENTITY)
     if signed is None:
         cookie = _cookie()
@@ -168,6 +172,9 @@ def _roster_identity(settings: ClassSettings) -> Identity | None:
     stored = settings.users.get(signed.name)
     if stored is None or st.session_state.get(_SIGNED) != fingerprint(stored):  # removed, or the password was reset
         _forget(end_session=True)
+        return None
+    if sessions().user(st.session_state.get(_SESSION), settings.users) != signed.name:  # signed out elsewhere, expired
+        _forget(end_session=False)
         return None
     return Identity(signed.name, role_of(signed.name, settings.lecturers), "roster")  # the class file's role now
 
@@ -228,7 +235,7 @@ def sign_in_page() -> None:
 def _roster_form(settings: ClassSettings) -> None:
     with st.form("sign_in"):
         st.subheader("Sign in")
-        st.text_input("User name", key="_sign_in_name")
+        st.text_input("User name", key="_sign_in_name", max_chars=MAX_NAME)
         st.text_input("Password", type="password", key="_sign_in_password")
         # checked in a callback, before the script runs: this very run already shows the signed-in app
         st.form_submit_button("Sign in", type="primary", on_click=_try_sign_in, args=(settings,))
@@ -239,23 +246,30 @@ def _roster_form(settings: ClassSettings) -> None:
 
 def _try_sign_in(settings: ClassSettings) -> None:
     """Checked against the failures every session and server shares (:class:`lib.access.guard.SignInGuard`): a locked
-    account or address is refused without looking at the password, and repeated failures wait longer and longer."""
-    name = (st.session_state.get("_sign_in_name") or "").strip()
+    account or address is refused without looking at the password, repeated failures wait longer and longer, and the
+    attempt is counted before the password is checked, so guesses sent at once cannot slip past the limit."""
+    name = (st.session_state.get("_sign_in_name") or "")[:4 * MAX_NAME].strip()
     password = st.session_state.pop("_sign_in_password", "")  # the password does not stay in the session
-    address, store = _address(), guard()
-    locked = store.locked_for_s(name, address)
-    if locked > 0:
-        st.session_state["_sign_in_error"] = (f"Too many failed sign-ins for this account or from this computer: try again "
-                                              f"in {max(1, round(locked / 60))} minute(s), or ask the lecturer to unlock it.")
+    st.session_state["_sign_in_name"] = name[:MAX_NAME]  # nothing longer goes back to the page
+    if not name:
+        st.session_state["_sign_in_error"] = "Type your user name."
         return
-    time.sleep(store.delay_s(name))
+    store = guard()
+    attempt = store.attempt(name[:MAX_NAME], _address(),
+                            address_exempt=find_user(dict.fromkeys(settings.lecturers), name) is not None)
+    if not attempt.allowed:
+        st.session_state["_sign_in_error"] = (f"Too many failed sign-ins for this account or from this computer: try again "
+                                              f"in {max(1, round(attempt.locked_for_s / 60))} minute(s), or ask the "
+                                              "lecturer to unlock it.")
+        return
+    time.sleep(attempt.delay_s)
     try:
         who = roster_sign_in(settings.users, settings.lecturers, name, password)
     except SignInError as exc:
-        store.failed(name, address)
+        store.settle(attempt, ok=False)
         st.session_state["_sign_in_error"] = str(exc)
         return
-    store.succeeded(name, address)
+    store.settle(attempt, ok=True)
     st.session_state[_IDENTITY] = who
     st.session_state[_SIGNED] = fingerprint(settings.users[who.name])
     st.session_state[_SESSION], st.session_state[_TICKET] = sessions().open(who.name, settings.users[who.name])
@@ -287,7 +301,7 @@ def _sidebar(identity: Identity, settings: ClassSettings) -> None:
                            "your runs. For a class, set up sign-in (README, 'A class on one server').")
         _report_button(identity)
         return
-    st.sidebar.markdown(f"Signed in as **{identity.name}** ({identity.role})")
+    st.sidebar.markdown(f"Signed in as **{plain(identity.name)}** ({identity.role})")
     ticket = st.session_state.get(_TICKET)
     if ticket:  # just signed in: the browser trades the ticket for the cookie that keeps it signed in on a reload
         with st.sidebar:
