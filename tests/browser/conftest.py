@@ -59,13 +59,17 @@ def run_store(app_data) -> RunStore:
 
 
 @contextmanager
-def serve(app_data: Path, *, port: int | None = None, args: tuple[str, ...] = (), **env_vars: str):
+def serve(app_data: Path, *, port: int | None = None, args: tuple[str, ...] = (), **env_vars: str | None):
     """A real app server on the data of ``app_data`` (with more environment, e.g. a class file, and more ``streamlit
     run`` options), as ``scripts/app.sh`` serves it (``server.py``); yields its URL. When it stops, its log must hold no
     Streamlit warning and no traceback: the test fails otherwise."""
     port = port or _free_port()
     env = {**os.environ, "DLMI_DATA_DIR": str(app_data / "data"), "DLMI_RUNS_DIR": str(app_data / "runs"),
-           "DLMI_CACHE_DIR": str(app_data / "cache"), "PYTHONPATH": str(ROOT), **env_vars}
+           "DLMI_CACHE_DIR": str(app_data / "cache"), "PYTHONPATH": str(ROOT),
+           # as scripts/app.sh starts it: uvicorn believes X-Forwarded-For only from DLMI_TRUSTED_PROXIES (none)
+           "FORWARDED_ALLOW_IPS": env_vars.get("DLMI_TRUSTED_PROXIES") or os.environ.get("DLMI_TRUSTED_PROXIES", ""),
+           **env_vars}
+    env = {k: v for k, v in env.items() if v is not None}  # a variable given as None is left out
     log_path = app_data / f"server-{port}.log"
     log = open(log_path, "wb")
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"), "--server.headless", "true",
