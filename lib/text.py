@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 
 def duration(seconds: float | None) -> str:
@@ -39,15 +40,26 @@ def number(value: float, *, grouping: bool = True) -> str:
 
 
 _MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
+_JOINER = "\u2060"  # WORD JOINER: invisible and zero-width; no autolink pattern counts it as part of an address
+_AUTOLINKS = re.compile(r"(?i)www(?=\.)|:(?=//)|@")
 
 
-def plain(text: str) -> str:
+def plain(text: str, *, limit: int | None = None) -> str:
     """``text`` as it was typed, safe inside Streamlit markdown: every markdown and HTML character escaped, so a
-    student's "**bold** <b>tag</b> [link](x)" shows as those characters, never as formatting or a link.
+    student's "**bold** <b>tag</b> [link](x) $x$" shows as those characters, never as formatting, a formula or a link;
+    and the bare addresses that Markdown turns into links after escapes are resolved ("www.", "http://", "a@b.c") get
+    an invisible word joiner where the pattern would match, so they stay text. ``limit``: at most that many characters
+    of ``text`` (then "...").
 
     Examples
     --------
     >>> plain("**hi** <b>")
     '\\\\*\\\\*hi\\\\*\\\\* \\\\<b\\\\>'
+    >>> "www" + _JOINER in plain("see www.example.org"), plain("x" * 10, limit=4)
+    (True, 'xxxx\\\\.\\\\.\\\\.')
     """
-    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
+    text = str(text)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "..."
+    text = _AUTOLINKS.sub(lambda m: m.group(0) + _JOINER, text)
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)

@@ -12,12 +12,13 @@ from lib import tasks
 from lib.access.guard import ACCOUNT
 from lib.access.identity import owner_shown
 from lib.access.policy import ClassFileError, bounds, update_class
-from lib.access.roster import import_roster, passwords_csv, read_roster, remove_user, reset_password
+from lib.access.roster import (MAX_ROSTER_BYTES, import_roster, passwords_csv, prepare_passwords, read_roster,
+                               remove_user, reset_password)
 from lib.classroom import sweep as class_sweep
 from lib.diagnosis import diagnose_run
 from lib.figures.charts import class_runs_figure
 from lib.figures.training import history_figure
-from lib.runs.describe import run_line
+from lib.runs.describe import metric_text, run_line
 from lib.runs.protocol import ACTIVE_STATES, stop_now, stop_requested
 from lib.runs.store import SHARED_OWNER
 from lib.notice import QUESTIONS, question
@@ -48,8 +49,8 @@ def queue_section() -> None:
         left, middle, right = st.columns([3, 4, 1])
         position = order.get(r.run_id)
         where = "training" if r.state == "running" else (f"waiting, #{position + 1}" if position is not None else "starting")
-        left.markdown(f"**{owner_shown(r.owner, shared_owner=SHARED_OWNER)}** · {tasks.get(r.task).title} · {where}")
-        middle.caption(f"{r.label} · submitted {duration(now - float(r.status.get('submitted', now)))} ago")
+        left.markdown(f"**{plain(owner_shown(r.owner, shared_owner=SHARED_OWNER))}** · {tasks.get(r.task).title} · {where}")
+        middle.caption(f"{plain(r.label)} · submitted {duration(now - float(r.status.get('submitted', now)))} ago")
         stopping = stop_requested(r.path)
         right.button("Stopping" if stopping else "Stop", key=f"class_stop_{r.run_id}", disabled=stopping,
                      on_click=stop_now, args=(r.path,), help="Stops after the current batch; keeps what was learned")
@@ -69,8 +70,10 @@ def publish_section() -> None:
     if not finished:
         st.info("No finished run yet.")
         return
-    shown = {r.run_id: f"{owner_shown(r.owner, shared_owner=SHARED_OWNER)} · {tasks.get(r.task).title} · "
-                       f"{run_line(r, tasks.get(r.task))}" for r in finished}
+    presenting = is_presenting()  # no names on the projector
+    shown = {r.run_id: ("" if presenting else f"{owner_shown(r.owner, shared_owner=SHARED_OWNER)} · ")
+                       + f"{tasks.get(r.task).title} · {run_line(r, tasks.get(r.task))} · #{r.run_id[-6:]}"
+             for r in finished}
     published = [r.run_id for r in finished if r.published]
     chosen = st.multiselect("Published", list(shown), default=published, format_func=shown.get, key="class_published")
     if set(chosen) != set(published):
@@ -91,7 +94,8 @@ def locks_section() -> None:
         return
     for lock in locks:
         left, middle, right = st.columns([3, 4, 1])
-        what = f"account **{lock.key}**" if lock.kind == ACCOUNT else f"computer at **{lock.key}**"
+        what = (f"account **{plain(lock.key, limit=64)}**" if lock.kind == ACCOUNT else
+                f"computer at **{plain(lock.key, limit=64)}**")
         left.markdown(what)
         middle.caption(f"{lock.failures} failed sign-ins; locked for another {duration(lock.until - time.time())}")
         right.button("Unlock", key=f"unlock_{lock.kind}_{lock.key}", on_click=guard().unlock, args=(lock.kind, lock.key))
@@ -105,14 +109,18 @@ def _import(upload_key: str) -> None:
         st.session_state["_roster_outcome"] = ("error", "Choose a roster CSV first.")
         return
     try:
+        if upload.size > MAX_ROSTER_BYTES:
+            raise ValueError(f"{upload.name} is larger than {MAX_ROSTER_BYTES // (1024 * 1024)} MB: a roster holds "
+                             "names and roles only")
         rows = read_roster(upload.getvalue().decode("utf-8-sig"), where=upload.name)
-        created = update_class(lambda settings: import_roster(settings, rows), required=True)
+        prepared = prepare_passwords(class_settings(), rows)  # the slow part, before the class file's lock
+        created = update_class(lambda settings: import_roster(settings, rows, prepared=prepared), required=True)
     except UnicodeDecodeError:
-        st.session_state["_roster_outcome"] = ("error", f"{upload.name} is not a text file in UTF-8: export the roster as "
+        st.session_state["_roster_outcome"] = ("error", f"{plain(upload.name)} is not a text file in UTF-8: export the roster as "
                                                         "CSV UTF-8 from the spreadsheet")
         return
     except (ClassFileError, ValueError, OSError) as exc:
-        st.session_state["_roster_outcome"] = ("error", f"Nobody was added: {exc}")
+        st.session_state["_roster_outcome"] = ("error", f"Nobody was added: {plain(str(exc))}")
         return
     st.session_state["_roster_upload"] = st.session_state.get("_roster_upload", 0) + 1  # a fresh, empty uploader
     if created:
@@ -121,7 +129,7 @@ def _import(upload_key: str) -> None:
                                                           "already in the class. Download their passwords now: the list "
                                                           "is shown once and kept nowhere.")
     else:
-        st.session_state["_roster_outcome"] = ("info", f"Everyone of {upload.name} is in the class already; nobody added.")
+        st.session_state["_roster_outcome"] = ("info", f"Everyone of {plain(upload.name)} is in the class already; nobody added.")
 
 
 def _reset(name: str) -> None:
@@ -155,7 +163,7 @@ def roster_section() -> None:
     st.header("Students and passwords")
     lecturers = [n for n in sorted(settings.users) if n in settings.lecturers]
     students = [n for n in sorted(settings.users) if n not in settings.lecturers]
-    st.caption(f"{len(students)} student(s), {len(lecturers)} lecturer(s): " + ", ".join(students[:12])
+    st.caption(f"{len(students)} student(s), {len(lecturers)} lecturer(s): " + ", ".join(map(plain, students[:12]))
                + (f" and {len(students) - 12} more" if len(students) > 12 else ""))
     left, right = st.columns(2)
     with left:
@@ -175,7 +183,7 @@ def roster_section() -> None:
     outcome = st.session_state.pop("_roster_outcome", None)
     if outcome and outcome[0] == "password":
         name, password = outcome[1]
-        st.success(f"{name}'s new password (shown once, kept nowhere):")
+        st.success(f"{plain(name)}'s new password (shown once, kept nowhere):")
         st.code(password, language=None)
     elif outcome:
         {"error": st.error, "info": st.info, "success": st.success}[outcome[0]](outcome[1])
@@ -318,7 +326,8 @@ def _open_read_only(run_id: str, task) -> None:
     with st.container(border=True):
         who = "" if is_presenting() else f"{owner_shown(run.summary.owner, shared_owner=SHARED_OWNER)} · "
         st.markdown(f"**{plain(who + run_line(run.summary, task))}** (read-only)")
-        st.caption(" · ".join(f"{k} {v:.3f}" for k, v in run.metrics.items() if isinstance(v, (int, float))))
+        st.caption(" · ".join(f"{plain(k)} {metric_text(v)}" for k, v in run.metrics.items()
+                              if isinstance(v, (int, float)) and not isinstance(v, bool)))
         for finding in diagnose_run(run, task):
             st.caption(f"{finding.title}: {finding.text}")
         if not run.history.empty:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from lib import paths, tasks
 from lib.data.report import DatasetReport, is_synthetic
+from lib.text import plain
 
 
 def _mtime(path: Path) -> float:
@@ -146,7 +147,7 @@ def data_banner(report: DatasetReport, task_name: str | None = None) -> None:
     else:
         st.caption(f"Data: `{report.path}`")
     if report.fatal:
-        st.error(f"This dataset cannot be used: {report.fatal}")
+        st.error(f"This dataset cannot be used: {plain(report.fatal)}")
     if report.problems:
         counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.problem_counts().items())
         with st.expander(f"{len(report.problems)} file(s) skipped: {counts}"):

@@ -14,6 +14,7 @@ from lib.figures.charts import class_counts_chart, level_histogram
 from lib.models.weights import FOLDERS_NAMED, fit_problem_elsewhere
 from lib.tasks import dr as task
 from lib.training.config import ConfigError, make_config
+from lib.text import plain
 from ui import controls, presets
 from ui.notice import think
 
@@ -109,7 +110,7 @@ def preprocessing_section(report: DatasetReport) -> "task.Prepared | None":
     st.caption(f"{len(data.frame)} photos {how}resized to {size}x{size} (Lanczos) and min-max scaled to [0, 1]; "
                f"{data.cache_hits} came straight from the cache.")
     for problem in data.problems:
-        st.warning(f"Skipped: {problem.message}")
+        st.warning(f"Skipped: {plain(problem.message)}")
     cols = st.columns(3)
     for col, name in zip(cols, task.SPLITS):
         counts = data.counts(name)

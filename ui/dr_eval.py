@@ -21,6 +21,7 @@ from lib.metrics.cost import expected_cost, iso_cost_slope, lowest_cost_index, p
 from lib.metrics.uncertainty import Bootstrap
 from lib.notice import auc_reading, prevalence_reading
 from lib.runs.store import Run
+from lib.text import plain
 from ui.components.roc_point import released, roc_operating_point
 from ui.dr import thumbnail
 from ui.notice import notice, think
@@ -177,7 +178,7 @@ def evaluation_section(run: Run) -> None:
         if 0.0 <= value <= 1.001:
             _set_threshold(value)
         else:
-            st.warning(f"The link's threshold {linked[:40]!r} is not a number between 0 and 1: showing Youden's point.")
+            st.warning(f"The link's threshold '{plain(linked, limit=40)}' is not a number between 0 and 1: showing Youden's point.")
     j = youden_index(curve)
     screening = threshold_for_sensitivity(curve, 0.95)
     rule_in = threshold_for_specificity(curve, 0.95)

@@ -114,7 +114,7 @@ def _poll_view(poll: Poll) -> None:
     with st.container(border=True):
         state = "open" if poll.is_open else "closed" + (f" ({poll.closed_why})" if poll.closed_why else "")
         st.subheader(plain(poll.question))
-        st.caption(f"At a prevalence of {poll.prevalence:.0%} · opened by {poll.opened_by} "
+        st.caption(f"At a prevalence of {poll.prevalence:.0%} · opened by {plain(poll.opened_by)} "
                    f"{duration(time.time() - poll.opened_at)} ago · {state}"
                    + (f" · costs fixed: a miss {poll.costs[0]:g}, an unnecessary referral {poll.costs[1]:g}"
                       if poll.costs else ""))
@@ -132,7 +132,7 @@ def _poll_view(poll: Poll) -> None:
                             "\n".join(f"- {name}: {text}" for name, text in rows.items()))
             for reveal in (view.youden, view.rule_out):
                 if reveal is not None:
-                    st.markdown(f"**{reveal.user}**: {_point_line(reveal)}")
+                    st.markdown(f"**{plain(reveal.user)}**: {_point_line(reveal)}")
             if poll.is_open:
                 st.checkbox("On closing, show Youden's point and the rule-out preset", key=f"poll_reveal_{poll.poll_id}")
                 st.button("Close the poll", key=f"poll_close_{poll.poll_id}", on_click=_close, args=(poll.poll_id,))

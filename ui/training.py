@@ -19,6 +19,7 @@ from lib.runs.protocol import (
     ACTIVE_STATES, FINAL_STATES, change_stamp, followed_run, partition_runs, stop_now, stop_requested, touch_heartbeat,
 )
 from lib.runs.store import Run, RunStore, load_predictions, visible_to
+from lib.text import plain
 from lib.training.config import ConfigError
 from lib.training.executor import start_run
 from ui.estimate import start_caption
@@ -62,7 +63,7 @@ def _linked_run(task: str, ids: list[str]) -> str | None:
         return wanted
     if f"-{task}-" not in wanted:  # another task's run (an address kept across a page switch): not this page's link
         return None
-    st.warning(f"The link names run {wanted[:60]!r}, which is not one you can see here (it may be another student's, "
+    st.warning(f"The link names run '{plain(wanted, limit=60)}', which is not one you can see here (it may be another student's, "
                "unpublished, or deleted): showing another run instead.")
     return None
 
@@ -90,6 +91,9 @@ def training_panel(task: str, config: dict | None, *, metrics=None) -> None:
     ``metrics_shown``) and a stop button."""
     metrics = metrics or tasks.get(task).metrics_shown
     owner = owner_token()
+    # a Start click is used by this run of the page or dropped: one kept while a run is active (a second tab's stale
+    # button) would start a run by itself when that run ends
+    start_requested = st.session_state.pop(_start_key(task), False)
     everyone, _ = run_store().list()  # read once: the user's active run, the queue and the estimate
     runs = [r for r in everyone if r.task == task]
     active = followed_run([r for r in runs if visible_to(r, owner)], owner)
@@ -97,6 +101,9 @@ def training_panel(task: str, config: dict | None, *, metrics=None) -> None:
     if active is None and watching in st.session_state:  # the run this page followed has ended since
         st.session_state[_follow_key(task)] = st.session_state.pop(watching)
     if active is not None:
+        if start_requested:
+            st.warning("Your run below is still training or waiting, so no second one was started: stop it first, or "
+                       "wait for it to end.", icon=":material/block:")
         st.session_state[watching] = active.run_id
         st.info("Your run below trains with the settings it was started with (listed under it). Changing the "
                 "controls above prepares your **next** run.", icon=":material/info:")
@@ -109,7 +116,7 @@ def training_panel(task: str, config: dict | None, *, metrics=None) -> None:
     st.caption(start_caption(config, tasks.get(task), everyone))
     # the click is kept by a callback: a plain button's True can be lost to a rerun before the line that reads it
     st.button("Start training", type="primary", key=f"{task}_start", on_click=_request_start, args=(task,))
-    if st.session_state.pop(_start_key(task), False):
+    if start_requested:
         try:
             spec = tasks.get(task)
             run_dir = start_run(run_store(), {**config, "watch": True}, spec, owner=owner, executor=executor(),
@@ -163,7 +170,7 @@ def _watch_view(store: RunStore, run_id: str, owner: str, metrics: tuple, previo
     view.fraction, view.text = progress_line({**run.status, "stop_requested": view.stopping}, run.progress)
     view.notes = tuple(run.status.get("notes", []))
     started = time.strftime('%H:%M:%S', time.localtime(run.status.get('started', run.summary.created)))
-    view.caption = f"Run {run.summary.label} · started {started}"
+    view.caption = f"Run {plain(run.summary.label)} · started {started}"
     view.history_stamp = stamp[2]
     if previous is not None and previous.run_id == run_id and previous.history_stamp == stamp[2]:
         view.figure = previous.figure  # no new epoch: the curves are the same
@@ -296,6 +303,9 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
     """Choose a finished run (yours or a shared one), compare several, delete yours; returns the chosen run."""
     metrics = metrics or tasks.get(task).metrics_shown
     owner = owner_token()
+    # a Start click is used by this run of the page or dropped: one kept while a run is active (a second tab's stale
+    # button) would start a run by itself when that run ends
+    start_requested = st.session_state.pop(_start_key(task), False)
     store = run_store()
     runs, problems = store.list(task=task, viewer=owner)
     # a run stopped before it learned anything has no test results to show: it is listed with the failed ones
@@ -315,7 +325,7 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
     if failed:
         with st.expander(f"{len(failed)} run(s) without results"):
             for r in failed:
-                st.markdown(f"**{r.label}**: {describe_failure(r)}")
+                st.markdown(f"**{plain(r.label)}**: {plain(describe_failure(r))}")
                 try:
                     findings = diagnose_run(store.load(r.run_id, viewer=owner), tasks.get(task))
                 except ValueError:
@@ -349,7 +359,7 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
         st.error(str(exc))
         return None
     if run.summary.owner != owner:
-        st.caption(f"This run is {whose(run.summary, owner)}: you can look at everything, and change nothing.")
+        st.caption(f"This run is {plain(whose(run.summary, owner))}: you can look at everything, and change nothing.")
     else:
         st.checkbox("Share this run with the class's experiment", value=run.summary.shared,
                     key=f"{task}_share_{chosen}", on_change=_share, args=(chosen, f"{task}_share_{chosen}"),

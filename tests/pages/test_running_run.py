@@ -36,3 +36,21 @@ def test_a_reload_shows_the_running_runs_settings_and_results_follow_it_when_it_
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="lung2d_run_choice").value == run_dir.name
+
+
+def test_a_start_clicked_while_a_run_is_active_is_dropped_not_kept_for_later(app_env, demo_root):
+    """A second tab's stale Start while the user's run trains: refused with a word, and never fired by itself when that
+    run ends (it used to be kept and start a run nobody asked for)."""
+    store = RunStore(app_env / "runs")
+    owner = secrets.token_hex(16)
+    config = make_config("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64, epochs=3, filters=8)
+    run_dir = make_running_run(store, config, owner, label="my run")
+    at = open_page("pages/lung2d.py", timeout=120, owner=owner)
+    at.session_state["_lung2d_start_requested"] = True  # what the Start button's callback sets
+    at.run()
+    assert any("no second one was started" in w.value for w in at.warning)
+    update_status(run_dir, state="stopped", ended=time.time())
+    at.run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [r.run_id for r in store.list()[0]] == [run_dir.name]  # nobody started another run
