@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -26,6 +27,7 @@ FINAL_STATES = ("stopped", "done", "failed")
 LOST_WORKER = "the worker process ended without reporting (killed from outside, or crashed hard, e.g. out of memory)"
 NEVER_STARTED = ("the worker never started: it was killed (or could not write its status, e.g. on a full disk) before "
                  "it registered; start the run again")
+LOW_DISK_BYTES = 1024 * 1024  # below this much free space a worker cannot write its results (nor its error)
 RAY_WATCHER_GONE = ("the app server that handed it to Ray is gone, so nothing watches it while Ray holds it back; "
                     "start the run again")
 # How long a run may wait for its worker to register (a process that starts, imports and writes its status takes
@@ -71,12 +73,27 @@ def update_status(run_dir: Path, **fields: Any) -> dict:
 
 
 def worker_gone(status: dict) -> bool:
-    """True when an active run's worker on this host no longer exists (or is another process now)."""
-    if status.get("state") not in ACTIVE_STATES or status.get("host") != files.host() or not status.get("pid"):
+    """True when an active run's worker on this host no longer exists (or is another process now). A pid that no
+    worker can have (0, 1: the init process, negative, not a whole number) is gone: a hand-edited ``pid: 1`` would
+    otherwise stay "running" forever.
+
+    Examples
+    --------
+    >>> base = {"state": "running", "host": files.host()}
+    >>> worker_gone({**base, "pid": 0}), worker_gone({**base, "pid": 1}), worker_gone({**base, "pid": "12"})
+    (True, True, True)
+    >>> worker_gone({"state": "queued", "host": files.host()})  # no worker registered yet: not gone
+    False
+    """
+    if status.get("state") not in ACTIVE_STATES or status.get("host") != files.host() or status.get("pid") is None:
         return False
-    pid, registered = status["pid"], float(status.get("pid_started") or 0.0)
-    if not isinstance(pid, int) or isinstance(pid, bool):
-        return True  # an unreadable pid cannot be a live worker of ours
+    pid, registered = status["pid"], status.get("pid_started") or 0.0
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 1:
+        return True  # an unreadable pid, or one no worker of ours can have
+    try:
+        registered = float(registered)
+    except (TypeError, ValueError):
+        return True
     started = process_identity(pid)
     return started is None or (registered and abs(started - registered) > 1.0)
 
@@ -106,7 +123,7 @@ def stuck_reason(status: dict, *, now: float | None = None) -> str | None:
         return None
     if worker_gone(status):
         return LOST_WORKER
-    if status.get("pid") or status.get("state") != "queued":
+    if status.get("pid") is not None or status.get("state") != "queued":
         return None
     now = time.time() if now is None else now
     if status.get("executor") == "ray":
@@ -123,6 +140,7 @@ def refresh_status(run_dir: Path, status: dict | None = None) -> dict:
     status = status if status is not None else read_status(run_dir)
     reason = stuck_reason(status)
     if reason:
+        reason = _with_disk(run_dir, reason)
         for leftover in leftover_temporaries(run_dir):  # a write the killed worker never finished
             remove_quietly(leftover)
         failed = {"state": "failed", "error": reason, "ended": time.time()}
@@ -131,6 +149,25 @@ def refresh_status(run_dir: Path, status: dict | None = None) -> dict:
         except OSError:
             status = {**status, **failed, "unsaved": True}
     return status
+
+
+def _with_disk(run_dir: Path, reason: str) -> str:
+    """``reason``, or why the disk explains it: a worker on a full disk dies without being able to say so, and
+    "killed from outside, or out of memory" would send the student the wrong way.
+
+    Examples
+    --------
+    >>> _with_disk(Path("/"), "x") in ("x",) or "disk" in _with_disk(Path("/"), "x")
+    True
+    """
+    try:
+        free = shutil.disk_usage(run_dir).free
+    except OSError:
+        return reason
+    if free >= LOW_DISK_BYTES:
+        return reason
+    return (f"the disk of the runs folder is full ({free // 1024} KB free), so the worker could not write its results "
+            "or its error: free some space (delete old runs or cached photos) and start the run again")
 
 
 def stop_now(run_dir: Path) -> dict | None:

@@ -77,6 +77,17 @@ def train_ids(config: dict) -> list[str]:
 
 
 def check(config: dict) -> None:
+    raw = str(config["train_volumes"]).strip()
+    items = [v.strip() for v in raw.split(",")]
+    if raw != AUTO and (not raw or not all(items)):
+        raise ValueError(f"lung3d.train_volumes {config['train_volumes']!r} must be volume ids separated by commas "
+                         f"(e.g. 0002,0031) or {AUTO}; it names an empty one")
+    if AUTO in items and len(items) > 1:
+        raise ValueError(f"lung3d.train_volumes {config['train_volumes']!r} mixes {AUTO} with volume ids: give the ids "
+                         f"alone, or {AUTO} alone")
+    for name in ("val_volume", "test_volume"):
+        if not str(config[name]).strip() or "," in str(config[name]):
+            raise ValueError(f"lung3d.{name} {config[name]!r} must be one volume id or {AUTO}")
     roles = [v for v in train_ids(config) + [config["val_volume"], config["test_volume"]] if v != AUTO]
     if len(set(roles)) != len(roles):
         raise ValueError(f"lung3d volumes must differ between train, validation and test, got {roles}")

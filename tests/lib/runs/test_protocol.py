@@ -47,3 +47,31 @@ def test_a_worker_is_gone_only_when_its_process_is(tmp_path):
     assert not worker_gone({**me, "state": "done", "pid": 2**22 + 12345})
     status = update_status(tmp_path, state="queued")
     assert status["state"] == "queued" and files.read_json(tmp_path / files.STATUS)["state"] == "queued"
+
+
+def test_a_hand_edited_pid_of_0_or_1_is_no_live_worker(tmp_path):
+    """pid 1 is the init process, always alive: a status naming it (or 0) would stay "running" for ever."""
+    from lib.runs.protocol import refresh_status
+
+    for pid in (0, 1, -5):
+        update_status(tmp_path, state="running", host=files.host(), pid=pid, submitted=time.time())
+        assert refresh_status(tmp_path)["state"] == "failed", pid
+    update_status(tmp_path, state="running", host=files.host(), pid=os.getpid(), submitted=time.time(),
+                  pid_started=None, error=None)
+    assert not worker_gone({"state": "running", "host": files.host(), "pid": os.getpid()})  # this process lives
+
+
+def test_a_worker_lost_on_a_full_disk_is_said_to_be_the_disk(tmp_path, monkeypatch):
+    """At a few KB free the worker dies unable to write even its error: the reader says the disk, not 'killed from
+    outside or out of memory'."""
+    import shutil as shutil_module
+
+    from lib.runs import protocol
+
+    update_status(tmp_path, state="running", host=files.host(), pid=0, submitted=time.time())
+    monkeypatch.setattr(shutil_module, "disk_usage", lambda path: SimpleNamespace(total=10**9, used=10**9, free=12 * 1024))
+    status = protocol.refresh_status(tmp_path)
+    assert status["state"] == "failed" and "disk of the runs folder is full (12 KB free)" in status["error"]
+    monkeypatch.setattr(shutil_module, "disk_usage", lambda path: SimpleNamespace(total=10**9, used=0, free=10**9))
+    update_status(tmp_path, state="running", pid=0, error=None)
+    assert protocol.refresh_status(tmp_path)["error"] == protocol.LOST_WORKER

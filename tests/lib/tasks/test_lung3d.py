@@ -103,3 +103,20 @@ def test_prepared_volumes_carry_their_voxel_size_after_the_stride(demo_root):
     data = prepare(config)
     assert set(data.spacing) == set(data.volumes)
     assert all(s == pytest.approx((1.0, 1.4, 1.4)) for s in data.spacing.values())
+
+
+import pytest  # noqa: E402  (kept beside the tests that use it)
+
+
+@pytest.mark.parametrize("value, message", [
+    (",,,", "names an empty one"), ("0002,,0031", "names an empty one"), ("", "must be a non-empty text"),
+    ("auto,0002", "mixes auto with volume ids"), ("0002, auto", "mixes auto with volume ids"),
+])
+def test_train_volumes_that_name_nothing_or_mix_auto_are_refused(value, message):
+    """They used to run as "auto" without a word."""
+    from lib.tasks import make_config
+    from lib.training.config import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        make_config("lung3d", preset="quick", data="/nowhere", train_volumes=value)
+    assert make_config("lung3d", preset="quick", data="/nowhere", train_volumes=" 0002 , 0031")["train_volumes"]
