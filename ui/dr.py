@@ -109,6 +109,8 @@ def preprocessing_section(report: DatasetReport) -> "task.Prepared | None":
     how = "cropped to the fundus, " if settings["crop"] == "fundus" else ""
     st.caption(f"{len(data.frame)} photos {how}resized to {size}x{size} (Lanczos) and min-max scaled to [0, 1]; "
                f"{data.cache_hits} came straight from the cache.")
+    if data.cache_note:
+        st.warning(f"Not cached: {plain(data.cache_note)}.", icon=":material/folder_off:")
     for problem in data.problems:
         st.warning(f"Skipped: {plain(problem.message)}")
     cols = st.columns(3)

@@ -251,8 +251,8 @@ def _gradcam(run_dir: str, photo: str, model_mtime: float) -> dict:
     key = hashlib.sha1(f"{photo}|{model_mtime}".encode()).hexdigest()[:16]
     target = paths.cache_dir() / "gradcam" / f"{Path(run_dir).name}-{key}.npz"
     if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             done = subprocess.run([sys.executable, "-m", "lib", "gradcam", run_dir, photo, "--out", str(target)],
                                   capture_output=True, text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
         except (subprocess.TimeoutExpired, OSError) as exc:

@@ -82,12 +82,14 @@ class PreprocessResult:
     kept : ndarray (n_ok,), indices into the input list of the photos in ``images``
     problems : one per photo that could not be read
     cache_hits : how many came from the cache
+    cache_note : why the cache could not be used (a folder this user cannot write, a full disk), or None
     """
 
     images: np.ndarray
     kept: np.ndarray
     problems: list[Problem] = field(default_factory=list)
     cache_hits: int = 0
+    cache_note: str | None = None
 
 
 def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, crop: str = "fundus", cache_dir: str | Path | None = None,
@@ -119,9 +121,16 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, crop: str
     paths = [Path(p) for p in paths]
     cache = None
     keys: list[str | Problem] = []
+    notes: list[str] = []  # why the cache could not be written, once
     if cache_dir is not None:
         cache = Path(cache_dir) / f"fundus-{size}"
-        cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not os.access(cache, os.W_OK | os.X_OK):
+                raise PermissionError(13, "Permission denied", str(cache))
+        except OSError as exc:
+            notes.append(_cache_note(cache, exc))
+    if cache is not None:
         for path in paths:
             try:
                 keys.append(cache_key(path, size=size, crop=crop))
@@ -148,8 +157,11 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, crop: str
             image = to_uint8_unit(preprocess_photo(path, size=size, crop=crop))
         except (UnreadablePhotoError, OSError) as exc:
             return None, Problem(str(path), "corrupt_jpeg", str(exc)), False
-        if target is not None:
-            save_npy_atomic(target, image)
+        if target is not None and not notes:
+            try:
+                save_npy_atomic(target, image)
+            except OSError as exc:  # the photo is still good: only the cache misses it
+                notes.append(_cache_note(cache, exc))
         return image, None, False
 
     out = np.empty((len(paths), size, size, 3), np.uint8)
@@ -170,11 +182,17 @@ def preprocess_photos(paths: Sequence[str | Path], *, size: int = 224, crop: str
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     kept = np.flatnonzero(ok)
-    result = PreprocessResult(images=out[kept] if not ok.all() else out, kept=kept, problems=problems, cache_hits=hits)
-    if cache is not None:
+    result = PreprocessResult(images=out[kept] if not ok.all() else out, kept=kept, problems=problems, cache_hits=hits,
+                              cache_note=notes[0] if notes else None)
+    if cache is not None and not notes:
         del out
         return _save_sample(cache, keys, result)
     return result
+
+
+def _cache_note(cache: Path, exc: OSError) -> str:
+    return (f"the preprocessing cache {cache} cannot be written ({exc.strerror or exc}), so the photos are "
+            "preprocessed again each time; give the folder to the user the app runs as (or set DLMI_CACHE_DIR)")
 
 
 def _sample_files(cache: Path, keys: list) -> tuple[Path, Path]:

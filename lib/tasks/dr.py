@@ -125,6 +125,7 @@ class Prepared:
     images : ndarray (len(frame), size, size, 3), uint8 (0..255 for 0..1), row i belongs to frame row i
     problems : the sampled photos that could not be read
     cache_hits : photos that came from the preprocessing cache
+    cache_note : why the cache could not be used, or None
     """
 
     sample: Sample
@@ -132,6 +133,7 @@ class Prepared:
     images: np.ndarray
     problems: list[Problem] = field(default_factory=list)
     cache_hits: int = 0
+    cache_note: str | None = None
 
     def indices(self, split: str) -> np.ndarray:
         """Rows of ``frame`` / ``images`` in ``split``, ascending."""
@@ -170,7 +172,7 @@ def prepare(config: dict, *, report: DatasetReport | None = None, cache_dir: str
     for name, index in parts.items():
         split[index] = name
     return Prepared(sample=chosen, frame=kept.assign(split=split), images=result.images, problems=result.problems,
-                    cache_hits=result.cache_hits)
+                    cache_hits=result.cache_hits, cache_note=result.cache_note)
 
 
 def binary_cross_entropy(scores: np.ndarray, labels: np.ndarray, eps: float = 1e-7) -> float:

@@ -202,3 +202,13 @@ def test_a_large_folder_shows_its_listing_while_every_file_is_checked(app_env, m
     else:
         raise AssertionError("the page still says the files are being checked")
     assert not at.exception and "1. The data" in [h.value for h in at.header]
+
+
+def test_a_cache_folder_the_server_cannot_write_is_said_and_the_page_works(app_env, monkeypatch):
+    blocked = app_env / "cache-owned-by-root"
+    blocked.write_text("not a folder")  # as unwritable to the app as a folder made by someone else's sudo
+    monkeypatch.setenv("DLMI_CACHE_DIR", str(blocked))
+    at = open_page("pages/dr.py", timeout=180)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(w.value.startswith("Not cached: the preprocessing cache") for w in at.warning)
+    assert any(m.label.startswith("train") for m in at.metric)

@@ -119,3 +119,26 @@ def test_a_full_disk_while_saving_a_sample_keeps_it_in_memory_and_leaves_no_orph
     result = preprocess_photos([big_photo], size=16, cache_dir=tmp_path)
     assert not isinstance(result.images, np.memmap) and result.images.shape == (1, 16, 16, 3)
     assert list((tmp_path / "fundus-16" / "samples").iterdir()) == []
+
+
+def test_a_cache_folder_that_cannot_be_written_is_a_note_not_a_crash(big_photo, tmp_path, monkeypatch):
+    """A cache folder made by a lecturer's sudo run (the server cannot write it) gave a Permission denied traceback on
+    the DR page: the photos are preprocessed all the same and the result says why nothing was cached."""
+    from lib.preprocess import fundus
+
+    reference = preprocess_photos([big_photo], size=32)
+    (tmp_path / "blocked").write_text("a file where the cache folder should be")
+    result = preprocess_photos([big_photo], size=32, cache_dir=tmp_path / "blocked")
+    np.testing.assert_array_equal(result.images, reference.images)
+    assert "cannot be written" in result.cache_note and str(tmp_path / "blocked") in result.cache_note
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fundus, "save_npy_atomic", denied)
+    result = preprocess_photos([big_photo], size=32, cache_dir=tmp_path / "writable")
+    np.testing.assert_array_equal(result.images, reference.images)
+    assert "(Permission denied)" in result.cache_note
+    assert not list((tmp_path / "writable").rglob("*.npy"))  # no sample written half
+    monkeypatch.undo()
+    assert preprocess_photos([big_photo], size=32, cache_dir=tmp_path / "fine").cache_note is None
