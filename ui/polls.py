@@ -169,6 +169,11 @@ def student_box(task: str, run_id: str, threshold: float) -> None:
         polls = poll_store().open_polls(task)
     except OSError:
         return
+    shown = {poll.poll_id for poll in polls}
+    for key in [k for k in st.session_state if str(k).startswith("poll_said_")]:
+        if key.removeprefix("poll_said_") not in shown:  # the poll closed between the click and this run: say so
+            kind, text = st.session_state.pop(key)
+            getattr(st, kind)(f"Class poll: {text}")
     for poll in polls:
         with st.container(border=True):
             st.markdown(f"**Class poll**: {plain(poll.question)} *(prevalence {poll.prevalence:.0%}"

@@ -193,3 +193,16 @@ def test_using_the_polls_costs_sets_the_widgets_without_streamlits_duplicate_val
     assert student.slider(key="dr_prevalence").value == pytest.approx(0.1)
     assert (student.number_input(key="dr_cost_missed").value, student.number_input(key="dr_cost_unneeded").value) == (20, 1)
     assert not [m for m in logged if "Session State API" in m], logged
+
+
+def test_submit_on_a_poll_closed_meanwhile_says_so(published_run):
+    """The student's page still shows the Submit button of a poll the lecturer has just closed: the click says the
+    poll is closed (it used to fail without a word, the box gone)."""
+    store, run_dir = published_run
+    poll = PollStore(store).open(run_dir.name, question="Where would you screen?", prevalence=0.2, by="ada")
+    student = signed_in("bob", page="pages/dr.py")
+    PollStore(store).close(poll.poll_id)
+    student.button(key=f"poll_submit_{poll.poll_id}").click().run()
+    assert any("Class poll: Not submitted: this poll is closed" in e.value for e in student.error), \
+        [e.value for e in student.error]
+    assert PollStore(store).answers(poll.poll_id) == []
