@@ -15,9 +15,10 @@ import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 TMP_PREFIX = ".tmp-"
 
@@ -79,6 +80,12 @@ def write_bytes_atomic(path: str | Path, data: bytes, *, durable: bool = True) -
 
 
 def _json_default(value):
+    if type(value).__module__ != "numpy":
+        if isinstance(value, Path):
+            return str(value)
+        raise TypeError(f"cannot store {type(value).__name__} in JSON")
+    import numpy as np  # start-up cost: only a numpy value needs it (a waiting worker writes plain JSON)
+
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):
@@ -95,6 +102,8 @@ def write_json_atomic(path: str | Path, obj: Any, *, durable: bool = True) -> No
 
 
 def write_npz_atomic(path: str | Path, **arrays: np.ndarray) -> None:
+    import numpy as np  # start-up cost: a waiting worker writes plain JSON and must stay a few MB
+
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     write_bytes_atomic(path, buffer.getvalue())
@@ -102,6 +111,8 @@ def write_npz_atomic(path: str | Path, **arrays: np.ndarray) -> None:
 
 def save_npy_atomic(path: str | Path, array: np.ndarray, *, durable: bool = False) -> None:
     """One array as a ``.npy`` file (cache entries: not fsynced by default, a lost one is recomputed)."""
+    import numpy as np  # start-up cost: a waiting worker writes plain JSON and must stay a few MB
+
     with atomic_path(path, durable=durable) as tmp:
         with open(tmp, "wb") as f:
             np.save(f, array)

@@ -1,8 +1,12 @@
 """A worker process: ``python -m lib.worker RUN_DIR`` runs one job and exits (its memory with it).
 
-The entry point that turns a run folder into a job: it finds the run's task in the registry (``lib.tasks``) and
-hands it to the engine (:func:`lib.training.job.run_job`), which never looks a task up itself. A run whose config
-cannot be read, or names a task this server does not have, ends as failed with that reason.
+The entry point that turns a run folder into a job. It registers (so a reader can tell whether it lives), then waits
+for a training slot (:mod:`lib.training.queue`) with nothing imported but the run folder's protocol: a waiting run
+costs about 16 MB, not the 140 MB of numpy and pandas or the gigabytes of a framework, so a class of a hundred
+pressing Start at once waits in a few hundred MB. Only with its slot does it find the run's task in the registry
+(``lib.tasks``) and hand it, with the slot, to the engine (:func:`lib.training.job.run_job`), which never looks a task
+up itself. A run whose config cannot be read, or names a task this server does not have, ends as failed with that
+reason.
 
 SIGTERM (``systemctl stop``, ``docker stop``, a shutdown) is handled like the Stop button: the job finishes its
 batch, evaluates and saves what it learned, and ends as "stopped".
@@ -13,43 +17,71 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 from lib.runs import files
-from lib.runs.protocol import FINAL_STATES, read_status, request_stop
-from lib.training import job
+from lib.runs.protocol import FINAL_STATES, read_status, register_worker, request_stop, update_status, why_not_start
+from lib.training import queue
 
 
-def run_job(run_dir: str | Path, **options) -> dict:
-    """Run the job in ``run_dir`` in this process with its registered task (``options``: as
+def run_job(run_dir: str | Path, *, slot=None, saved: dict | None = None, **options) -> dict:
+    """Run the job in ``run_dir`` in this process with its registered task (``slot``, ``saved``, ``options``: as
     :func:`lib.training.job.run_job`); returns the final status."""
-    from lib import tasks  # after the worker registered (main): the tasks pull in pandas, OpenCV, scikit-learn
+    from lib import tasks  # after the wait for a slot: the tasks pull in numpy, pandas, OpenCV, scikit-learn
+    from lib.training import job  # the same: the engine imports numpy (and, when it trains, a framework)
 
     try:
-        name = files.read_json(Path(run_dir) / files.CONFIG).get("task")
+        name = (saved if saved is not None else files.read_json(Path(run_dir) / files.CONFIG)).get("task")
         task = tasks.get(name)
     except (ValueError, OSError) as exc:
+        if slot is not None:
+            slot.release()
         return job.fail(run_dir, f"the run's settings cannot be read ({exc})")
     except KeyError as exc:
+        if slot is not None:
+            slot.release()
         return job.fail(run_dir, str(exc).strip("'\""))
-    return job.run_job(run_dir, task, **options)
+    return job.run_job(run_dir, task, slot=slot, saved=saved, **options)
+
+
+def wait_for_slot(run_dir: Path, *, poll_s: float = 0.5):
+    """Register and wait for a slot with nothing heavy imported: (slot, config) when the run may train now;
+    (None, None) when the folder cannot be read (the job then says why); a final status when it ended while waiting
+    (a stop request, nobody watching it)."""
+    try:
+        register_worker(run_dir)  # at once: a reader can tell from now on whether this worker is alive
+        saved = files.read_json(run_dir / files.CONFIG)
+    except (ValueError, OSError):
+        return None, None
+    waited = queue.wait_for_slot(run_dir, max_jobs=queue.max_jobs_from_env(), poll_s=poll_s,
+                                 give_up=lambda since=time.time(): why_not_start(run_dir, saved, since=since))
+    if isinstance(waited, str):
+        try:
+            return update_status(run_dir, state="stopped", stop_reason=waited, ended=time.time()), None
+        except OSError:
+            return {"state": "stopped", "stop_reason": waited, "unsaved": True}, None
+    return waited, saved
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m lib.worker RUN_DIR", file=sys.stderr)
         return 2
-    run_dir = argv[0]
+    run_dir = Path(argv[0])
     os.umask(0o077)  # what the job writes is private (the app server sets the same for itself)
     signal.signal(signal.SIGTERM, lambda *_: request_stop(run_dir))
     try:
-        if read_status(Path(run_dir)).get("state") in FINAL_STATES:
+        if read_status(run_dir).get("state") in FINAL_STATES:
             return 0  # stopped before this process came: nothing to do
-        job.register(run_dir)  # at once: a reader can tell from now on whether this worker is alive
-    except (ValueError, OSError):
+    except ValueError:
         pass  # the job says what is wrong with the folder
+    slot, saved = wait_for_slot(run_dir)
+    if isinstance(slot, dict):  # ended while it waited
+        return 0 if slot.get("state") in ("done", "stopped") else 1
     parent = os.environ.get("DLMI_PARENT_PID")
-    status = run_job(run_dir, echo=lambda line: print(line, flush=True), parent_pid=int(parent) if parent else None)
+    status = run_job(run_dir, slot=slot, saved=saved, echo=lambda line: print(line, flush=True),
+                     parent_pid=int(parent) if parent else None)
     return 0 if status.get("state") in ("done", "stopped") else 1
 
 

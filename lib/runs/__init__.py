@@ -17,9 +17,7 @@ A run folder holds::
 Every JSON / CSV / NPZ / model file is written through :mod:`lib.atomic`, so a reader never sees
 half a file. ``files`` names the files, ``protocol`` owns status / stop / heartbeat, ``store`` lists,
 loads and deletes runs, ``describe`` words them for people.
+
+The package imports none of them by itself: a waiting worker (:mod:`lib.worker`) reads ``files`` and ``protocol``
+only, and must not pay for numpy and pandas while it waits.
 """
-
-from lib.runs.protocol import FINAL_STATES
-from lib.runs.store import Run, RunStore, RunSummary
-
-__all__ = ["RunStore", "Run", "RunSummary", "FINAL_STATES"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from lib.atomic import write_bytes_atomic, write_json_atomic, write_npz_atomic  # noqa: F401  (the run folder's writers)
 
@@ -16,6 +15,9 @@ SPLIT = "split.json"  # the ids of the items in each split (train / val / test) 
 PUBLISHED = "PUBLISHED"  # present: a lecturer published the run to the class (read-only for students)
 SHARED = "SHARED"  # present: its owner shared the run with the class's experiment (the lecturer's view, no names shown)
 CHECKPOINT = "checkpoint.keras"  # the best model so far, rewritten at the end of each epoch that improved
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 MAX_JSON_BYTES = 1_000_000  # a run folder's JSON files are a few kilobytes; anything larger was not written by a job
@@ -43,12 +45,16 @@ def read_json(path: str | Path, *, limit: int = MAX_JSON_BYTES) -> dict:
 
 
 def write_history_atomic(path: str | Path, rows: list[dict], *, durable: bool = True) -> None:
+    import pandas as pd  # start-up cost: a waiting worker reads this module's JSON and must stay a few MB
+
     write_bytes_atomic(path, pd.DataFrame(rows).to_csv(index=False).encode(), durable=durable)
 
 
 def read_history(path: str | Path) -> pd.DataFrame:
     """One row per finished epoch, with an ``epoch`` column (numbered 1.. when the file lacks one); empty when
     there is none yet or the file cannot be parsed."""
+    import pandas as pd  # start-up cost: a waiting worker reads this module's JSON and must stay a few MB
+
     path = Path(path)
     try:
         if not path.is_file() or path.stat().st_size == 0 or path.stat().st_size > MAX_HISTORY_BYTES:

@@ -170,6 +170,43 @@ def _with_disk(run_dir: Path, reason: str) -> str:
             "or its error: free some space (delete old runs or cached photos) and start the run again")
 
 
+ABANDON_AFTER_S_DEFAULT = 900.0
+
+
+def _abandon_after_s() -> float:
+    try:
+        return float(os.environ.get("DLMI_ABANDON_AFTER_S", ABANDON_AFTER_S_DEFAULT))
+    except ValueError:
+        return ABANDON_AFTER_S_DEFAULT
+
+
+def abandoned(run_dir: Path, config: dict, *, since: float) -> str | None:
+    """For a run started from a page (``watch`` in its config): why to give up when no browser has looked
+    at it for longer than DLMI_ABANDON_AFTER_S (the page touches the heartbeat while it shows the run or
+    keeps it queued); ``since`` is when this job began, for runs no page has looked at yet. Else None."""
+    if not config.get("watch"):
+        return None
+    last = last_heartbeat(run_dir) or since
+    idle, limit = time.time() - last, _abandon_after_s()
+    if idle > limit:
+        return f"no browser has watched this run for {idle / 60:.0f} minutes (limit {limit / 60:.0f})"
+    return None
+
+
+def why_not_start(run_dir: Path, config: dict, *, since: float) -> str | None:
+    """Why a run that has not started must not (a stop request, or nobody watching it), else None."""
+    if stop_requested(run_dir):
+        return "stopped before it started"
+    return abandoned(run_dir, config, since=since)
+
+
+def register_worker(run_dir: str | Path) -> dict:
+    """Say that this process is the run's worker (its pid, start time and host), so that a reader can tell when it
+    is gone; the first thing a worker does."""
+    return update_status(Path(run_dir), state="queued", pid=os.getpid(), pid_started=process_identity(os.getpid()),
+                         host=files.host())
+
+
 def stop_now(run_dir: Path) -> dict | None:
     """Stop a run that has no worker to stop it: a queued run whose worker never registered (or is gone) ends as
     stopped at once, so Stop and Delete always work. Returns the new status, or None when a live worker will stop

@@ -15,30 +15,7 @@ from lib.atomic import atomic_path
 from lib.contract import JIT_COMPILE
 from lib.metrics.baseline import chance_loss, input_spread
 from lib.runs import files
-from lib.runs.protocol import last_heartbeat, stop_requested, update_status
-
-ABANDON_AFTER_S_DEFAULT = 900.0
-
-
-def _abandon_after_s() -> float:
-    try:
-        return float(os.environ.get("DLMI_ABANDON_AFTER_S", ABANDON_AFTER_S_DEFAULT))
-    except ValueError:
-        return ABANDON_AFTER_S_DEFAULT
-
-
-def abandoned(run_dir: Path, config: dict, *, since: float) -> str | None:
-    """For a run started from a page (``watch`` in its config): why to give up when no browser has looked
-    at it for longer than DLMI_ABANDON_AFTER_S (the page touches the heartbeat while it shows the run or
-    keeps it queued); ``since`` is when this job began, for runs no page has looked at yet. Else None."""
-    if not config.get("watch"):
-        return None
-    last = last_heartbeat(run_dir) or since
-    idle, limit = time.time() - last, _abandon_after_s()
-    if idle > limit:
-        return f"no browser has watched this run for {idle / 60:.0f} minutes (limit {limit / 60:.0f})"
-    return None
-
+from lib.runs.protocol import abandoned, stop_requested, update_status  # noqa: F401  (abandoned: its old home)
 
 class Stopped(Exception):
     """Raised when a stop is asked for before training began (while reading or preprocessing the data)."""

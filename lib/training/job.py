@@ -26,10 +26,10 @@ from lib.atomic import leftover_temporaries, remove_quietly
 from lib.contract import Task
 from lib.runs import files
 from lib.runs.files import read_json, write_json_atomic
-from lib.runs.protocol import FINAL_STATES, process_identity, read_status, stop_requested, update_status
+from lib.runs.protocol import FINAL_STATES, read_status, register_worker, update_status, why_not_start
 from lib.training import queue, speed
 from lib.training.config import validate_config
-from lib.training.context import Diverged, Stopped, TaskContext, abandoned
+from lib.training.context import Diverged, Stopped, TaskContext
 from lib.training.device import accelerators
 
 
@@ -96,13 +96,6 @@ def explain(exc: BaseException, run_dir: Path | None = None) -> str:
     return f"{name}: {exc}"
 
 
-def _why_not_start(run_dir: Path, config: dict, *, since: float) -> str | None:
-    """Why a run that has not started must not (a stop request, or nobody watching it), else None."""
-    if stop_requested(run_dir):
-        return "stopped before it started"
-    return abandoned(run_dir, config, since=since)
-
-
 def _log(run_dir: Path, text: str) -> None:
     try:
         with open(run_dir / files.LOG, "a") as log:
@@ -123,41 +116,39 @@ def _final(run_dir: Path, **fields) -> dict:
                 "unsaved": True}
 
 
-def register(run_dir: str | Path) -> dict:
-    """Say that this process is the run's worker (its pid, start time and host), so that a reader can tell when it
-    is gone; the first thing a worker does."""
-    return update_status(Path(run_dir), state="queued", pid=os.getpid(), pid_started=process_identity(os.getpid()),
-                         host=files.host())
-
-
 def fail(run_dir: str | Path, reason: str) -> dict:
     """End a run that cannot even begin (its task is unknown here, its config cannot be read) as failed."""
     return _final(Path(run_dir), state="failed", error=reason)
 
 
 def run_job(run_dir: str | Path, task: Task, *, echo: Callable[[str], None] = print, max_jobs: int | None = None,
-            poll_s: float = 0.5, parent_pid: int | None = None, use_slots: bool = True) -> dict:
+            poll_s: float = 0.5, parent_pid: int | None = None, use_slots: bool = True, slot=None,
+            saved: dict | None = None) -> dict:
     """Run the job of ``task`` in ``run_dir`` in this process and return its final status. Never raises (but for
     Ctrl-C).
 
     ``use_slots``: wait for one of the runs folder's slots (:mod:`lib.training.queue`) first; off where a scheduler
-    (Ray) already decided that the job may run now."""
+    (Ray) already decided that the job may run now. ``slot``: a slot the caller already holds (the worker process
+    waits for it before importing anything heavy, :mod:`lib.worker`), with the run registered and its config read
+    (``saved``): the job then reads nothing of that again. The job releases the slot."""
     run_dir = Path(run_dir)
-    slot = None
     try:
-        before = read_status(run_dir)
-        if before.get("state") in FINAL_STATES:  # stopped (or given up as never started) before this worker came
-            return before
-        register(run_dir)
-        saved = read_json(run_dir / files.CONFIG)
-        if use_slots:
-            waited = queue.wait_for_slot(run_dir, max_jobs=max_jobs or queue.max_jobs_from_env(), poll_s=poll_s,
-                                         give_up=lambda since=time.time(): _why_not_start(run_dir, saved, since=since))
-        else:
-            waited = _why_not_start(run_dir, saved, since=time.time())
-        if isinstance(waited, str):
-            return _final(run_dir, state="stopped", stop_reason=waited)
-        slot = waited
+        if slot is None:
+            before = read_status(run_dir)
+            if before.get("state") in FINAL_STATES:  # stopped (or given up as never started) before this worker came
+                return before
+            register_worker(run_dir)
+            saved = read_json(run_dir / files.CONFIG)
+            if use_slots:
+                waited = queue.wait_for_slot(run_dir, max_jobs=max_jobs or queue.max_jobs_from_env(), poll_s=poll_s,
+                                             give_up=lambda since=time.time(): why_not_start(run_dir, saved, since=since))
+            else:
+                waited = why_not_start(run_dir, saved, since=time.time())
+            if isinstance(waited, str):
+                return _final(run_dir, state="stopped", stop_reason=waited)
+            slot = waited
+        elif saved is None:
+            saved = read_json(run_dir / files.CONFIG)
         started = time.time()
         update_status(run_dir, state="running", started=started, slot=getattr(slot, "index", None), queue_position=None,
                       queue_wait_s=None)
@@ -188,6 +179,3 @@ def run_job(run_dir: str | Path, task: Task, *, echo: Callable[[str], None] = pr
         if slot is not None:
             slot.release()
 
-
-def final_status(run_dir: Path) -> dict:
-    return read_status(run_dir)

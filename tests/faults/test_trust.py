@@ -36,12 +36,16 @@ def short_grace(monkeypatch):
     monkeypatch.setenv("DLMI_START_GRACE_S", "2")
 
 
-def test_a_worker_killed_before_it_registers_ends_failed_and_stop_and_delete_work(demo_root, runs_dir, short_grace):
+def test_a_worker_killed_before_it_registers_ends_failed_and_stop_and_delete_work(demo_root, runs_dir, short_grace,
+                                                                                tmp_path):
     store = RunStore(runs_dir)
-    executor = LocalProcessExecutor()
+    slow_start = tmp_path / "python-slow-to-start"  # a worker process that has not reached Python yet
+    slow_start.write_text(f"#!/bin/sh\nsleep 60\nexec {sys.executable} \"$@\"\n")
+    slow_start.chmod(0o700)
+    executor = LocalProcessExecutor(python=str(slow_start))
     run_dir = tasks.start_run(store, tiny_config("lung2d", demo_root), owner="alice", executor=executor)
     time.sleep(0.2)
-    executor._children[-1].kill()  # before the worker wrote its pid (Python has barely started)
+    executor._children[-1].kill()  # before the worker wrote its pid
     executor._children[-1].wait()
     assert read_status(run_dir).get("pid") is None
     wait_for(lambda: store.load(run_dir.name).summary.state in FINAL_STATES, timeout=30)
@@ -204,3 +208,30 @@ def test_sigterm_to_a_waiting_worker_ends_its_run(demo_root, runs_dir, monkeypat
         assert read_status(run_dir)["state"] == "stopped"
     finally:
         blocker.release()
+
+
+def test_waiting_runs_hold_a_few_megabytes_not_a_framework(demo_root, runs_dir, monkeypatch):
+    """A class pressing Start at once: every run beyond the slots waits in a worker that has imported nothing heavy
+    (60 waiting workers used to take 200 MB each: memory 2.3 -> 10.5 GB and a load of 41). Each waiting worker stays
+    under 40 MB, and Stop ends it before it ever imports numpy."""
+    import psutil
+
+    monkeypatch.setenv("DLMI_MAX_JOBS", "1")
+    held = queue.try_acquire(runs_dir, 1)  # the one slot is taken: everybody waits
+    assert held is not None
+    store = RunStore(runs_dir)
+    executor = LocalProcessExecutor()
+    try:
+        runs = [tasks.start_run(store, tiny_config("lung2d", demo_root, seed=i), owner=f"student{i}", executor=executor)
+                for i in range(3)]
+        wait_for(lambda: all(read_status(r).get("queue_position") is not None for r in runs), timeout=60)
+        sizes = [psutil.Process(read_status(r)["pid"]).memory_info().rss / 2**20 for r in runs]
+        assert max(sizes) < 40, sizes
+        for r in runs:
+            stop_now(r)
+        wait_for(lambda: all(read_status(r).get("state") == "stopped" for r in runs), timeout=30)
+        assert {read_status(r).get("stop_reason") for r in runs} == {"stopped before it started"}
+    finally:
+        held.release()
+        for child in executor._children:
+            child.kill()
