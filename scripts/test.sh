@@ -4,14 +4,19 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 
-# The browser tests drive Debian's chromium (never a downloaded browser). Install it where we can.
-if ! command -v chromium >/dev/null 2>&1; then
+# The browser tests drive Debian's chromium (never a downloaded browser); the deployment test runs deploy/nginx.conf in
+# Debian's nginx with a certificate made by openssl. Install what is missing where we can.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "installing Debian's chromium for the browser tests ..."
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-            || echo "warning: could not install chromium; the browser tests will be skipped" >&2
+        echo "installing Debian's ${missing[*]} for the browser and deployment tests ..."
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null) \
+            || echo "warning: could not install ${missing[*]}; the tests that need them will be skipped" >&2
     else
-        echo "note: chromium is not installed and cannot be installed here; browser tests will be skipped" >&2
+        echo "note: ${missing[*]} not installed and cannot be installed here; the tests that need them will be skipped" >&2
     fi
 fi
 
