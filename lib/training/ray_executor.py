@@ -15,6 +15,15 @@ project must be at the same path on every node (``DLMI_RAY_PROJECT_DIR`` if not 
   stopped while Ray still holds it back is cancelled at once.
 - **Failures**: a task that ends without finishing its run (a killed worker, a node lost, out of memory) is
   marked failed with Ray's reason, whichever node it ran on.
+- **Only a secured Ray**: a Ray that others can reach runs whatever they send it (CVE-2023-48022, CVE-2025-62593),
+  so the executor refuses to connect to a cluster (``RAY_ADDRESS`` or ``address``, ``auto`` included) unless Ray's
+  token authentication is on (``RAY_AUTH_MODE=token``, Ray 2.52 or newer, the cluster's token in ``RAY_AUTH_TOKEN``,
+  ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``) or ``DLMI_RAY_PRIVATE_NETWORK=1`` says the cluster is on a
+  network nobody else reaches (:func:`unsecured_reason`). A local Ray (no address) is started by this process, and
+  a local Ray is not loopback-only: on Linux its processes listen on every interface, at the machine's address. It
+  is allowed because it is started with token authentication: Ray 2.60 (the pinned one) turns it on for a new local
+  cluster when ``RAY_AUTH_MODE`` is unset, and this executor sets ``RAY_AUTH_MODE=token`` itself (before Ray is
+  imported) so as not to depend on that default; only ``RAY_AUTH_MODE=disabled`` (or another mode) is refused here too.
 - **Ray itself gone**: every ``PING_EVERY_S`` a probe asks Ray's head for the cluster's resources; when the head has
   not answered for ``PING_TIMEOUT_S`` (it is down), the runs Ray holds back are marked failed at once and a new Start
   is refused with that reason, instead of waiting forever. Should the app server die instead, its watcher stops
@@ -25,6 +34,7 @@ project must be at the same path on every node (``DLMI_RAY_PROJECT_DIR`` if not 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections import Counter
@@ -43,6 +53,46 @@ _PREFIXES = ("DLMI_", "KERAS_", "TF_CPP_")
 # whose watcher has been silent for longer is given up as failed, its app server or its Ray head gone).
 WATCH_EVERY_S = 10.0
 PING_EVERY_S, PING_TIMEOUT_S = 15.0, 20.0
+
+
+PRIVATE_NETWORK = "DLMI_RAY_PRIVATE_NETWORK"
+TOKEN_AUTH_SINCE = (2, 52)  # the first Ray that reads RAY_AUTH_MODE: an older one ignores it and stays open
+
+
+class RayNotSecured(RuntimeError):
+    """This server will not use a Ray that anyone on its network could run code on."""
+
+
+def unsecured_reason(address: str | None, env=os.environ, ray_version: str | None = None) -> str | None:
+    """Why this server must not use the Ray at ``address`` (None or "": a local Ray this process starts), or None when
+    it may: Ray's token authentication is on (``RAY_AUTH_MODE=token``; for a local Ray, unset counts as on, because
+    the executor then sets it), or ``DLMI_RAY_PRIVATE_NETWORK=1``. ``ray_version``: the installed Ray's, when known
+    (one older than 2.52 has no token authentication, whatever ``RAY_AUTH_MODE`` says)."""
+    if env.get(PRIVATE_NETWORK, "").strip() == "1":
+        return None
+    mode = env.get("RAY_AUTH_MODE", "").strip().lower()
+    where = f"the Ray cluster at {address}" if address else "a local Ray"
+    if ray_version is not None and _version(ray_version) < TOKEN_AUTH_SINCE:
+        problem = f"Ray {ray_version} has no token authentication (Ray 2.52 or newer has: pip install -U ray)"
+    elif mode == "token" or (not address and not mode):
+        return None
+    elif mode:
+        problem = f"RAY_AUTH_MODE is {mode!r}, so {where} takes work from anyone who can reach it"
+    else:
+        problem = f"RAY_AUTH_MODE is not set, so this server would connect to {where} without token authentication"
+    return (f"Refusing to use {where}: {problem}. A Ray that others can reach runs any code they send it "
+            "(CVE-2023-48022, CVE-2025-62593). Either turn on Ray's token authentication on the head, every worker "
+            "and this server (RAY_AUTH_MODE=token, and the cluster's token in RAY_AUTH_TOKEN, in a file named by "
+            f"RAY_AUTH_TOKEN_PATH, or in ~/.ray/auth_token), or, if the cluster is on a private network that nobody "
+            f"else can reach, say so with {PRIVATE_NETWORK}=1. See docs/deploy.md.")
+
+
+def _version(text: str) -> tuple[int, int]:
+    parts = (text.split(".") + ["0", "0"])[:2]
+    try:
+        return int(parts[0]), int("".join(ch for ch in parts[1] if ch.isdigit()) or 0)
+    except ValueError:
+        return 0, 0
 
 
 def passed_environment(env=os.environ) -> dict[str, str]:
@@ -77,7 +127,8 @@ class RayExecutor:
     Parameters
     ----------
     job : ``job(run_dir, **options) -> status``, what each Ray task runs: :func:`lib.worker.run_job`
-    address : the Ray cluster (default RAY_ADDRESS; None starts a local Ray)
+    address : the Ray cluster (default RAY_ADDRESS; None starts a local Ray); refused with :class:`RayNotSecured`
+        unless token authentication is on or the network is private (:func:`unsecured_reason`)
     num_gpus, num_cpus : what each job asks Ray for (default DLMI_RAY_GPUS / DLMI_RAY_CPUS)
     poll_s : how often the watcher looks at the tasks
     ping_every_s, ping_timeout_s : how often the watcher asks Ray whether it answers, and how long it waits
@@ -89,14 +140,25 @@ class RayExecutor:
                  ping_timeout_s: float = PING_TIMEOUT_S, **init_options):
         self._job = job
         self._ping_every_s, self._ping_timeout_s = ping_every_s, ping_timeout_s
+        address = address or os.environ.get("RAY_ADDRESS") or None
+        problem = unsecured_reason(address)  # before Ray is even imported: nothing is sent to an open cluster
+        if problem:
+            raise RayNotSecured(problem)
         # this process connects to Ray here, once; never implicitly later (from the watcher, after a shutdown)
         os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
+        if not address and os.environ.get(PRIVATE_NETWORK, "").strip() != "1" and "ray" not in sys.modules:
+            # a local Ray listens on every interface, not loopback only: its token authentication keeps others out.
+            # Ray reads RAY_AUTH_MODE when it is imported (set later, its processes would want a token it never made);
+            # Ray 2.60 (pinned) turns it on for a new local cluster by default too: that covers a Ray imported first
+            os.environ.setdefault("RAY_AUTH_MODE", "token")
         import ray  # Ray: only on a server that uses it (DLMI_EXECUTOR=ray)
 
+        problem = unsecured_reason(address, ray_version=ray.__version__)
+        if problem:
+            raise RayNotSecured(problem)
         self._ray = ray
         if not ray.is_initialized():
-            ray.init(address=address or os.environ.get("RAY_ADDRESS"), include_dashboard=False,
-                     log_to_driver=False, **init_options)
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, **init_options)
         has_gpus = ray.cluster_resources().get("GPU", 0) > 0
         self.num_gpus = _float_env("DLMI_RAY_GPUS", 1.0 if has_gpus else 0.0) if num_gpus is None else num_gpus
         self.num_cpus = _float_env("DLMI_RAY_CPUS", 1.0) if num_cpus is None else num_cpus
