@@ -77,9 +77,9 @@ def unsecured_reason(address: str | None, env=os.environ, ray_version: str | Non
     elif mode == "token" or (not address and not mode):
         return None
     elif mode:
-        problem = f"RAY_AUTH_MODE is {mode!r}, so {where} takes work from anyone who can reach it"
+        problem = f"RAY_AUTH_MODE is {mode!r}, not 'token', so it takes work from anyone who can reach it"
     else:
-        problem = f"RAY_AUTH_MODE is not set, so this server would connect to {where} without token authentication"
+        problem = "RAY_AUTH_MODE is not set, so this server would connect without token authentication"
     return (f"Refusing to use {where}: {problem}. A Ray that others can reach runs any code they send it "
             "(CVE-2023-48022, CVE-2025-62593). Either turn on Ray's token authentication on the head, every worker "
             "and this server (RAY_AUTH_MODE=token, and the cluster's token in RAY_AUTH_TOKEN, in a file named by "
