@@ -28,8 +28,8 @@ from lib.training import queue
 def run_job(run_dir: str | Path, *, slot=None, saved: dict | None = None, **options) -> dict:
     """Run the job in ``run_dir`` in this process with its registered task (``slot``, ``saved``, ``options``: as
     :func:`lib.training.job.run_job`); returns the final status."""
-    from lib import tasks  # after the wait for a slot: the tasks pull in numpy, pandas, OpenCV, scikit-learn
-    from lib.training import job  # the same: the engine imports numpy (and, when it trains, a framework)
+    from lib import tasks  # start-up cost: after the wait for a slot: the tasks pull in numpy, pandas, OpenCV, scikit-learn
+    from lib.training import job  # start-up cost: the same: the engine imports numpy (and, when it trains, a framework)
 
     try:
         name = (saved if saved is not None else files.read_json(Path(run_dir) / files.CONFIG)).get("task")

@@ -21,7 +21,7 @@ FEATURE_LAYER = "pool"  # the layer whose input is the last feature map
 def _split(model):
     """(features, head): the model up to the last feature map, and the layers from ``pool`` to the score's logit
     (the last layer's activation left out: a confident sigmoid has no gradient left to show)."""
-    import keras  # the frameworks only where a model is built, never in the Streamlit server
+    import keras  # framework: the frameworks only where a model is built, never in the Streamlit server
 
     names = [layer.name for layer in model.layers]
     if FEATURE_LAYER not in names:
@@ -45,11 +45,11 @@ def _split(model):
 
 def _gradient(head, maps: np.ndarray) -> np.ndarray:
     """d(sum of logits) / d(maps), as numpy, with the backend in use."""
-    import keras  # the frameworks only where a model is built, never in the Streamlit server
+    import keras  # framework: the frameworks only where a model is built, never in the Streamlit server
 
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        import tensorflow as tf  # the frameworks only where a model is built, never in the Streamlit server
+        import tensorflow as tf  # framework: the frameworks only where a model is built, never in the Streamlit server
 
         tensor = tf.convert_to_tensor(maps)
         with tf.GradientTape() as tape:
@@ -57,7 +57,7 @@ def _gradient(head, maps: np.ndarray) -> np.ndarray:
             score = tf.reduce_sum(head(tensor, training=False))
         return tape.gradient(score, tensor).numpy()
     if backend == "jax":
-        import jax  # the frameworks only where a model is built, never in the Streamlit server
+        import jax  # framework: the frameworks only where a model is built, never in the Streamlit server
 
         trainable = [v.value for v in head.trainable_variables]
         fixed = [v.value for v in head.non_trainable_variables]
@@ -68,7 +68,7 @@ def _gradient(head, maps: np.ndarray) -> np.ndarray:
 
         return np.asarray(jax.grad(score)(maps))
     if backend == "torch":
-        import torch  # the frameworks only where a model is built, never in the Streamlit server
+        import torch  # framework: the frameworks only where a model is built, never in the Streamlit server
 
         tensor = torch.tensor(maps, requires_grad=True)
         head(tensor, training=False).sum().backward()
@@ -88,7 +88,7 @@ def grad_cam(model, image: np.ndarray) -> tuple[np.ndarray, float]:
     -------
     (heat map (S, S) float32 in [0, 1], the model's score in [0, 1]). A map with no positive evidence is all zeros.
     """
-    import keras  # the frameworks only where a model is built, never in the Streamlit server
+    import keras  # framework: the frameworks only where a model is built, never in the Streamlit server
 
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 3 or image.shape[-1] != 3:

@@ -87,7 +87,7 @@ def fit_problem(value: str, *, image_size: int) -> str | None:
     """
     if value in NAMED:
         return None
-    import keras  # loading the file needs Keras: callers in the server use fit_problem_elsewhere
+    import keras  # framework: loading the file needs Keras: callers in the server use fit_problem_elsewhere
 
     try:
         keras.applications.MobileNetV2(include_top=False, weights=str(value), input_shape=(image_size, image_size, 3))

@@ -203,7 +203,7 @@ def predict_scores(model, images: np.ndarray, *, batch: int = 64) -> np.ndarray:
 
 
 def train(ctx: TaskContext) -> dict:
-    from lib.models.classifier import build_dr_classifier  # Keras: only in the job, never in the Streamlit server
+    from lib.models.classifier import build_dr_classifier  # framework: Keras: only in the job, never in the Streamlit server
 
     c = ctx.config
     ctx.phase("reading the dataset")
@@ -319,7 +319,7 @@ def saliency(run_dir: str | Path, photo: str | Path, out: str | Path) -> dict:
     ValueError
         The run has no readable config or no saved model, or the photo cannot be read (naming it).
     """
-    from lib.models.gradcam import grad_cam  # Keras: only in the child process that computes it
+    from lib.models.gradcam import grad_cam  # framework: Keras: only in the child process that computes it
 
     run_dir, photo = Path(run_dir), Path(photo)
     config = files.read_json(run_dir / files.CONFIG)
@@ -330,7 +330,7 @@ def saliency(run_dir: str | Path, photo: str | Path, out: str | Path) -> dict:
         image = to_uint8_unit(preprocess_photo(photo, size=int(config["image_size"]), crop=config.get("crop", "none")))
     except (UnreadablePhotoError, OSError) as exc:
         raise ValueError(f"{photo.name}: {exc}") from exc
-    import keras  # the child process that computes the heat map only
+    import keras  # framework: the child process that computes the heat map only
 
     model = keras.models.load_model(model_path, compile=False)
     cam, score = grad_cam(model, from_uint8_unit(image))

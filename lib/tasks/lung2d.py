@@ -129,9 +129,9 @@ def make_dataset(images: np.ndarray, masks: np.ndarray, batch: int, *, ranges: A
 
 
 def train(ctx: TaskContext) -> dict:
-    import keras  # the job's process only (the learning-rate schedule's callback), never the Streamlit server
+    import keras  # framework: the job's process only (the learning-rate schedule's callback), never the Streamlit server
 
-    from lib.models.unet import build_unet  # Keras too
+    from lib.models.unet import build_unet  # framework: Keras too
 
     c = ctx.config
     ctx.phase("reading the dataset")

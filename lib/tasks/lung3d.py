@@ -260,7 +260,7 @@ def predict_volume(model, volume: np.ndarray, *, depth: int) -> np.ndarray:
 
 
 def train(ctx: TaskContext) -> dict:
-    from lib.models.unet import build_unet  # Keras: only in the job, never in the Streamlit server
+    from lib.models.unet import build_unet  # framework: Keras: only in the job, never in the Streamlit server
 
     c = ctx.config
     ctx.phase("reading the volumes")

@@ -55,7 +55,7 @@ def batch_source(length: int, make: Callable[[int, int], tuple]):
     ValueError
         ``length`` below 1.
     """
-    import keras  # PyDataset: only where a model trains, never in the Streamlit server
+    import keras  # framework: PyDataset: only where a model trains, never in the Streamlit server
 
     if length < 1:
         raise ValueError(f"a batch source needs at least one batch per epoch, got {length}")

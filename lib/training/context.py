@@ -55,7 +55,7 @@ class TaskContext:
         """Compile ``model`` as every task of the course does: Adam at the run's learning rate, ``loss``, ``metrics``
         (``weighted``: weighted by the batches' sample weights, e.g. Lung 3D's ignored voxels), and the run's XLA
         setting. Keyword arguments only, as Keras 3 requires."""
-        import keras  # the job's process only
+        import keras  # framework: the job's process only
 
         chosen = {"weighted_metrics" if weighted else "metrics": list(metrics)}
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=self.config["learning_rate"]), loss=loss, **chosen,
@@ -139,7 +139,7 @@ class TaskContext:
         checkpoint of the best model so far at the end of each epoch (:class:`BestCheckpoint`), and with a
         time budget the :class:`BudgetPlanner` (``evaluation_cost``: the evaluation after training in
         validation passes). ``inputs``: the training batches, whose ``seconds`` the timing reports."""
-        from lib.training.progress import BestCheckpoint, BudgetPlanner, ProgressReporter  # Keras callbacks: the job only
+        from lib.training.progress import BestCheckpoint, BudgetPlanner, ProgressReporter  # framework: Keras callbacks: the job only
 
         self._enter("training")
         self._inputs = inputs

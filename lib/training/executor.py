@@ -84,7 +84,7 @@ def make_executor(kind: str | None = None, *, job: Callable[..., dict] | None = 
     if kind == "ray":
         if job is None:
             raise ValueError("a Ray executor needs the job its tasks run (lib.worker.run_job)")
-        from lib.training.ray_executor import RayExecutor  # Ray: only on a server that uses it
+        from lib.training.ray_executor import RayExecutor  # optional: Ray: only on a server that uses it
 
         return RayExecutor(job)
     raise ValueError(f"DLMI_EXECUTOR must be local or ray, got {kind!r}")

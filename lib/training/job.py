@@ -35,7 +35,7 @@ from lib.training.device import accelerators
 
 def _versions() -> dict:
     """What the run trained with: Python, Keras, its backend and that framework's version, and the accelerators seen."""
-    import keras  # the job's process only: this module is also imported by the pages (for explain)
+    import keras  # framework: the job's process only: this module is also imported by the pages (for explain)
 
     backend = keras.backend.backend()
     framework = importlib.import_module({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend, backend))
@@ -53,10 +53,10 @@ def setup_backend(seed: int, precision: str = "float32") -> None:
     Only the backend in use is imported: a JAX or PyTorch server needs no TensorFlow.
     """
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
-    import keras  # after the variable above, which JAX reads when it starts
+    import keras  # order: after the variable above, which JAX reads when it starts
 
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf  # only the backend in use: a JAX server needs no TensorFlow
+        import tensorflow as tf  # framework: only the backend in use: a JAX server needs no TensorFlow
 
         for gpu in tf.config.list_physical_devices("GPU"):
             try:

@@ -74,7 +74,7 @@ def fit(model, train, *, epochs: int, validation=None, callbacks: Sequence = ())
     -------
     The last epoch's logs ({} when no epoch ran).
     """
-    import keras  # the job's process only
+    import keras  # framework: the job's process only
 
     steps = len(train)
     if steps < 1:

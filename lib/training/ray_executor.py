@@ -151,7 +151,7 @@ class RayExecutor:
             # Ray reads RAY_AUTH_MODE when it is imported (set later, its processes would want a token it never made);
             # Ray 2.60 (pinned) turns it on for a new local cluster by default too: that covers a Ray imported first
             os.environ.setdefault("RAY_AUTH_MODE", "token")
-        import ray  # Ray: only on a server that uses it (DLMI_EXECUTOR=ray)
+        import ray  # optional: Ray: only on a server that uses it (DLMI_EXECUTOR=ray)
 
         problem = unsecured_reason(address, ray_version=ray.__version__)
         if problem:

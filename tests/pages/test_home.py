@@ -12,7 +12,7 @@ def test_home_lists_the_datasets_and_says_synthetic(app_env):
     assert any("synthetic demo data" in w.value for w in at.warning)
 
 
-def test_demo_data_is_generated_by_the_page_that_needs_it_and_only_that(monkeypatch, tmp_path):
+def test_demo_data_is_generated_by_the_page_that_needs_it_and_only_that(monkeypatch, tmp_path, processes):
     monkeypatch.setenv("DLMI_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DLMI_DEMO_SIZE", "small")
     at = open_page()  # Home answers at once: it generates nothing

@@ -65,7 +65,7 @@ def test_lungs_change_shape_along_the_volume():
     assert np.argmax(area) not in (0, 29)
 
 
-def test_write_demo_is_deterministic_and_read_by_the_real_readers(tmp_path):
+def test_write_demo_is_deterministic_and_read_by_the_real_readers(tmp_path, processes):
     a, b = write_demo(tmp_path / "a", small=True, seed=7), write_demo(tmp_path / "b", small=True, seed=7)
     assert (a["eyepacs"] / "trainLabels.csv").read_text() == (b["eyepacs"] / "trainLabels.csv").read_text()
     photo = sorted((a["eyepacs"] / "train").iterdir())[3].name

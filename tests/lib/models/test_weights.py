@@ -65,7 +65,7 @@ def test_the_config_refuses_a_bad_weights_file_before_any_run(tmp_path, monkeypa
     make_config("dr", data="/d", backbone="small_cnn", weights=str(tmp_path / "ignored.h5"))  # unused: fine
 
 
-def test_a_file_of_another_model_does_not_fit_mobilenet(folders):
+def test_a_file_of_another_model_does_not_fit_mobilenet(folders, processes):
     import keras
 
     other = keras.Sequential([keras.Input((8,)), keras.layers.Dense(2)])

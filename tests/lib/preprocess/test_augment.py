@@ -54,7 +54,7 @@ def test_random_augmentation_keeps_masks_binary_and_aligned():
     np.testing.assert_array_equal(same[1], preview(masks[:2], masks[:2], AugmentRanges(), seed=5)[1])  # seeded
 
 
-def test_the_preview_needs_no_deep_learning_framework():
+def test_the_preview_needs_no_deep_learning_framework(processes):
     # Streamlit clears a Keras session after every script run when keras is imported: the server must not import it
     script = ("import sys, numpy as np; from lib.preprocess.augment import AugmentRanges, preview; "
               "preview(np.zeros((2, 8, 8, 1)), np.zeros((2, 8, 8, 1)), AugmentRanges()); "

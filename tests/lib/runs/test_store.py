@@ -66,7 +66,7 @@ def test_other_users_runs_are_invisible_and_untouchable(tmp_path):
     assert theirs.is_dir() and lecture.is_dir()
 
 
-def test_active_runs_cannot_be_deleted_and_dead_workers_are_detected(tmp_path):
+def test_active_runs_cannot_be_deleted_and_dead_workers_are_detected(tmp_path, processes):
     import subprocess
     import sys
 

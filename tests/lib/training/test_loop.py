@@ -108,11 +108,11 @@ def _run(backend: str) -> dict:
     return result
 
 
-def test_epoch_figures_equal_model_evaluate_on_tensorflow():
+def test_epoch_figures_equal_model_evaluate_on_tensorflow(processes):
     _check(_run("tensorflow"))
 
 
-def test_epoch_figures_equal_model_evaluate_on_jax():
+def test_epoch_figures_equal_model_evaluate_on_jax(processes):
     pytest.importorskip("jax", reason="JAX is not installed: requirements.txt installs it on Python 3.11 and newer")
     _check(_run("jax"))
 
