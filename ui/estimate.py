@@ -30,10 +30,34 @@ def measured_speeds() -> list[dict]:
     return _measured(str(root), stamp)
 
 
-def expected(config: dict, task: Task, runs) -> speed.Estimate:
-    """The expected duration of a run of ``config`` (``runs``: the run summaries this server has, any task)."""
-    return speed.estimate(config, task, measured_speeds(), ((r.config, r.status) for r in runs if r.task == task.name),
-                          host=files.host())
+def expected(config: dict, task: Task, runs, *, beside: int = 0) -> speed.Estimate:
+    """The expected duration of a run of ``config`` (``runs``: the run summaries this server has, any task) when
+    ``beside`` other jobs will train at the same time (each then goes slower: :func:`lib.training.speed.sharing`)."""
+    measured = measured_speeds()
+    found = speed.estimate(config, task, measured, ((r.config, r.status) for r in runs if r.task == task.name),
+                           host=files.host())
+    mine = [m for m in measured if m.get("host") == files.host()]
+    gpu = bool(mine) and mine[-1].get("devices", "CPU") != "CPU"
+    return speed.shared(found, speed.sharing(1 + beside, measured, host=files.host(), gpu=gpu))
+
+
+def _slots(runs) -> tuple[int | None, int, int]:
+    """(how many train at once, how many slots are held now, how many runs wait for one): the held slots are read
+    from the slots themselves (a run that has just been given one counts), not from the listing."""
+    capacity = executor().capacity()
+    waiting = sum(1 for r in runs if r.state == "queued")
+    if not capacity:
+        return None, sum(1 for r in runs if r.state == "running"), waiting
+    busy = queue.busy_slots(run_store().root, capacity)
+    return capacity, max(busy, sum(1 for r in runs if r.state == "running")), waiting
+
+
+def _beside(runs, joining: int = 1) -> int:
+    """How many other jobs will train beside ``joining`` new ones once they start."""
+    capacity, busy, waiting = _slots(runs)
+    if not capacity:
+        return busy
+    return max(0, min(capacity, busy + waiting + joining) - joining)
 
 
 def _typical_s(runs) -> list[float]:
@@ -44,15 +68,15 @@ def _typical_s(runs) -> list[float]:
 def queue_sentence(runs, *, each_s: float | None = None) -> str:
     """Who is ahead on this server (``runs``: every run, all tasks and users) and about how long before a new run
     starts; ``each_s``: this run's own expected seconds, when nothing else gives a run's typical length."""
-    training = [r for r in runs if r.state == "running"]
-    waiting = [r for r in runs if r.state == "queued"]
-    capacity = executor().capacity()
+    capacity, training, waiting = _slots(runs)
     at_once = f"{capacity} train at once" if capacity else "the scheduler starts runs as its GPUs free up"
-    if capacity and len(training) < capacity and not waiting:
-        return f"A training slot is free: it starts at once ({at_once})."
+    if capacity and training + waiting < capacity:
+        free = capacity - training - waiting
+        return (f"{free} of the {capacity} training slots {'is' if free == 1 else 'are'} free now: it starts at once, "
+                "unless others press Start first.")
     recent = _typical_s(runs)[-20:] or ([each_s] if each_s else [])
-    wait = queue.wait_estimate_s(len(waiting), capacity or max(1, len(training)), recent)
-    said = f"Ahead of it on this server: {len(training)} training and {len(waiting)} waiting ({at_once})"
+    wait = queue.wait_estimate_s(waiting, capacity or max(1, training), recent)
+    said = f"Ahead of it on this server: {training} training and {waiting} waiting ({at_once})"
     if wait is not None:
         said += f"; it may wait about {duration(wait)} before it starts (runs here take about " \
                 f"{duration(statistics.median(recent))})"
@@ -61,24 +85,26 @@ def queue_sentence(runs, *, each_s: float | None = None) -> str:
 
 def start_caption(config: dict, task: Task, runs) -> str:
     """What to show above Start: the expected duration, then the queue."""
-    estimate = expected(config, task, runs)
+    estimate = expected(config, task, runs, beside=_beside(runs))
     return f"{estimate.sentence()} {queue_sentence(runs, each_s=estimate.capped_s)}"
 
 
 def experiment_caption(configs: list[dict], task: Task, runs) -> str:
     """What to show above an experiment's button: its runs' total, how they share the training slots, the queue."""
-    estimates = [expected(c, task, runs) for c in configs]
+    capacity = executor().capacity()
+    side = min(len(configs), capacity) if capacity else len(configs)
+    estimates = [expected(c, task, runs, beside=_beside(runs, side) + side - 1) for c in configs]
     seconds = [e.capped_s for e in estimates]
     if any(s is None for s in seconds):
         return (f"Expected duration of the {len(configs)} runs: unknown until a run of this task has finished on "
                 f"this server. {queue_sentence(runs)}")
     total = sum(seconds)
-    capacity = executor().capacity()
-    side = min(len(configs), capacity) if capacity else len(configs)
     how = "one after another" if side == 1 else f"up to {side} side by side"
     word = "at most" if any(e.seconds is None for e in estimates) else "roughly" if any(e.rough for e in estimates) \
         else "about"  # "at most": priced by the time budget alone
+    slower = [e.basis.rsplit("; ", 1)[-1] for e in estimates if "at once" in e.basis]
     said = (f"Expected duration: {word} {duration(total)} of training for the {len(configs)} runs "
-            f"({', '.join(duration(s) for s in seconds)}), {how}, so the last ends about "
-            f"{duration(total / side)} after they start.")
+            f"({', '.join(duration(s) for s in seconds)}), {how}"
+            + (f" ({slower[0]})" if slower else "") + f", so the last ends about {duration(total / side)} after they "
+            "start.")
     return f"{said} {queue_sentence(runs, each_s=total / len(configs))}"

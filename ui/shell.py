@@ -31,9 +31,14 @@ _PRESENTATION = ("<style>html {font-size: 20px;} [data-testid='stCaptionContaine
                  "[data-testid='stTooltipIcon'] {display: none;} .js-plotly-plot .main-svg text {font-size: 1.05em;}</style>")
 
 
+PRESENT_PARAM = "present"  # ?present=1 in the address: presentation mode survives a reload and opens from a slide's link
+
+
 def app_style() -> None:
     """The app's own style, once per run of app.py, and the sidebar's presentation toggle."""
     st.html(_STYLE)
+    if "presentation" not in st.session_state and st.query_params.get(PRESENT_PARAM) == "1":
+        st.session_state["presentation"] = True  # a reload, or a link from a slide
     # The choice lives in a plain session key: the toggle's own state would not survive the first run (its widget id
     # changes once the navigation has chosen a page) nor page switches.
     st.sidebar.toggle("Presentation mode", value=st.session_state.get("presentation", False), key="_presentation_toggle",
@@ -41,6 +46,10 @@ def app_style() -> None:
                       help="For a projector: larger text, the small print hidden. Switch off to change settings.")
     if is_presenting():
         st.html(_PRESENTATION)
+        if st.query_params.get(PRESENT_PARAM) != "1":
+            st.query_params[PRESENT_PARAM] = "1"  # kept in the address (again after a page switch, which drops it)
+    elif PRESENT_PARAM in st.query_params:
+        del st.query_params[PRESENT_PARAM]
 
 
 def is_presenting() -> bool:

@@ -116,8 +116,10 @@ def progress_line(status: dict, progress: dict) -> tuple[float, str]:
             return 0.0, "Starting a worker process ..."
         wait = status.get("queue_wait_s")
         about = f" (about {duration(wait)})" if isinstance(wait, (int, float)) else ""
-        if position is None or position == 0:
-            return 0.0, f"Waiting for a free training slot (other jobs are using the server){about} ..."
+        if position is None:  # registered, its place not worked out yet (a fraction of a second)
+            return 0.0, "Taking its place in the queue ..."
+        if position == 0:
+            return 0.0, f"First in the queue: waiting for a training slot to free up (other jobs are using them){about} ..."
         return 0.0, f"Waiting in the queue: {position} job{'s' if position != 1 else ''} ahead of yours{about}"
     if state == "running" and status.get("stop_requested"):
         return float(progress.get("fraction") or 0.0), "Stopping after this batch ..."

@@ -26,6 +26,8 @@ STATUS_FIELDS = {
     # what the training data was like (lib.metrics.baseline), for the diagnosis; why a time budget cut the run short
     "chance_loss": _NUMBER, "positive_share": _NUMBER, "input_spread": _NUMBER, "budget_cut": _TEXT,
     "ray_watched": _NUMBER,  # when the app server's Ray watcher last saw the run waiting (RAY_WATCH_GRACE_S)
+    # how many jobs trained at once (this one included) when it started and when it ended (lib.training.speed)
+    "jobs_at_start": _INT, "jobs_at_end": _INT,
 }
 # progress.json: what a job writes every second or so (the training panel reads it)
 PROGRESS_FIELDS = {

@@ -150,8 +150,10 @@ def run_job(run_dir: str | Path, task: Task, *, echo: Callable[[str], None] = pr
         elif saved is None:
             saved = read_json(run_dir / files.CONFIG)
         started = time.time()
+        slots = max_jobs or queue.max_jobs_from_env()
+        at_once = queue.busy_slots(run_dir.parent, slots) if getattr(slot, "index", None) is not None else None
         update_status(run_dir, state="running", started=started, slot=getattr(slot, "index", None), queue_position=None,
-                      queue_wait_s=None)
+                      queue_wait_s=None, jobs_at_start=at_once)
         config = validate_config(saved, task)
         setup_backend(config["seed"], config["precision"])
         versions = _versions()
@@ -160,8 +162,9 @@ def run_job(run_dir: str | Path, task: Task, *, echo: Callable[[str], None] = pr
         metrics = task.train(ctx)
         write_json_atomic(run_dir / files.METRICS, metrics)
         final = "stopped" if ctx.stop_reason else "done"
+        at_end = queue.busy_slots(run_dir.parent, slots) if at_once is not None else None  # for lib.training.speed
         status = _final(run_dir, state=final, stop_reason=ctx.stop_reason, timing=ctx.timing(),
-                        device_memory_peak_mb=ctx.device_peak_mb)
+                        device_memory_peak_mb=ctx.device_peak_mb, jobs_at_end=at_end)
         try:  # what this run measured prices later runs (lib.training.speed); it never fails a finished run
             speed.record(run_dir.parent, {**config, "versions": versions}, read_status(run_dir), task)
         except Exception:  # noqa: BLE001

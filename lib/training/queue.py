@@ -167,6 +167,25 @@ def try_acquire(root: Path, max_jobs: int) -> Slot | None:
     return None
 
 
+def busy_slots(root: Path, max_jobs: int) -> int:
+    """How many of the runs folder's ``max_jobs`` slots are held now (by any process, this one included): each is
+    tried without waiting and let go at once."""
+    folder = Path(root) / ".slots"
+    busy = 0
+    for index in range(max_jobs):
+        try:
+            fd = os.open(folder / f"slot-{index}.lock", os.O_RDONLY)
+        except OSError:
+            continue  # never made: nobody holds it
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            busy += 1
+        finally:
+            os.close(fd)  # closing drops the lock if it was taken
+    return busy
+
+
 def max_jobs_from_env(default: int = DEFAULT_MAX_JOBS) -> int:
     """``DLMI_MAX_JOBS`` (at least 1), else ``default``."""
     try:

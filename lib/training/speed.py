@@ -80,7 +80,16 @@ def measurement(config: dict, status: dict, task: Task) -> dict | None:
             "cost": float(task.step_cost(config)), "step_s": round(step_s, 5), "per_epoch_s": round(per_epoch_s, 4),
             "fixed_s": round(fixed_s, 3), "steps": steps, "epochs": epochs, "data": str(config.get("data") or ""),
             "size": _size_key(config, task), "train_items": status.get("train_items"),
-            "batch_size": config.get("batch_size"), "time": round(time.time(), 1)}
+            "batch_size": config.get("batch_size"), "time": round(time.time(), 1),
+            "at_once": _at_once(status)}
+
+
+def _at_once(status: dict) -> float:
+    """How many jobs trained at once while the run did (itself included): the mean of what it saw at its start and
+    at its end; 1 when it did not say (Ray, an older run)."""
+    seen = [v for v in (status.get("jobs_at_start"), status.get("jobs_at_end"))
+            if isinstance(v, int) and not isinstance(v, bool) and v >= 1]
+    return round(sum(seen) / len(seen), 2) if seen else 1.0
 
 
 def _epochs_from(status: dict, config: dict) -> int:
@@ -202,6 +211,60 @@ def _size_ratio(config: dict, m: dict, task: Task) -> float:
     return ratio
 
 
+@dataclass(frozen=True)
+class Sharing:
+    """How much slower one job trains when ``jobs`` train at once on this server: ``factor`` (1: not at all) and how
+    that was found (``basis``)."""
+
+    jobs: int
+    factor: float
+    basis: str
+
+
+def sharing(jobs: int, measured: Iterable[dict], *, host: str, gpu: bool = False) -> Sharing:
+    """The slow-down of each job when ``jobs`` train at once, from this server's measurements: the median step time
+    of runs that trained beside others against the runs that trained alone, with the same settings (a ratio per
+    setting, so that a fast and a slow model do not mix), per extra job, scaled to ``jobs``. Without such a pair,
+    a rule of thumb said to be one: on a CPU the jobs share its cores (each at 1 / ``jobs`` of the speed); on a GPU
+    each extra job costs about half a job (four 3D U-Nets on one card took 1.6 times one in all).
+
+    Examples
+    --------
+    >>> sharing(1, [], host="h").factor, sharing(2, [], host="h").factor, sharing(3, [], host="h", gpu=True).factor
+    (1.0, 2.0, 2.0)
+    >>> alone = {"host": "h", "speed": "k", "step_s": 0.1, "at_once": 1.0}
+    >>> side = {"host": "h", "speed": "k", "step_s": 0.18, "at_once": 2.0}
+    >>> round(sharing(2, [alone, side], host="h").factor, 2), round(sharing(3, [alone, side], host="h").factor, 2)
+    (1.8, 2.6)
+    """
+    if jobs <= 1:
+        return Sharing(1, 1.0, "it trains alone")
+    per_job = []
+    mine = [m for m in measured if m.get("host") == host and isinstance(m.get("at_once"), (int, float))]
+    for key in {m.get("speed") for m in mine}:
+        alone = [m["step_s"] for m in mine if m.get("speed") == key and m["at_once"] <= 1.2]
+        beside = [m for m in mine if m.get("speed") == key and m["at_once"] >= 1.5]
+        if alone and beside:
+            base = statistics.median(alone)
+            for m in beside:
+                per_job.append((m["step_s"] / base - 1.0) / (m["at_once"] - 1.0))
+    if per_job:
+        slope = max(0.0, statistics.median(per_job))
+        return Sharing(jobs, 1.0 + slope * (jobs - 1), f"{jobs} training at once, each about {1.0 + slope * (jobs - 1):.1f}x "
+                                                         "slower, as measured on this server")
+    slope = 0.5 if gpu else 1.0
+    return Sharing(jobs, 1.0 + slope * (jobs - 1), f"{jobs} training at once share the {'GPU' if gpu else 'CPU'}: each "
+                                                     f"about {1.0 + slope * (jobs - 1):.1f}x slower (not measured here yet)")
+
+
+def shared(found: Estimate, share: Sharing) -> Estimate:
+    """``found`` for a run that trains beside others (:func:`sharing`): slower by the factor, its basis saying so."""
+    if found.seconds is None or share.factor == 1.0:
+        return found
+    return Estimate(found.seconds * share.factor, f"{found.basis}; {share.basis}", found.budget_s,
+                    rough=found.rough)
+
+
 def estimate(config: dict, task: Task, measured: Iterable[dict], past: Iterable[tuple[dict, dict]], *,
              host: str) -> Estimate:
     """The expected duration of a run of ``config`` on ``host``: from ``past`` (config, status) pairs with exactly
@@ -216,6 +279,8 @@ def estimate(config: dict, task: Task, measured: Iterable[dict], past: Iterable[
         return Estimate(statistics.median(same), f"the median of {len(same)} earlier run{'s' if len(same) != 1 else ''} "
                                                  "with these settings on this machine", budget)
     mine = [m for m in measured if m.get("task") == task.name and m.get("host") == host]
+    # a run's own speed is its speed alone: measurements taken beside other jobs price only the sharing (sharing())
+    mine = [m for m in mine if float(m.get("at_once") or 1.0) <= 1.2] or mine
     steps, guessed = _planned_steps(config, task, mine)
     if steps is None:
         return Estimate(None, "", budget)

@@ -58,3 +58,20 @@ def test_each_task_name_opens_its_page_and_the_folder_column_is_wide(app_env):
     [table] = [d for d in at.dataframe if "folder" in d.value.columns]
     config = json.loads(table.proto.columns)
     assert config["folder"]["width"] == "large"
+
+
+def test_presentation_mode_is_kept_in_the_address_for_a_reload_and_a_slides_link(app_env):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import ROOT, open_page
+
+    at = open_page()
+    at.sidebar.toggle(key="_presentation_toggle").set_value(True).run()
+    assert at.query_params.get("present") == ["1"] or at.query_params.get("present") == "1"
+    reloaded = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)  # a reload, or a link: a new session
+    reloaded.query_params["present"] = "1"
+    reloaded.run()
+    styles = " ".join(h.proto.body for h in reloaded.get("html"))
+    assert "font-size: 20px" in styles and reloaded.sidebar.toggle(key="_presentation_toggle").value
+    reloaded.sidebar.toggle(key="_presentation_toggle").set_value(False).run()
+    assert "present" not in reloaded.query_params
