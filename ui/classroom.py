@@ -70,11 +70,13 @@ def publish_section() -> None:
     if not finished:
         st.info("No finished run yet.")
         return
-    presenting = is_presenting()  # no names on the projector
-    shown = {r.run_id: ("" if presenting else f"{owner_shown(r.owner, shared_owner=SHARED_OWNER)} · ")
-                       + f"{tasks.get(r.task).title} · {run_line(r, tasks.get(r.task))} · #{r.run_id[-6:]}"
-             for r in finished}
     published = [r.run_id for r in finished if r.published]
+    if is_presenting():  # no names on the projector; the choice is made with presentation mode off
+        st.caption(f"{len(published)} run(s) published. Switch presentation mode off to change which (it shows who "
+                   "made each run).")
+        return
+    shown = {r.run_id: f"{owner_shown(r.owner, shared_owner=SHARED_OWNER)} · {tasks.get(r.task).title} · "
+                       f"{run_line(r, tasks.get(r.task))} · #{r.run_id[-6:]}" for r in finished}
     chosen = st.multiselect("Published", list(shown), default=published, format_func=shown.get, key="class_published")
     if set(chosen) != set(published):
         for run_id in set(chosen) ^ set(published):

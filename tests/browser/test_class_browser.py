@@ -46,9 +46,9 @@ def test_sign_in_and_the_lecturer_stops_a_students_run(page, class_app, demo_roo
     _sign_in(page, url, "ada", "lecture-notes")
     assert "?u=" not in page.url
     page.get_by_text("Data found").wait_for(timeout=60_000)  # Home, with the whole navigation
-    assert page.get_by_role("link", name="Lung 2D").is_visible()
+    assert page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Lung 2D").is_visible()
     screenshot(page, "class_signed_in")
-    page.get_by_role("link", name="Class").click()
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Class").click()
     page.get_by_text("bob · Lung 2D · training").wait_for(timeout=60_000)
     screenshot(page, "class_page")
     page.get_by_role("button", name="Stop").click()

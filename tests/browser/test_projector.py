@@ -51,7 +51,7 @@ def test_the_operating_point_fits_one_projector_screen(chromium, app_url, run_st
         plain_text = page.evaluate(_SMALLEST_TEXT, page.locator(".roc-root svg").element_handle())
         screenshot(page, "dr_operating_point_projector")
 
-        page.get_by_text("Presentation mode").click()
+        page.get_by_text("Presentation mode", exact=True).click()
         page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize === '20px'", timeout=20_000)
         page.locator(".roc-root.present").wait_for(timeout=20_000)
         wait_idle(page)
@@ -64,7 +64,7 @@ def test_the_operating_point_fits_one_projector_screen(chromium, app_url, run_st
         smallest = page.evaluate(_SMALLEST_TEXT, svg.element_handle())
         assert smallest >= 18 > plain_text, f"the ROC's smallest text is {smallest:.1f} px (plain mode {plain_text:.1f})"
 
-        page.get_by_text("Presentation mode").click()
+        page.get_by_text("Presentation mode", exact=True).click()
         page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize !== '20px'", timeout=20_000)
         page.wait_for_function("() => !document.querySelector('.roc-root.present')", timeout=20_000)
         wait_idle(page)

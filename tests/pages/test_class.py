@@ -103,6 +103,10 @@ def test_the_lecturer_stops_any_run_and_publishes_runs(roster, demo_root):
     at.multiselect(key="class_published").select(finished.name).run()
     assert (finished / files.PUBLISHED).exists()
     assert not at.exception
+    at.sidebar.toggle(key="_presentation_toggle").set_value(True).run()  # the projector: no names, no list
+    assert any("1 run(s) published" in c.value for c in at.caption) and not at.multiselect
+    at.sidebar.toggle(key="_presentation_toggle").set_value(False).run()  # and back (it used to raise a TypeError)
+    assert not at.exception and at.multiselect(key="class_published").value == [finished.name]
     student = signed_in("bob", page="pages/lung2d.py")
     assert [o.split(" · ")[:3] for o in student.selectbox(key="lung2d_run_choice").options] == \
         [["published by ada", "tiny lung 2D run", "done"]]
