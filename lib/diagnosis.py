@@ -142,8 +142,9 @@ def stuck_at_chance(history: pd.DataFrame, *, chance_loss: float | None, positiv
     The rule: sigma is the training loss's epoch-to-epoch noise over the whole run (:func:`noise`). Over the last
     several epochs (half the run, 3 to 5), the training loss is, within that noise, the loss of answering the training
     set's share of positives for every item (``chance_loss``; ln 2 = 0.693 for a balanced set): its mean is within
-    2 % of that value or twice its standard error (2 sigma / sqrt(epochs)), whichever is larger; no epoch is more
-    than 5 % (or three sigma) away; and it is not falling (a slope that is not significantly below 0, or a drop over
+    2 % of that value or twice its standard error (2 sigma / sqrt(epochs)), whichever is larger (5 % when the test
+    figures agree that the model guesses: ``test_at_chance`` True); no epoch is more than 5 % (8 %) or three sigma
+    away; and it is not falling (a slope that is not significantly below 0, or a drop over
     those epochs smaller than 1 % of the chance value). And the test figures must not say otherwise:
     ``test_at_chance`` (:func:`classifier_at_chance`, :func:`segmentation_at_chance`) False, i.e. the test set shows the
     model learned, means not stuck, whatever the loss; None (no test figures) leaves the loss to decide.
@@ -171,8 +172,13 @@ def stuck_at_chance(history: pd.DataFrame, *, chance_loss: float | None, positiv
     tail = loss[-k:]
     slope, se = trend(tail)
     sigma = noise(loss)
-    near = abs(float(tail.mean()) - chance_loss) <= max(0.02 * chance_loss, 2 * sigma / math.sqrt(k))
-    within = float(np.max(np.abs(tail - chance_loss))) <= max(0.05 * chance_loss, 3 * sigma)
+    # the loss alone must be within its noise of the chance line; with the test figures agreeing (guessing could have
+    # given them), a loss within 5 % of it is close enough (a model that learned as much as 0.628 against 0.693 does
+    # not pass either way: its test AUC shows it)
+    close = 0.05 * chance_loss if test_at_chance else max(0.02 * chance_loss, 2 * sigma / math.sqrt(k))
+    near = abs(float(tail.mean()) - chance_loss) <= max(close, 2 * sigma / math.sqrt(k))
+    within = float(np.max(np.abs(tail - chance_loss))) <= max((0.08 if test_at_chance else 0.05) * chance_loss,
+                                                               3 * sigma)
     falling = slope < -2 * se and -slope * (k - 1) > 0.01 * chance_loss
     if not (near and within) or falling:
         return None
@@ -200,9 +206,10 @@ SAME_SCORE = 0.01  # test scores that all lie within this of one another are one
 
 def classifier_at_chance(auc: float | None, scores=None, labels=None, *, margin: float = CHANCE_MARGIN) -> bool | None:
     """Whether a classifier's test results look like a constant prediction's: about the same score for every item
-    (they differ by less than ``SAME_SCORE``: one answer for all, whatever their order), or an AUC below 0.5 +
-    ``margin`` (within about the 95 % interval of an AUC on a test set of a hundred or so photos of 0.5, or below it:
-    no better than guessing). None when there is nothing to judge by.
+    (they differ by less than ``SAME_SCORE``: one answer for all, whatever their order), or an AUC that guessing could
+    have given on this test set: with the ``labels``, its 95 % interval reaches 0.5 (Hanley and McNeil's standard
+    error, 1982: on 30 photos an AUC of 0.64 is no evidence of learning, on 80 an AUC of 0.80 is); without them, an AUC
+    below 0.5 + ``margin``. None when there is nothing to judge by.
 
     Examples
     --------
@@ -210,13 +217,35 @@ def classifier_at_chance(auc: float | None, scores=None, labels=None, *, margin:
     (True, False, None)
     >>> classifier_at_chance(float("nan"), [0.4, 0.4, 0.4], [0, 1, 0]), classifier_at_chance(0.8, [0.501, 0.503], [0, 1])
     (True, True)
+    >>> few, many = [0, 1] * 15, [0, 1] * 40
+    >>> classifier_at_chance(0.644, np.linspace(0, 1, 30), few), classifier_at_chance(0.796, np.linspace(0, 1, 80), many)
+    (True, False)
     """
     if scores is not None and np.asarray(scores).size and np.ptp(np.asarray(scores, float)) < SAME_SCORE:
         return True
     value = _number(auc)
     if value is None:
         return None
+    if labels is not None:
+        truth = np.asarray(labels).ravel()
+        positives, negatives = int(np.sum(truth == 1)), int(np.sum(truth == 0))
+        if positives and negatives:
+            return value - 1.96 * auc_standard_error(value, positives, negatives) <= 0.5
     return value < 0.5 + margin
+
+
+def auc_standard_error(auc: float, positives: int, negatives: int) -> float:
+    """Hanley and McNeil's (1982) standard error of an AUC from ``positives`` and ``negatives`` test items.
+
+    Examples
+    --------
+    >>> round(auc_standard_error(0.8, 40, 40), 3), round(auc_standard_error(0.5, 15, 15), 3)
+    (0.05, 0.107)
+    """
+    q1, q2 = auc / (2 - auc), 2 * auc ** 2 / (1 + auc)
+    variance = (auc * (1 - auc) + (positives - 1) * (q1 - auc ** 2) + (negatives - 1) * (q2 - auc ** 2)) \
+        / (positives * negatives)
+    return math.sqrt(max(0.0, variance))
 
 
 def segmentation_at_chance(probs, masks, *, threshold: float = 0.5, margin: float = CHANCE_MARGIN) -> bool | None:
