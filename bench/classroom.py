@@ -477,6 +477,7 @@ def main() -> int:
     procs = [psutil.Process(server.pid) for server in servers]
     peak_mb, stop = [0.0], threading.Event()
     seen = {"training": 0, "active": {}}
+    workers = {"peak_mb": 0.0, "most": 0, "waiting_mb_max": 0.0}  # the job processes (python -m lib.worker RUN_DIR)
 
     def sample() -> None:
         while not stop.is_set():
@@ -484,6 +485,27 @@ def main() -> int:
                 peak_mb[0] = max(peak_mb[0], sum(proc.memory_info().rss for proc in procs) / 2**20)
             except psutil.Error:
                 return
+            found = []
+            for proc in procs:
+                try:
+                    found += [c for c in proc.children(recursive=True) if "lib.worker" in " ".join(c.cmdline())]
+                except psutil.Error:
+                    continue
+            sizes = {}
+            for child in found:
+                try:
+                    sizes[child.pid] = (child.memory_info().rss / 2**20, child.cmdline()[-1])
+                except psutil.Error:
+                    continue
+            workers["peak_mb"] = max(workers["peak_mb"], sum(mb for mb, _ in sizes.values()))
+            workers["most"] = max(workers["most"], len(sizes))
+            for mb, run_dir in sizes.values():
+                try:
+                    waiting = json.loads((Path(run_dir) / "status.json").read_text()).get("state") == "queued"
+                except (OSError, ValueError):
+                    continue
+                if waiting:
+                    workers["waiting_mb_max"] = max(workers["waiting_mb_max"], mb)
             stop.wait(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -537,6 +559,8 @@ def main() -> int:
     limits_held = seen["training"] <= args.max_jobs and most_active <= limit
     print(f"servers: {cpu_share * 100:.0f} % of one core on average over {wall:.0f} s; peak memory {peak_mb[0]:.0f} MB "
           f"(all {args.replicas} together)")
+    print(f"worker processes: at most {workers['most']} at once, {workers['peak_mb']:.0f} MB together at the peak; a "
+          f"waiting one at most {workers['waiting_mb_max']:.0f} MB")
     if waits:
         print(f"queue wait per student: min {min(waits):.0f} s, median {statistics.median(waits):.0f} s, "
               f"max {max(waits):.0f} s")
@@ -556,7 +580,9 @@ def main() -> int:
                       "wait_s_median": round(statistics.median(waits), 1) if waits else None,
                       "wait_s_max": round(max(waits), 1) if waits else None, "wall_s": round(wall, 1),
                       "clicks_repeated": sum(s.repeated for s in students), "tiny": args.tiny,
-                      "max_jobs": args.max_jobs, "cpu": cpu_line()}))
+                      "max_jobs": args.max_jobs, "workers_most": workers["most"],
+                      "workers_peak_mb": round(workers["peak_mb"], 1),
+                      "waiting_worker_mb_max": round(workers["waiting_mb_max"], 1), "cpu": cpu_line()}))
     return 0 if finished == len(names) and not lost and not errors and limits_held else 1
 
 

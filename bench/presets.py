@@ -122,8 +122,8 @@ def main() -> int:
         ok_metric = isinstance(value, (int, float)) and low <= value <= high
         met_all &= ok_time and ok_metric
         shown = f"{value:.3f}" if isinstance(value, (int, float)) else "n/a"
-        print(f"  {result['task']}: wall {result['wall_s']:.0f} s < {limit:.0f} s {'met' if ok_time else 'MISSED'}; "
-              f"{metric} {shown} in [{low}, {high}] {'met' if ok_metric else 'MISSED'}")
+        print(f"  {result['task']}: wall {result['wall_s']:.0f} s < {limit:.0f} s {'met' if ok_time else 'FAIL'}; "
+              f"{metric} {shown} in [{low}, {high}] {'met' if ok_metric else 'FAIL'}")
     print("all goals met" if met_all else "some goals missed")
     return 0 if met_all else 1
 
