@@ -207,7 +207,8 @@ def evaluation_section(run: Run) -> None:
     roc_operating_point({**payload, "presentation": presenting, "costs": costs}, key="dr_roc")
     box, sensitivity, specificity = st.columns(3)
     box.number_input("Threshold (type, or use the arrow keys)", 0.0, 1.001, step=0.01, format=f"%.{THRESHOLD_DECIMALS}f",
-                     key="dr_threshold_input", on_change=_from_input)
+                     key="dr_threshold_input", on_change=_from_input,
+                     label_visibility="collapsed" if presenting else "visible")  # the panel above names it
     threshold = st.session_state["dr_threshold"]
     share_in_link("dr", "threshold", f"{threshold:.{THRESHOLD_DECIMALS}f}")
     point = operating_point(scores, labels, threshold, prevalence=prevalence)

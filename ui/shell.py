@@ -28,7 +28,14 @@ _STYLE = "<style>[data-testid='stStatusWidget'] {display: none;}</style>"
 # Presentation mode, for a projector: everything one and a quarter times larger (Streamlit sizes text in rem), and
 # the small print (captions, help texts) hidden; what the class should look at stays.
 _PRESENTATION = ("<style>html {font-size: 20px;} [data-testid='stCaptionContainer'] {display: none;} "
-                 "[data-testid='stTooltipIcon'] {display: none;} .js-plotly-plot .main-svg text {font-size: 1.05em;}</style>")
+                 # the hidden small print leaves no gap behind
+                 "[data-testid='stElementContainer']:has(> [data-testid='stCaptionContainer']) {display: none;} "
+                 "[data-testid='stTooltipIcon'] {display: none;} .js-plotly-plot .main-svg text {font-size: 1.05em;} "
+                 # a label that does not fit its button or checkbox wraps onto a second line, never ends in "..."
+                 "[data-testid='stBaseButton-secondary'] p, [data-testid='stBaseButton-primary'] p, "
+                 "[data-testid='stCheckbox'] p {white-space: normal; overflow: visible; text-overflow: clip;} "
+                 # a 1280 x 720 projector: the intervals under the curve stay on the screen
+                 "@media (max-height: 800px) {[data-testid='stMetricValue'] {font-size: 1.6rem;}}</style>")
 
 
 PRESENT_PARAM = "present"  # ?present=1 in the address: presentation mode survives a reload and opens from a slide's link
