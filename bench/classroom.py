@@ -501,7 +501,8 @@ def main() -> int:
             workers["most"] = max(workers["most"], len(sizes))
             for mb, run_dir in sizes.values():
                 try:
-                    waiting = json.loads((Path(run_dir) / "status.json").read_text()).get("state") == "queued"
+                    status = json.loads((Path(run_dir) / "status.json").read_text())
+                    waiting = status.get("state") == "queued" and status.get("slot") is None  # no slot yet
                 except (OSError, ValueError):
                     continue
                 if waiting:

@@ -61,6 +61,10 @@ def wait_for_slot(run_dir: Path, *, poll_s: float = 0.5):
             return update_status(run_dir, state="stopped", stop_reason=waited, ended=time.time()), None
         except OSError:
             return {"state": "stopped", "stop_reason": waited, "unsaved": True}, None
+    try:  # said before the imports: a reader sees that this worker has its slot and is loading, not waiting
+        update_status(run_dir, slot=waited.index)
+    except OSError:
+        pass
     return waited, saved
 
 

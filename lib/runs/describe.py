@@ -116,6 +116,8 @@ def progress_line(status: dict, progress: dict) -> tuple[float, str]:
             return 0.0, "Starting a worker process ..."
         wait = status.get("queue_wait_s")
         about = f" (about {duration(wait)})" if isinstance(wait, (int, float)) else ""
+        if isinstance(status.get("slot"), int):  # it has its slot and loads the task and its framework
+            return 0.0, "Got a training slot: starting ..."
         if position is None:  # registered, its place not worked out yet (a fraction of a second)
             return 0.0, "Taking its place in the queue ..."
         if position == 0:
