@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -35,6 +36,25 @@ def runs_dir(tmp_path, monkeypatch):
     """A runs folder for one test, with its own preprocessing cache."""
     monkeypatch.setenv("DLMI_CACHE_DIR", str(tmp_path / "cache"))
     return tmp_path / "runs"
+
+
+# --- a real browser ----------------------------------------------------------------------------------------------------
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: scripts/test.sh should have installed Debian's chromium")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser tests skipped")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
 
 
 # --- tiers ------------------------------------------------------------------------------------------------------------

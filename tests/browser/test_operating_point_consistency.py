@@ -106,8 +106,10 @@ def test_drags_keys_presets_and_typing_mixed(dr_page):
     dr_page.drag_to(int(np.argmin(np.abs(curve.fpr - 0.2) + np.abs(curve.tpr - 0.6))))
     dr_page.check_agreement("drag")
     dr_page.svg.focus()
-    for _ in range(3):
+    for _ in range(3):  # at a person's pace: each press answered before the next (three presses inside one rerun on
+        # a loaded machine once left the handle one vertex from the box: see the closing note of 2026-12-06)
         page.keyboard.press("ArrowRight")
+        wait_idle(page)
     dr_page.check_agreement("three arrow keys")
     page.get_by_role("button", name="Screening: sensitivity ≥ 95 %").click()
     dr_page.check_agreement("screening preset")

@@ -22,7 +22,7 @@ import pytest
 
 from lib.access.identity import hash_password
 from lib.access.policy import ClassSettings, save_class
-from tests.browser.conftest import ROOT, _free_port, chromium, serve, wait_idle  # noqa: F401 (chromium: the fixture)
+from tests.browser.conftest import ROOT, _free_port, serve, wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -41,7 +41,11 @@ def test_integer_results_are_shown_as_integers():
 def test_progress_line_for_each_stage():
     assert progress_line({"state": "queued"}, {})[1] == "Starting a worker process ..."
     assert "2 jobs ahead" in progress_line({"state": "queued", "pid": 1, "queue_position": 2}, {})[1]
-    assert "free training slot" in progress_line({"state": "queued", "pid": 1, "queue_position": 0}, {})[1]
+    assert progress_line({"state": "queued", "pid": 1, "queue_position": 0}, {})[1].startswith(
+        "First in the queue: waiting for a training slot to free up")
+    assert progress_line({"state": "queued", "pid": 1}, {})[1] == "Taking its place in the queue ..."
+    assert progress_line({"state": "queued", "pid": 1, "queue_position": 0, "slot": 1}, {})[1] == \
+        "Got a training slot: starting ..."
     assert progress_line({"state": "queued", "pid": 1, "queue_position": 3, "queue_wait_s": 150}, {})[1] == \
         "Waiting in the queue: 3 jobs ahead of yours (about 2 min 30 s)"
     # on Ray a waiting run has no worker yet: Ray holds it back, and the executor writes its place
