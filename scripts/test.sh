@@ -31,7 +31,7 @@ args=()
 for arg in "$@"; do
     if [ "$arg" = "--fast" ]; then args+=(-m "unit or apptest"); else args+=("$arg"); fi
 done
-.venv/bin/python -m pytest -n 2 --dist worksteal "${args[@]}"
+.venv/bin/python -m pytest -n 2 --dist worksteal --durations=25 "${args[@]}"  # the slowest 25, for whoever makes it faster
 status=$?
 if [ "$status" = 5 ]; then
     echo "error: pytest collected no tests; that is a failure, not a pass" >&2
