@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 from pathlib import Path
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -30,34 +31,46 @@ def measured_speeds() -> list[dict]:
     return _measured(str(root), stamp)
 
 
-def expected(config: dict, task: Task, runs, *, beside: int = 0) -> speed.Estimate:
-    """The expected duration of a run of ``config`` (``runs``: the run summaries this server has, any task) when
-    ``beside`` other jobs will train at the same time (each then goes slower: :func:`lib.training.speed.sharing`)."""
-    measured = measured_speeds()
-    found = speed.estimate(config, task, measured, ((r.config, r.status) for r in runs if r.task == task.name),
-                           host=files.host())
-    mine = [m for m in measured if m.get("host") == files.host()]
-    gpu = bool(mine) and mine[-1].get("devices", "CPU") != "CPU"
-    return speed.shared(found, speed.sharing(1 + beside, measured, host=files.host(), gpu=gpu))
+class _Slots(NamedTuple):
+    """How many train at once (None: the scheduler decides), how many slots are held now, how many runs wait."""
+
+    capacity: int | None
+    busy: int
+    waiting: int
 
 
-def _slots(runs) -> tuple[int | None, int, int]:
-    """(how many train at once, how many slots are held now, how many runs wait for one): the held slots are read
-    from the slots themselves (a run that has just been given one counts), not from the listing."""
+def _slots(runs) -> _Slots:
+    """The slots as they are now, read once per caption: the held ones from the slots themselves (a run that has just
+    been given one counts), not from the listing."""
     capacity = executor().capacity()
     waiting = sum(1 for r in runs if r.state == "queued")
+    running = sum(1 for r in runs if r.state == "running")
     if not capacity:
-        return None, sum(1 for r in runs if r.state == "running"), waiting
-    busy = queue.busy_slots(run_store().root, capacity)
-    return capacity, max(busy, sum(1 for r in runs if r.state == "running")), waiting
+        return _Slots(None, running, waiting)
+    return _Slots(capacity, max(queue.busy_slots(run_store().root, capacity), running), waiting)
 
 
-def _beside(runs, joining: int = 1) -> int:
+def _beside(slots: _Slots, joining: int = 1) -> int:
     """How many other jobs will train beside ``joining`` new ones once they start."""
-    capacity, busy, waiting = _slots(runs)
-    if not capacity:
-        return busy
-    return max(0, min(capacity, busy + waiting + joining) - joining)
+    if not slots.capacity:
+        return slots.busy
+    return max(0, min(slots.capacity, slots.busy + slots.waiting + joining) - joining)
+
+
+def _sharing(jobs: int) -> speed.Sharing:
+    """How much slower each of ``jobs`` training at once goes on this server (:func:`lib.training.speed.sharing`)."""
+    measured = measured_speeds()
+    mine = [m for m in measured if m.get("host") == files.host()]
+    gpu = bool(mine) and mine[-1].get("devices", "CPU") != "CPU"
+    return speed.sharing(jobs, measured, host=files.host(), gpu=gpu)
+
+
+def expected(config: dict, task: Task, runs, *, share: speed.Sharing | None = None) -> speed.Estimate:
+    """The expected duration of a run of ``config`` (``runs``: the run summaries this server has, any task), slower by
+    ``share`` when other jobs train beside it."""
+    found = speed.estimate(config, task, measured_speeds(), ((r.config, r.status) for r in runs if r.task == task.name),
+                           host=files.host())
+    return speed.shared(found, share) if share is not None else found
 
 
 def _typical_s(runs) -> list[float]:
@@ -65,10 +78,11 @@ def _typical_s(runs) -> list[float]:
             and isinstance(r.status.get("started"), (int, float)) and isinstance(r.status.get("ended"), (int, float))]
 
 
-def queue_sentence(runs, *, each_s: float | None = None) -> str:
+def queue_sentence(runs, *, each_s: float | None = None, slots: _Slots | None = None) -> str:
     """Who is ahead on this server (``runs``: every run, all tasks and users) and about how long before a new run
-    starts; ``each_s``: this run's own expected seconds, when nothing else gives a run's typical length."""
-    capacity, training, waiting = _slots(runs)
+    starts; ``each_s``: this run's own expected seconds, when nothing else gives a run's typical length; ``slots``:
+    :func:`_slots`, when the caller has read them already."""
+    capacity, training, waiting = slots or _slots(runs)
     at_once = f"{capacity} train at once" if capacity else "the scheduler starts runs as its GPUs free up"
     if capacity and training + waiting < capacity:
         free = capacity - training - waiting
@@ -85,26 +99,28 @@ def queue_sentence(runs, *, each_s: float | None = None) -> str:
 
 def start_caption(config: dict, task: Task, runs) -> str:
     """What to show above Start: the expected duration, then the queue."""
-    estimate = expected(config, task, runs, beside=_beside(runs))
-    return f"{estimate.sentence()} {queue_sentence(runs, each_s=estimate.capped_s)}"
+    slots = _slots(runs)
+    estimate = expected(config, task, runs, share=_sharing(1 + _beside(slots)))
+    return f"{estimate.sentence()} {queue_sentence(runs, each_s=estimate.capped_s, slots=slots)}"
 
 
 def experiment_caption(configs: list[dict], task: Task, runs) -> str:
     """What to show above an experiment's button: its runs' total, how they share the training slots, the queue."""
-    capacity = executor().capacity()
-    side = min(len(configs), capacity) if capacity else len(configs)
-    estimates = [expected(c, task, runs, beside=_beside(runs, side) + side - 1) for c in configs]
+    slots = _slots(runs)
+    side = min(len(configs), slots.capacity) if slots.capacity else len(configs)
+    share = _sharing(_beside(slots, side) + side)  # each run trains beside its siblings and the others' jobs
+    estimates = [expected(c, task, runs, share=share) for c in configs]
     seconds = [e.capped_s for e in estimates]
     if any(s is None for s in seconds):
         return (f"Expected duration of the {len(configs)} runs: unknown until a run of this task has finished on "
-                f"this server. {queue_sentence(runs)}")
+                f"this server. {queue_sentence(runs, slots=slots)}")
     total = sum(seconds)
     how = "one after another" if side == 1 else f"up to {side} side by side"
     word = "at most" if any(e.seconds is None for e in estimates) else "roughly" if any(e.rough for e in estimates) \
         else "about"  # "at most": priced by the time budget alone
-    slower = [e.basis.rsplit("; ", 1)[-1] for e in estimates if "at once" in e.basis]
+    slower = share.factor != 1.0 and any(e.seconds is not None for e in estimates)
     said = (f"Expected duration: {word} {duration(total)} of training for the {len(configs)} runs "
             f"({', '.join(duration(s) for s in seconds)}), {how}"
-            + (f" ({slower[0]})" if slower else "") + f", so the last ends about {duration(total / side)} after they "
+            + (f" ({share.basis})" if slower else "") + f", so the last ends about {duration(total / side)} after they "
             "start.")
-    return f"{said} {queue_sentence(runs, each_s=total / len(configs))}"
+    return f"{said} {queue_sentence(runs, each_s=total / len(configs), slots=slots)}"
