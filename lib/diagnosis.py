@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lib.metrics.learning import OVERFITTING, STILL_LEARNING, noise, phase, tail_length, trend
+from lib.metrics.roc import auc_standard_error
 
 
 @dataclass(frozen=True)
@@ -232,20 +233,6 @@ def classifier_at_chance(auc: float | None, scores=None, labels=None, *, margin:
         if positives and negatives:
             return value - 1.96 * auc_standard_error(value, positives, negatives) <= 0.5
     return value < 0.5 + margin
-
-
-def auc_standard_error(auc: float, positives: int, negatives: int) -> float:
-    """Hanley and McNeil's (1982) standard error of an AUC from ``positives`` and ``negatives`` test items.
-
-    Examples
-    --------
-    >>> round(auc_standard_error(0.8, 40, 40), 3), round(auc_standard_error(0.5, 15, 15), 3)
-    (0.05, 0.107)
-    """
-    q1, q2 = auc / (2 - auc), 2 * auc ** 2 / (1 + auc)
-    variance = (auc * (1 - auc) + (positives - 1) * (q1 - auc ** 2) + (negatives - 1) * (q2 - auc ** 2)) \
-        / (positives * negatives)
-    return math.sqrt(max(0.0, variance))
 
 
 def segmentation_at_chance(probs, masks, *, threshold: float = 0.5, margin: float = CHANCE_MARGIN) -> bool | None:

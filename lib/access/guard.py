@@ -154,10 +154,9 @@ class SignInGuard:
         attempt's own mark against its address); a wrong one stays counted (it was recorded when the attempt was
         taken)."""
         if ok and attempt.allowed:
-            self.succeeded(attempt.key)
-            if attempt.address_row is not None:
-                with closing(self._connect()) as db:
-                    db.execute("DELETE FROM failures WHERE rowid = ?", (attempt.address_row,))
+            with closing(self._connect()) as db:
+                db.execute("DELETE FROM failures WHERE (kind = ? AND key = ?) OR rowid = ?",
+                           (ACCOUNT, attempt.key, attempt.address_row))
 
     def failed(self, name: str, address: str | None, *, now: float | None = None) -> None:
         """Record one failure of ``name`` from ``address`` (None: no address known) without an attempt."""

@@ -7,6 +7,7 @@ NPV = TN / (TN + FN). A ratio whose denominator is 0 is NaN.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -350,3 +351,18 @@ def draw_pairs(scores, labels, n: int, *, seed: int) -> PairDraws:
     pos, neg = positives[picks[:, 0]], negatives[picks[:, 1]]
     win = np.where(scores[pos] > scores[neg], 1.0, np.where(scores[pos] == scores[neg], 0.5, 0.0))
     return PairDraws(pos, neg, win)
+
+
+def auc_standard_error(auc: float, positives: int, negatives: int) -> float:
+    """Hanley and McNeil's (1982) standard error of an AUC from ``positives`` and ``negatives`` test items: how far
+    an AUC measured on a test set this size could be from the model's own (the diagnosis asks whether 0.5 is in reach).
+
+    Examples
+    --------
+    >>> round(auc_standard_error(0.8, 40, 40), 3), round(auc_standard_error(0.5, 15, 15), 3)
+    (0.05, 0.107)
+    """
+    q1, q2 = auc / (2 - auc), 2 * auc ** 2 / (1 + auc)
+    variance = (auc * (1 - auc) + (positives - 1) * (q1 - auc ** 2) + (negatives - 1) * (q2 - auc ** 2)) \
+        / (positives * negatives)
+    return math.sqrt(max(0.0, variance))
