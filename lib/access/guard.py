@@ -151,8 +151,9 @@ class SignInGuard:
 
     def settle(self, attempt: Attempt, *, ok: bool) -> None:
         """The outcome of an :meth:`attempt`'s check: a right password clears the account's failures (and this
-        attempt's own mark against its address); a wrong one stays counted (it was recorded when the attempt was
-        taken)."""
+        attempt's own mark against its address; not the address's other failures, so that one student who knows their
+        own password cannot reset the count of a guesser spraying other accounts from the same place); a wrong one
+        stays counted (it was recorded when the attempt was taken)."""
         if ok and attempt.allowed:
             with closing(self._connect()) as db:
                 db.execute("DELETE FROM failures WHERE (kind = ? AND key = ?) OR rowid = ?",
@@ -167,12 +168,6 @@ class SignInGuard:
             db.executemany("INSERT INTO failures (kind, key, at) VALUES (?, ?, ?)", rows)
             db.execute("DELETE FROM failures WHERE at < ?", (now - 2 * max(self.window_s, self.lock_s),))
             db.execute("COMMIT")
-
-    def succeeded(self, name: str) -> None:
-        """A right password: the account's failures are forgiven. The address's are not: one student who knows their
-        own password must not be able to reset the count of a guesser spraying other accounts from the same place."""
-        with closing(self._connect()) as db:
-            db.execute("DELETE FROM failures WHERE kind = ? AND key = ?", (ACCOUNT, name_key(name)))
 
     def unlock(self, kind: str, key: str) -> int:
         """Forget the failures of one account (by its name, compared as :func:`name_key` does) or address (the
