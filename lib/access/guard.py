@@ -159,16 +159,6 @@ class SignInGuard:
                 db.execute("DELETE FROM failures WHERE (kind = ? AND key = ?) OR rowid = ?",
                            (ACCOUNT, attempt.key, attempt.address_row))
 
-    def failed(self, name: str, address: str | None, *, now: float | None = None) -> None:
-        """Record one failure of ``name`` from ``address`` (None: no address known) without an attempt."""
-        now = time.time() if now is None else now
-        rows = [(ACCOUNT, name_key(name), now)] + ([(ADDRESS, address, now)] if address is not None else [])
-        with closing(self._connect()) as db:
-            db.execute("BEGIN IMMEDIATE")
-            db.executemany("INSERT INTO failures (kind, key, at) VALUES (?, ?, ?)", rows)
-            db.execute("DELETE FROM failures WHERE at < ?", (now - 2 * max(self.window_s, self.lock_s),))
-            db.execute("COMMIT")
-
     def unlock(self, kind: str, key: str) -> int:
         """Forget the failures of one account (by its name, compared as :func:`name_key` does) or address (the
         lecturer's Unlock); how many failures were forgotten."""

@@ -181,9 +181,9 @@ def test_unlock_by_account_or_address_from_the_command_line(tmp_path, capsys):
     save_class(ClassSettings(auth="roster", users={"ada": hash_password("ada-pass")}), tmp_path / "class.json")
     guard = SignInGuard(tmp_path / "sign-in.sqlite3")
     for i in range(20):
-        guard.failed(f"made-up-{i}", "10.0.0.7")
+        guard.attempt(f"made-up-{i}", "10.0.0.7")  # a wrong password: the attempt stays counted
     for _ in range(5):
-        guard.failed("Ada", "10.0.0.8")
+        guard.attempt("Ada", "10.0.0.8")
     assert _class(tmp_path, "unlock", "--address", "10.0.0.7") == 0
     assert "unlocked address '10.0.0.7' (20 failed sign-in(s) forgotten)" in capsys.readouterr().err
     assert _class(tmp_path, "unlock", "ADA") == 0
