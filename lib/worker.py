@@ -34,14 +34,11 @@ def run_job(run_dir: str | Path, *, slot=None, saved: dict | None = None, **opti
     try:
         name = (saved if saved is not None else files.read_json(Path(run_dir) / files.CONFIG)).get("task")
         task = tasks.get(name)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, KeyError) as exc:
         if slot is not None:
-            slot.release()
-        return job.fail(run_dir, f"the run's settings cannot be read ({exc})")
-    except KeyError as exc:
-        if slot is not None:
-            slot.release()
-        return job.fail(run_dir, str(exc).strip("'\""))
+            slot.release()  # the job would have released it
+        reason = str(exc).strip("'\"") if isinstance(exc, KeyError) else f"the run's settings cannot be read ({exc})"
+        return job.fail(run_dir, reason)
     return job.run_job(run_dir, task, slot=slot, saved=saved, **options)
 
 
