@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 
 from lib.access.guard import ACCOUNT, ADDRESS, SignInGuard
 from lib.access.identity import hash_password, roster_sign_in, SignInError
+from tests.helpers.concurrency import all_at_once
 
 
 def _guess(guard: SignInGuard, name: str, password: str, users: dict, checked: list, address: str | None = "10.0.0.9",
@@ -32,17 +32,7 @@ def test_thirty_guesses_at_once_get_at_most_five_password_checks(tmp_path):
     guard = SignInGuard(tmp_path / "sign-in.sqlite3", max_delay_s=0.0)
     users = {"bob": hash_password("right-password")}
     checked = []
-    start = threading.Barrier(30)
-
-    def one(i: int) -> None:
-        start.wait()
-        _guess(guard, "bob", f"guess-{i}", users, checked)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(30)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert all_at_once(30, lambda i: _guess(guard, "bob", f"guess-{i}", users, checked)) == []
     assert len(checked) == 5, len(checked)
     assert not _guess(guard, "bob", "right-password", users, checked) and len(checked) == 5
     assert guard.locked_for_s("bob", None) > 0
@@ -52,18 +42,12 @@ def test_a_burst_holding_the_right_password_signs_in_only_if_it_was_among_the_fi
     guard = SignInGuard(tmp_path / "sign-in.sqlite3", max_delay_s=0.0)
     users = {"bob": hash_password("right-password")}
     checked, signed = [], []
-    start = threading.Barrier(30)
 
     def one(i: int) -> None:
-        start.wait()
         if _guess(guard, "bob", "right-password" if i == 29 else f"guess-{i}", users, checked):
             signed.append(i)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(30)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert all_at_once(30, one) == []
     right_at = checked.index("right-password") if "right-password" in checked else None
     assert (right_at is not None) == bool(signed)
     wrong_before = checked[:right_at] if right_at is not None else checked

@@ -2,11 +2,11 @@
 
 import os
 import stat
-import threading
 
 import pytest
 
 from lib.classroom.answers import ANSWER_CHARS, AnswerBook, AnswerError
+from tests.helpers.concurrency import all_at_once
 
 
 def test_answers_are_kept_per_user_and_replaced_or_removed(tmp_path):
@@ -26,17 +26,7 @@ def test_answers_are_kept_per_user_and_replaced_or_removed(tmp_path):
 
 def test_two_tabs_saving_two_questions_at_once_lose_neither(tmp_path):
     book = AnswerBook(tmp_path)
-    start = threading.Barrier(20)
-
-    def save(i):
-        start.wait()
-        AnswerBook(tmp_path).save("user:carol", "Carol", f"q{i}", f"answer {i}")
-
-    threads = [threading.Thread(target=save, args=(i,)) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert all_at_once(20, lambda i: AnswerBook(tmp_path).save("user:carol", "Carol", f"q{i}", f"answer {i}")) == []
     assert book.mine("user:carol") == {f"q{i}": f"answer {i}" for i in range(20)}
 
 

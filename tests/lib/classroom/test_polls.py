@@ -3,7 +3,6 @@ once, private files that survive a restart, and a poll that closes itself when i
 
 import os
 import stat
-import threading
 
 import numpy as np
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from lib.classroom.polls import REASON_CHARS, PollError, PollStore
 from lib.runs.store import RunStore
 from tests.helpers.runs import make_dr_run
+from tests.helpers.concurrency import all_at_once
 
 
 @pytest.fixture
@@ -70,23 +70,8 @@ def test_thirty_students_answering_at_once_are_thirty_answers(published):
     store, run_dir = published
     polls = PollStore(store)
     poll = polls.open(run_dir.name, by="ada")
-    errors = []
-    start = threading.Barrier(30)
-
-    def answer(i):
-        try:
-            start.wait()
-            PollStore(RunStore(store.root)).submit(poll.poll_id, owner=f"user:s{i}", name=f"S{i}",
-                                                   threshold=0.3 + i / 100)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
-
-    threads = [threading.Thread(target=answer, args=(i,)) for i in range(30)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert all_at_once(30, lambda i: PollStore(RunStore(store.root)).submit(
+        poll.poll_id, owner=f"user:s{i}", name=f"S{i}", threshold=0.3 + i / 100)) == []
     assert sorted(a.user for a in polls.answers(poll.poll_id)) == sorted(f"S{i}" for i in range(30))
 
 
