@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from lib.access.identity import hash_password
+from lib.access.policy import ClassSettings, save_class
 from lib.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +35,19 @@ def app_data(tmp_path_factory, demo_root):
     (root / "data").mkdir()
     (root / "data" / "demo").symlink_to(demo_root)
     (root / "runs").mkdir()
+    return root
+
+
+def class_folder(tmp_path_factory, demo_root, name: str, passwords: dict[str, str],
+                 lecturers: tuple[str, ...] = ("ada",)) -> Path:
+    """A folder for an app server that runs a class: the demo data, and a roster class file (``class.json``) with
+    ``passwords`` ({name: password}, hashed) and ``lecturers``; serve it with DLMI_CLASS_FILE=<folder>/class.json."""
+    root = tmp_path_factory.mktemp(name)
+    (root / "data").mkdir()
+    (root / "data" / "demo").symlink_to(demo_root)
+    save_class(ClassSettings(auth="roster", lecturers=lecturers,
+                             users={user: hash_password(password) for user, password in passwords.items()}),
+               root / "class.json")
     return root
 
 

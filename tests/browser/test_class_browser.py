@@ -2,12 +2,10 @@
 
 import pytest
 
-from lib.access.identity import hash_password
-from lib.access.policy import ClassSettings, save_class
 from lib.runs import files
 from lib.runs.store import RunStore
 from lib.tasks import make_config
-from tests.browser.conftest import screenshot, serve, wait_idle
+from tests.browser.conftest import class_folder, screenshot, serve, wait_idle
 from tests.helpers.runs import make_running_run
 
 pytestmark = pytest.mark.browser
@@ -15,12 +13,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def class_app(tmp_path_factory, demo_root):
-    root = tmp_path_factory.mktemp("class-app")
-    (root / "data").mkdir()
-    (root / "data" / "demo").symlink_to(demo_root)
-    save_class(ClassSettings(auth="roster", lecturers=("ada",), users={"ada": hash_password("lecture-notes"),
-                                                                       "bob": hash_password("student-pass")}),
-               root / "class.json")
+    root = class_folder(tmp_path_factory, demo_root, "class-app", {"ada": "lecture-notes", "bob": "student-pass"})
     with serve(root, DLMI_CLASS_FILE=str(root / "class.json")) as url:
         yield url, root
 

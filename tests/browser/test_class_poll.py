@@ -4,10 +4,8 @@ shows the three points, their median and the names; on the projector, no names; 
 
 import pytest
 
-from lib.access.identity import hash_password
-from lib.access.policy import ClassSettings, save_class
 from lib.runs.store import RunStore
-from tests.browser.conftest import screenshot, serve, wait_idle
+from tests.browser.conftest import class_folder, screenshot, serve, wait_idle
 from tests.helpers.runs import make_dr_run
 
 pytestmark = pytest.mark.browser
@@ -18,11 +16,7 @@ CHOICES = {"Sam": "Snap to Youden's J", "Noor": "Screening: sensitivity ≥ 95 %
 
 @pytest.fixture(scope="module")
 def room(tmp_path_factory, demo_root):
-    root = tmp_path_factory.mktemp("class-poll")
-    (root / "data").mkdir()
-    (root / "data" / "demo").symlink_to(demo_root)
-    save_class(ClassSettings(auth="roster", lecturers=("ada",),
-                             users={name: hash_password(p) for name, p in PASSWORDS.items()}), root / "class.json")
+    root = class_folder(tmp_path_factory, demo_root, "class-poll", PASSWORDS)
     store = RunStore(root / "runs")
     run_dir = make_dr_run(store, demo_root / "eyepacs", owner="user:ada")
     store.publish(run_dir.name, by="ada")

@@ -6,10 +6,8 @@ import csv
 
 import pytest
 
-from lib.access.identity import hash_password
-from lib.access.policy import ClassSettings, save_class
 from lib.access.sessions import COOKIE
-from tests.browser.conftest import screenshot, serve, wait_idle
+from tests.browser.conftest import class_folder, screenshot, serve, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -18,11 +16,7 @@ ROSTER = "name,role\nCarol O'Neil,student\nDaniel Müller,\n"
 
 @pytest.fixture(scope="module")
 def room(tmp_path_factory, demo_root):
-    root = tmp_path_factory.mktemp("class-room")
-    (root / "data").mkdir()
-    (root / "data" / "demo").symlink_to(demo_root)
-    save_class(ClassSettings(auth="roster", lecturers=("ada",), users={"ada": hash_password("lecture-notes")}),
-               root / "class.json")
+    root = class_folder(tmp_path_factory, demo_root, "class-room", {"ada": "lecture-notes"})
     with serve(root, DLMI_CLASS_FILE=str(root / "class.json")) as url:
         yield url, root
 

@@ -20,9 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.access.identity import hash_password
-from lib.access.policy import ClassSettings, save_class
-from tests.browser.conftest import ROOT, _free_port, serve, wait_idle
+from tests.browser.conftest import ROOT, _free_port, class_folder, serve, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -52,12 +50,7 @@ def class_behind_nginx(tmp_path_factory, demo_root):
         if os.environ.get("CI"):
             pytest.fail("nginx is missing in CI: scripts/test.sh should have installed Debian's nginx-light")
         pytest.skip("Debian's nginx is not installed (apt-get install nginx-light)")
-    root = tmp_path_factory.mktemp("behind-nginx")
-    (root / "data").mkdir()
-    (root / "data" / "demo").symlink_to(demo_root)
-    save_class(ClassSettings(auth="roster", lecturers=("ada",), users={"ada": hash_password("lecture-notes"),
-                                                                       "bob": hash_password("student-pass")}),
-               root / "class.json")
+    root = class_folder(tmp_path_factory, demo_root, "behind-nginx", {"ada": "lecture-notes", "bob": "student-pass"})
     folder = root / "nginx"
     folder.mkdir()
     cert, key = folder / "cert.pem", folder / "key.pem"
