@@ -157,23 +157,32 @@ def _submit(poll_id: str, threshold: float) -> None:
                                                                "replace it.")
 
 
-def _use_costs(costs: tuple[float, float], prevalence: float) -> None:
-    st.session_state.update(dr_costs_on=True, dr_cost_missed=float(costs[0]), dr_cost_unneeded=float(costs[1]),
-                            dr_prevalence=float(prevalence))
+def _use_costs(key: str, costs: tuple[float, float], prevalence: float) -> None:
+    st.session_state.update({f"{key}_costs_on": True, f"{key}_cost_missed": float(costs[0]),
+                             f"{key}_cost_unneeded": float(costs[1]), f"{key}_prevalence": float(prevalence)})
 
 
-def student_box(task: str, run_id: str, threshold: float) -> None:
-    """On a task's page, beside the operating point: the class's open polls on its runs, answered with this
-    threshold."""
+def open_polls(task: str) -> list[Poll]:
+    """The class's open polls on this task's runs (none when the polls cannot be read: the page goes on)."""
     try:
-        polls = poll_store().open_polls(task)
+        return poll_store().open_polls(task)
     except OSError:
-        return
+        return []
+
+
+def _said_after_close(polls: list[Poll]) -> None:
+    """A poll that closed between a student's click and this run: say what became of the answer."""
     shown = {poll.poll_id for poll in polls}
     for key in [k for k in st.session_state if str(k).startswith("poll_said_")]:
-        if key.removeprefix("poll_said_") not in shown:  # the poll closed between the click and this run: say so
+        if key.removeprefix("poll_said_") not in shown:
             kind, text = st.session_state.pop(key)
             getattr(st, kind)(f"Class poll: {text}")
+
+
+def student_box(polls: list[Poll], run_id: str | None, threshold: float, *, key: str) -> None:
+    """Beside the operating point panel: the class's open polls (``open_polls``), answered with this threshold.
+    ``key`` is the operating point's key prefix, whose costs and prevalence a poll's fixed costs set."""
+    _said_after_close(polls)
     for poll in polls:
         with st.container(border=True):
             st.markdown(f"**Class poll**: {plain(poll.question)} *(prevalence {poll.prevalence:.0%}"
@@ -185,15 +194,14 @@ def student_box(task: str, run_id: str, threshold: float) -> None:
                 continue
             if poll.costs:  # the class argues about the same question: the poll's costs on this page's curve
                 st.button("Use the poll's costs on the curve", key=f"poll_costs_{poll.poll_id}", on_click=_use_costs,
-                          args=(poll.costs, poll.prevalence))
+                          args=(key, poll.costs, poll.prevalence))
             said = st.session_state.pop(f"poll_said_{poll.poll_id}", None)
             if said:
                 getattr(st, said[0])(said[1])
             mine = poll_store().mine(poll.poll_id, identity().owner)
             if mine and not said:
                 st.caption(f"Your answer: {_point_line(mine)}" + (f" · {plain(mine.reason)}" if mine.reason else ""))
-            left, right = st.columns([3, 1])
-            left.text_input(f"Why there? (one line, at most {REASON_CHARS} characters; optional)",
-                            key=f"poll_reason_{poll.poll_id}")
-            right.button(f"Submit threshold {threshold:.{THRESHOLD_DECIMALS}f}", key=f"poll_submit_{poll.poll_id}",
-                         on_click=_submit, args=(poll.poll_id, threshold), type="primary", width="stretch")
+            st.text_input(f"Why there? (one line, at most {REASON_CHARS} characters; optional)",
+                          key=f"poll_reason_{poll.poll_id}")
+            st.button(f"Submit threshold {threshold:.{THRESHOLD_DECIMALS}f}", key=f"poll_submit_{poll.poll_id}",
+                      on_click=_submit, args=(poll.poll_id, threshold), type="primary", width="stretch")
