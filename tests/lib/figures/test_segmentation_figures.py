@@ -33,9 +33,9 @@ def test_surface_of_a_cube_and_of_nothing():
     assert [t.name for t in fig.data] == ["false lung (prediction only): 64 voxels"]
 
 
-def test_the_3d_view_draws_the_errors_where_they_are_and_the_agreement_faint():
+def test_the_3d_view_draws_the_errors_where_they_are_over_the_agreement():
     """Truth a 6-voxel-wide box, the prediction the same box moved 2 voxels along x: the missed lung is the slab
-    x = 2..3 (16 x 2 x ... voxels) and the false lung the slab x = 8..9, each solid; the agreement faint."""
+    x = 2..3 (16 x 2 x ... voxels) and the false lung the slab x = 8..9, each near solid over the agreement."""
     truth = np.zeros((6, 6, 12), np.uint8)
     truth[1:5, 1:5, 2:8] = 1
     prediction = np.roll(truth, 2, axis=2)
@@ -47,8 +47,24 @@ def test_the_3d_view_draws_the_errors_where_they_are_and_the_agreement_faint():
     assert missed.name.endswith("32 voxels, 33.3% of the true lung") and false.name.startswith("false lung (prediction only): 32")
     # marching cubes at 0.5 puts a surface half a voxel outside the voxels it closes
     assert (min(missed.x), max(missed.x)) == (1.5, 3.5) and (min(false.x), max(false.x)) == (7.5, 9.5)
-    assert by_name["lung found (both agree)"].opacity < 0.3 <= 0.9 < missed.opacity == false.opacity
+    assert 0.3 <= by_name["lung found (both agree)"].opacity < missed.opacity == false.opacity < 1
     assert missed.color != false.color
+    assert fig.layout.title.text == "Found 66.7% of the true lung, missed 33.3%; false lung 33.3% of its size"
+
+
+def test_a_thin_rim_of_missed_lung_is_read_as_what_it_is():
+    """Issue 30: a one-voxel rim missed around a lung mostly found read as half the lung missed. The title says the
+    share found, counted here from the voxels; the agreed lung is not drawn fainter than half."""
+    truth = np.zeros((12, 12, 12), np.uint8)
+    truth[1:11, 1:11, 1:11] = 1  # 1000 voxels
+    prediction = np.zeros_like(truth)
+    prediction[2:10, 2:10, 2:10] = 1  # 512 found; the rim of 488 missed
+    fig = lungs_3d_figure(prediction, truth)
+    assert fig.layout.title.text.startswith("Found 51.2% of the true lung, missed 48.8%")
+    prediction[1:11, 1:11, 2:11] = 1  # one face missed only: 900 of 1000 found
+    fig = lungs_3d_figure(prediction, truth)
+    assert fig.layout.title.text.startswith("Found 90.0% of the true lung, missed 10.0%")
+    assert {t.name.split(":")[0]: t.opacity for t in fig.data}["lung found (both agree)"] >= 0.5
 
 
 def test_examples_in_ranges_picks_the_middle_and_reports_empty_ranges():
