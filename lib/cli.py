@@ -1,4 +1,4 @@
-"""Command-line entry point: ``python -m lib {demo,inspect,download,train,class,gradcam} ...``.
+"""Command-line entry point: ``python -m lib {demo,inspect,download,train,class,gradcam,report,screen} ...``.
 
 An entry point above the registry: it turns the task names people type into tasks (``lib.tasks``) and hands them to
 the engine; a task's own options (DR's ``--weights``) are declared by the task (:class:`lib.contract.TaskOption`).
@@ -23,7 +23,9 @@ from lib.access.roster import (MAX_ROSTER_BYTES, import_roster, prepare_password
 from lib.access.sessions import Sessions
 from lib.atomic import write_bytes_atomic
 from lib.data.download import download
+from lib.data.scores import ScoresFileError, read_scores_file
 from lib.diagnosis import diagnose_run
+from lib.metrics.screening import DEFAULT_PTS, pt_key, summary
 from lib.runs.describe import trained_with
 from lib.report import build_report
 from lib.runs.files import read_json
@@ -285,6 +287,58 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _threshold_probabilities(text: str) -> tuple[float, ...]:
+    """``0.1,0.2,0.3`` -> (0.1, 0.2, 0.3); each strictly between 0 and 1."""
+    try:
+        values = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        values = ()
+    if not values or not all(0 < value < 1 for value in values):
+        raise argparse.ArgumentTypeError(f"give threshold probabilities between 0 and 1 (both excluded) separated by "
+                                         f"commas, e.g. 0.1,0.2,0.3; got {text!r}")
+    return values
+
+
+def _percent(value) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _cmd_screen(args) -> int:
+    """Any screening test's scores from a CSV (:mod:`lib.data.scores`) summarised (:func:`lib.metrics.screening.summary`):
+    a few lines, then (``--json``) one JSON line."""
+    try:
+        data = read_scores_file(args.file, score=args.score, label=args.label, group=args.group, id=args.id)
+        result = summary(data.scores, data.labels, groups=data.groups, threshold=args.threshold,
+                         thresholds=args.thresholds, seed=args.seed)
+    except (ScoresFileError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{data.source}: {result['n']} items ({result['n_pos']} positive, {result['n_neg']} negative)")
+    low, high = result["auc_interval"]
+    print(f"AUC {result['auc']:.3f} (95 % bootstrap interval {low:.3f} to {high:.3f})")
+    print(f"threshold {result['threshold']:.4f} ({result['threshold_rule']}): sensitivity "
+          f"{_percent(result['sensitivity'])}, specificity {_percent(result['specificity'])}")
+    if result["brier"] is not None:
+        print(f"calibration: Brier {result['brier']:.4f}, ECE {result['ece']:.4f} ({result['calibration_bins']} "
+              "equal-count bins)")
+    if result["temperature"] is not None:
+        print(f"temperature {result['temperature']:.3f}, {result['temperature_fitted_on']}: Brier "
+              f"{result['brier_before_on_that_half']:.4f} -> {result['brier_after']:.4f}, ECE "
+              f"{result['ece_before_on_that_half']:.4f} -> {result['ece_after']:.4f}")
+    if result.get("calibration_note"):
+        print(f"note: {result['calibration_note']}")
+    for pt in args.thresholds if result["net_benefit"] else ():
+        print(f"net benefit at threshold probability {pt_key(pt)}: {result['net_benefit'][pt_key(pt)]:.4f} "
+              f"(refer all {result['net_benefit_refer_all'][pt_key(pt)]:.4f}, refer none 0)")
+    for name, group in result["groups"].items():
+        auc = "no AUC (one class)" if group["auc"] is None else f"AUC {group['auc']:.3f}"
+        print(f"group {name}: n {group['n']}, {auc}, sensitivity {_percent(group['sensitivity'])}, specificity "
+              f"{_percent(group['specificity'])}")
+    if args.json:
+        print(json.dumps({"file": data.source, **result}, allow_nan=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lib", description="Deep learning in medical imaging: data and training tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -367,6 +421,21 @@ def build_parser() -> argparse.ArgumentParser:
     gradcam.add_argument("photo", help="the input (a photo of any size; preprocessed as the run's were)")
     gradcam.add_argument("--out", required=True, help="the .npz to write (photo, cam, score)")
     gradcam.set_defaults(func=_cmd_gradcam)
+
+    screen = sub.add_parser("screen", help="any screening test's scores from a CSV: AUC, calibration, net benefit, "
+                                           "subgroups at one threshold (the Screening page's figures)")
+    screen.add_argument("file", help="a CSV with a score column and a 0/1 label column (header in the first row)")
+    screen.add_argument("--score", default="score", help="the score column (default: score)")
+    screen.add_argument("--label", default="label", help="the 0/1 label column (default: label)")
+    screen.add_argument("--group", help="a subgroup column (a site, a camera, an eye)")
+    screen.add_argument("--id", help="an image path or ID column (default: image, id or path if there is one)")
+    screen.add_argument("--threshold", type=float, help="the shared operating point: score >= T is positive "
+                                                        "(default: Youden's J on the whole set)")
+    screen.add_argument("--thresholds", type=_threshold_probabilities, default=DEFAULT_PTS, metavar="P1,P2,...",
+                        help="threshold probabilities for the net benefit (default: 0.1,0.2,0.3)")
+    screen.add_argument("--seed", type=int, default=0, help="the bootstrap's and the held-out half's seed")
+    screen.add_argument("--json", action="store_true", help="end with one JSON line")
+    screen.set_defaults(func=_cmd_screen)
     return parser
 
 

@@ -70,7 +70,8 @@ TIERS = ("unit", "apptest", "process", "browser", "bench")
 _BY_FOLDER = {"tests/browser": "browser", "tests/bench": "bench", "tests/faults": "process", "tests/pages": "apptest",
               "tests/deploy/test_nginx.py": "browser"}
 _PROCESS_FILES = {
-    "tests/test_toy_task.py", "tests/test_server.py", "tests/lib/test_cli.py", "tests/lib/test_report.py",
+    "tests/test_toy_task.py", "tests/test_server.py", "tests/lib/test_cli.py", "tests/lib/test_cli_screen.py",
+    "tests/lib/test_report.py",
     "tests/lib/access/test_roster.py", "tests/lib/data/test_download.py",
     "tests/lib/training/test_backends.py", "tests/lib/training/test_cli_train.py", "tests/lib/training/test_job.py",
     "tests/lib/training/test_learning_rate_lesson.py", "tests/lib/training/test_ray_executor.py",

@@ -280,8 +280,8 @@ class Calibration:
     def source(self) -> str:
         """Where the temperature comes from, in one phrase."""
         if self.fitted_on == "held-out half":
-            return (f"fitted on a seeded, stratified half of the scores ({self.n_fit} items); the figures are those of "
-                    f"the other half ({self.n_evaluated} items)")
+            return (f"fitted on a seeded, stratified held-out half of the scores ({self.n_fit} items); the figures are "
+                    f"those of the other half ({self.n_evaluated} items)")
         return f"fitted on the validation set ({self.n_fit} items); the figures are the test set's ({self.n_evaluated})"
 
 
