@@ -7,8 +7,7 @@ import streamlit as st
 from lib.contract import DataError
 from lib.data.ct_slices import BadFileError, load_lung2d_pair
 from lib.data.report import DatasetReport
-from lib.figures.display import (FN_RGB, FP_RGB, TP_RGB, augmentation_pairs, enlarge, error_overlay, overlay, to_grey_uint8,
-                                 window)
+from lib.figures.display import augmentation_pairs, enlarge, error_overlay, overlay, to_grey_uint8, window
 from lib.figures.segmentation import score_histogram
 from lib.figures.training import schedule_figure
 from lib.metrics.segmentation import IOU_RANGES, examples_in_ranges, overlap_metrics, per_item_scores, worst_item
@@ -20,6 +19,7 @@ from lib.tasks import lung2d as task
 from lib.training.config import ConfigError, make_config
 from lib.training.schedule import schedule_values
 from ui import controls, presets
+from ui.charts import chart, error_counts, error_legend, outline_toggle, picture
 from ui.notice import notice, think
 from ui.training import cached_predictions
 
@@ -58,14 +58,20 @@ def data_section(report: DatasetReport) -> None:
         return
     grey = window(image)
     cols = st.columns(3)
-    cols[0].image(grey, caption=f"{names[index]} (lung window)", width="stretch")
-    cols[1].image(mask * 255, caption="mask (white = lung)", width="stretch")
-    cols[2].image(overlay(grey, mask), caption="mask over the slice", width="stretch")
+    name = names[index]
+    picture(cols[0], grey, caption=f"{name} (lung window)", width="stretch",
+          alt=f"CT slice {name} in a lung window: lungs dark grey, soft tissue light")
+    picture(cols[1], mask * 255, caption="mask (white = lung)", width="stretch",
+          alt=f"Lung mask of slice {name}: lung white, everything else black")
+    picture(cols[2], overlay(grey, mask), caption="mask over the slice", width="stretch",
+          alt=f"Slice {name} with its lung mask tinted blue over it")
     st.radio("Intensity scaling for the network", list(NORMALISATIONS), key="l2_normalise", horizontal=True,
              format_func=lambda n: {"lung_window": "a fixed lung window in HU", "minmax": "each slice's own min-max (the course's)"}[n])
     left, right = st.columns(2)
-    left.image(to_grey_uint8(minmax(image)), caption="min-max of this slice", width="stretch")
-    right.image(to_grey_uint8(ct_window(image)), caption="lung window (-1250 to 250 HU)", width="stretch")
+    picture(left, to_grey_uint8(minmax(image)), caption="min-max of this slice", width="stretch",
+          alt=f"Slice {name} scaled by its own minimum and maximum: lungs, fat and muscle a few grey levels apart")
+    picture(right, to_grey_uint8(ct_window(image)), caption="lung window (-1250 to 250 HU)", width="stretch",
+          alt=f"Slice {name} in a fixed lung window from -1250 to 250 HU: lungs clearly darker than the tissue around")
     st.caption("Scanners store -2048 or -3024 outside their circular field of view. A per-slice min-max stretches "
                "its scale down to that padding, so lungs, fat and muscle end up a few grey levels apart; a fixed window "
                "in Hounsfield units maps them the same way on every slice and every scanner.")
@@ -97,7 +103,9 @@ def augmentation_section(report: DatasetReport) -> None:
     pairs = augmentation_pairs(arrays.images[:count], arrays.masks[:count], images, masks)
     columns = st.columns(2)
     for i, pair in enumerate(pairs):  # original i beside augmented i, two pairs per row
-        columns[i % 2].image(pair, caption=f"{arrays.names[i]}: original (left) and augmented (right)", width="stretch")
+        picture(columns[i % 2], pair, caption=f"{arrays.names[i]}: original (left) and augmented (right)", width="stretch",
+              alt=f"Slice {arrays.names[i]} with its mask in blue, left as stored, right shifted, rotated and zoomed "
+                  "at random, the mask moved with the lungs")
     st.caption("The mask (blue) moves with the lungs: both are transformed by the same matrix; the mask with "
                "nearest-neighbour sampling, so it stays 0 / 1. Training runs this very code on every batch.")
 
@@ -110,8 +118,12 @@ def training_settings(data_path: str) -> dict | None:
     presets.length_controls(TASK.name, PREFIX, right)
     presets.speed_controls(TASK.name, PREFIX)
     values = controls.values(TASK, PREFIX)
-    st.plotly_chart(schedule_figure(schedule_values(int(values["epochs"]), base=values["learning_rate"],
-                                                    decay_start=int(values["decay_start"]), factor=values["decay_factor"])))
+    chart(schedule_figure(schedule_values(int(values["epochs"]), base=values["learning_rate"],
+                                          decay_start=int(values["decay_start"]), factor=values["decay_factor"])),
+          name="Learning-rate schedule",
+          summary=f"The learning rate starts at {values['learning_rate']:g} and is multiplied by "
+                  f"{values['decay_factor']:g} each epoch from epoch {int(values['decay_start'])} on, over "
+                  f"{int(values['epochs'])} epochs (log scale).")
     try:
         return make_config(TASK, preset=presets.chosen_preset(PREFIX, TASK.name), data=data_path, **values)
     except ConfigError as exc:
@@ -132,7 +144,9 @@ def evaluation_section(run: Run) -> None:
     cols[1].metric("Mean slice IoU", f"{summary['mean_slice_iou']:.3f}")
     cols[2].metric("Mean slice Dice", f"{summary['mean_slice_dice']:.3f}")
     cols[3].metric("Pooled IoU", f"{summary['pooled_iou']:.3f}")
-    st.plotly_chart(score_histogram(scores["iou"]))
+    chart(score_histogram(scores["iou"]), name="IoU of each test slice",
+          summary=f"A histogram of the {len(names)} test slices' IoU at threshold {threshold:.2f}: mean slice IoU "
+                  f"{summary['mean_slice_iou']:.3f}, pooled IoU {summary['pooled_iou']:.3f}.")
     st.caption(f"IoU = overlap / union of predicted and true lung, on {len(names)} test slices. **Mean slice IoU**: each "
                "slice's IoU, then their mean (a slice where both masks are empty counts as 1.0). **Pooled IoU**: one "
                "IoU over every test pixel at once, so large lungs weigh more.")
@@ -153,17 +167,16 @@ def evaluation_section(run: Run) -> None:
     index = options[choice]
     grey = to_grey_uint8(from_uint8_unit(images[index]))
     predicted = probs[index] >= threshold
+    outline = outline_toggle("l2_outline")
+    name, iou = names[index], scores["iou"][index]
     # two per row, enlarged pixel by pixel: one-pixel error fringes stay visible on a projector
     top, bottom = st.columns(2), st.columns(2)
-    top[0].image(enlarge(grey), caption=f"{names[index]}", width="stretch")
-    top[1].image(enlarge(error_overlay(grey, masks[index], predicted)), caption=f"errors (IoU {scores['iou'][index]:.3f})",
-                 width="stretch")
-    bottom[0].image(enlarge(overlay(grey, masks[index])), caption="ground truth", width="stretch")
-    bottom[1].image(enlarge(overlay(grey, predicted)), caption="prediction", width="stretch")
-    st.markdown(_legend(), unsafe_allow_html=True)
-
-
-def _legend() -> str:
-    swatch = lambda rgb, text: f"<span style='background:rgb{rgb};padding:2px 10px;border-radius:3px;margin-right:6px'>&nbsp;</span>{text}"
-    return ("<div style='font-size:18px'>" + " &nbsp; ".join([swatch(TP_RGB, "true positive (lung found)"),
-            swatch(FP_RGB, "false positive (not lung)"), swatch(FN_RGB, "false negative (lung missed)")]) + "</div>")
+    picture(top[0], enlarge(grey), caption=f"{name}", width="stretch", alt=f"Test CT slice {name}")
+    picture(top[1], enlarge(error_overlay(grey, masks[index], predicted, outline=outline)),
+          caption=f"errors (IoU {iou:.3f})", width="stretch",
+          alt=f"Errors on slice {name}, IoU {iou:.3f}: {error_counts(masks[index], predicted)}")
+    picture(bottom[0], enlarge(overlay(grey, masks[index])), caption="ground truth", width="stretch",
+          alt=f"Slice {name} with the true lung tinted blue")
+    picture(bottom[1], enlarge(overlay(grey, predicted)), caption="prediction", width="stretch",
+          alt=f"Slice {name} with the predicted lung tinted blue, at threshold {threshold:.2f}")
+    error_legend(outline=outline)

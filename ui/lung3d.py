@@ -19,6 +19,7 @@ from lib.tasks import lung3d as task
 from lib.training.config import ConfigError, make_config
 from ui import controls, presets
 from ui import experiment as experiment_ui
+from ui.charts import chart, error_counts, error_legend, outline_toggle, picture
 from ui.notice import notice
 from ui.training import cached_predictions
 
@@ -91,8 +92,10 @@ def _slices_in_planes(volume, labels, mask, caption: str, spacing: tuple = (1.0,
         index = busiest_index(mask, axis)
         grey = ct_grey(plane(volume, axis, index), st.session_state["l3_normalise"])
         shown = [spacing[k] for k in range(3) if k != axis]
-        col.image(square_pixels(sparse_overlay(grey, plane(labels, axis, index)), (shown[0], shown[1])),
-                  caption=f"{caption}: {name} slice {index}", width="stretch")
+        picture(col, square_pixels(sparse_overlay(grey, plane(labels, axis, index)), (shown[0], shown[1])),
+                caption=f"{caption}: {name} slice {index}", width="stretch",
+                alt=f"{caption}, {name} slice {index}: labelled lung tinted sky blue, labelled background tinted "
+                    "orange, slices without a label left grey")
 
 
 def sparse_section(data: task.Prepared) -> None:
@@ -102,7 +105,7 @@ def sparse_section(data: task.Prepared) -> None:
     image, mask = data.volumes[first]
     labels = data.train_labels[0]  # what the job trains the first volume with
     _slices_in_planes(image, labels, mask, f"IMG_{first}", data.spacing.get(first, (1.0, 1.0, 1.0)))
-    st.markdown(f"Green: labelled lung · amber tint: labelled background · untinted: **no label** (ignored by the loss, weight 0). "
+    st.markdown(f"Sky blue: labelled lung · orange tint: labelled background · untinted: **no label** (ignored by the loss, weight 0). "
                 f"With {fraction:.0%} of the slices per axis, **{labelled_fraction(labels):.1%} of the voxels** carry a label.")
 
 
@@ -139,7 +142,9 @@ def evaluation_section(run: Run) -> None:
     cols[1].metric("Mean slice IoU", f"{summary['mean_slice_iou']:.3f}")
     cols[2].metric("Labelled slices per axis", f"{run.config.get('label_fraction', float('nan')):.0%}")
     cols[3].metric("Voxel accuracy (0.5)", f"{run.metrics.get('accuracy', float('nan')):.1%}")
-    st.plotly_chart(per_slice_chart(per_item_scores(probs, truth, threshold=threshold)["iou"]))
+    chart(per_slice_chart(per_item_scores(probs, truth, threshold=threshold)["iou"]), name="IoU of each axial slice",
+          summary=f"The IoU of each axial slice of the test volume at threshold {threshold:.2f}, from the first slice to "
+                  f"the last; their mean is {summary['mean_slice_iou']:.3f}.")
     st.caption(f"**Pooled IoU**: one IoU over every voxel of the volume (Dice {summary['pooled_dice']:.3f}). **Mean slice "
                "IoU**: the IoU of each axial slice (the chart), then their mean; a slice without lung in the truth and "
                "the prediction counts as 1.0. Low slices show where the model fails (often the lung tips).")
@@ -151,15 +156,25 @@ def evaluation_section(run: Run) -> None:
     for name, axis in (("coronal", 1), ("axial", 0)):
         cols = st.columns(3)
         mean = projection(image, axis)
-        cols[0].image(to_grey_uint8(minmax(mean)), caption=f"input, mean {name} projection", width="stretch")
-        cols[1].image(to_grey_uint8(projection(predicted, axis, kind="max")), caption=f"prediction, {name}", width="stretch")
-        cols[2].image(to_grey_uint8(projection(truth, axis, kind="max")), caption=f"ground truth, {name}", width="stretch")
-    st.subheader("Slices in three planes: green found, orange false alarm, magenta missed")
+        picture(cols[0], to_grey_uint8(minmax(mean)), caption=f"input, mean {name} projection", width="stretch",
+                alt=f"The test CT volume averaged along the {name} direction")
+        picture(cols[1], to_grey_uint8(projection(predicted, axis, kind="max")), caption=f"prediction, {name}",
+                width="stretch", alt=f"Every voxel predicted lung, seen along the {name} direction, in white")
+        picture(cols[2], to_grey_uint8(projection(truth, axis, kind="max")), caption=f"ground truth, {name}",
+                width="stretch", alt=f"Every true lung voxel, seen along the {name} direction, in white")
+    st.subheader("Slices in three planes: sky blue found, yellow false alarm, dark red missed")
+    outline = outline_toggle("l3_outline")
     cols = st.columns(3)
     for col, (name, axis) in zip(cols, PLANES.items()):
         index = col.slider(f"{name} slice", 0, image.shape[axis] - 1, busiest_index(truth, axis), key=f"l3_view_{name}")
         grey = ct_grey(plane(image, axis, index), run.config.get("normalise", "hu_scale"))
-        col.image(error_overlay(grey, plane(truth, axis, index), plane(predicted, axis, index)), caption=f"{name} {index}",
-                  width="stretch")
-    st.subheader("In 3D: missed lung (magenta) and false lung (orange); where both agree, faint green")
-    st.plotly_chart(lungs_3d_figure(predicted, truth, spacing=task.test_spacing(run.config, p)), key="l3_mesh")
+        true_plane, predicted_plane = plane(truth, axis, index), plane(predicted, axis, index)
+        picture(col, error_overlay(grey, true_plane, predicted_plane, outline=outline), caption=f"{name} {index}",
+                width="stretch", alt=f"Errors on {name} slice {index}: {error_counts(true_plane, predicted_plane)}")
+    error_legend(outline=outline)
+    st.subheader("In 3D: missed lung (dark red) and false lung (yellow); where both agree, faint sky blue")
+    figure = lungs_3d_figure(predicted, truth, spacing=task.test_spacing(run.config, p))
+    chart(figure, key="l3_mesh", name="The errors in 3D",
+          summary="A 3D view of the test volume you can turn with a mouse or a finger: "
+                  + "; ".join(trace.name for trace in figure.data) + ".",
+          data=[{"surface": trace.name.split(": ")[0], "voxels": trace.name.split(": ")[1]} for trace in figure.data])

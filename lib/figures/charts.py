@@ -8,8 +8,10 @@ from typing import Mapping
 import plotly.graph_objects as go
 
 from lib.metrics.roc import precision_recall
+from lib.figures.palette import ROC, hex_colour, readable
 
 FONT = dict(size=18)  # readable on a projector
+_REFER, _NO_REFER = hex_colour(ROC["handle"]), hex_colour(ROC["curve"])  # vermilion and blue (lib.figures.palette)
 # An axis from 0 to 1: ticks 0.0, 0.2 ... 1.0 with their leading zero, and room for them and the title (automargin).
 UNIT_AXIS = dict(tickformat=".1f", dtick=0.2, automargin=True)
 
@@ -30,13 +32,15 @@ def level_histogram(counts: Mapping[int, int], names: Mapping[int, str]) -> go.F
     fig = go.Figure(go.Bar(
         x=[f"{k}: {names.get(k, k)}" for k in levels], y=values,
         text=[f"{v} ({v / total:.1%})" if total else "0" for v in values], textposition="outside",
-        marker_color=["#d62728" if k >= 2 else "#1f77b4" for k in levels],
+        # referred levels vermilion and hatched, the others blue: told apart by pattern as well as colour
+        marker=dict(color=[_REFER if k >= 2 else _NO_REFER for k in levels],
+                    pattern=dict(shape=["/" if k >= 2 else "" for k in levels], fgcolor="white", solidity=0.25)),
     ))
     fig.update_layout(
         title=f"Photos per level: the largest class is {share:.1%} of {total}",
         yaxis_title="photos", font=FONT, height=420, margin=dict(t=70, b=40), yaxis_range=[0, largest * 1.18 + 1],
     )
-    return fig
+    return readable(fig)
 
 
 def class_counts_chart(before: Mapping[str, int], after: Mapping[str, int]) -> go.Figure:
@@ -47,7 +51,7 @@ def class_counts_chart(before: Mapping[str, int], after: Mapping[str, int]) -> g
         go.Bar(name="balanced sample", x=classes, y=[after.get(c, 0) for c in classes], text=[after.get(c, 0) for c in classes], textposition="outside"),
     ])
     fig.update_layout(barmode="group", font=FONT, height=380, title="Class counts before and after sampling")
-    return fig
+    return readable(fig)
 
 
 def precision_recall_figure(tpr, fpr, *, test_prevalence: float, prevalence: float, point: tuple[float, float]) -> go.Figure:
@@ -60,13 +64,13 @@ def precision_recall_figure(tpr, fpr, *, test_prevalence: float, prevalence: flo
         precision, recall = precision_recall(tpr, fpr, prev)
         fig.add_trace(go.Scatter(x=recall, y=precision, mode="lines", name=name, line=dict(dash=dash, width=3)))
         here, _ = precision_recall([sensitivity], [1 - specificity], prev)
-        fig.add_trace(go.Scatter(x=[sensitivity], y=here, mode="markers", marker=dict(size=14, color="#d62728"),
+        fig.add_trace(go.Scatter(x=[sensitivity], y=here, mode="markers", marker=dict(size=14, color=_REFER, symbol="diamond"),
                                  showlegend=False, hovertemplate="recall %{x:.2f}<br>precision %{y:.2f}<extra></extra>"))
     fig.update_layout(height=420, font=FONT, title="Precision (PPV) against recall (sensitivity)",
                       xaxis=dict(title="recall = sensitivity", range=[0, 1.02]),
                       yaxis=dict(title="precision = PPV", range=[0, 1.02]),
                       legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=40))
-    return fig
+    return readable(fig)
 
 
 def pairs_figure(running_share, auc: float) -> go.Figure:
@@ -77,7 +81,7 @@ def pairs_figure(running_share, auc: float) -> go.Figure:
     fig.add_hline(y=auc, line_dash="dash", annotation_text=f"AUC {auc:.3f}", annotation_position="bottom right")
     fig.update_layout(height=280, margin=dict(l=70, r=20, t=10, b=50), xaxis=dict(title="pairs drawn", automargin=True),
                       yaxis=dict(title="referable scored higher", range=[0, 1.02], **UNIT_AXIS), showlegend=False)
-    return fig
+    return readable(fig)
 
 
 def roc_figure(fpr, tpr, *, auc: float, point: tuple[float, float] | None = None, point_name: str = "") -> go.Figure:
@@ -86,14 +90,14 @@ def roc_figure(fpr, tpr, *, auc: float, point: tuple[float, float] | None = None
                                line=dict(width=3, shape="hv")))
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="grey"), name="chance"))
     if point is not None:
-        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", marker=dict(size=14, color="#ff4b4b"),
+        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", marker=dict(size=14, color=_REFER),
                                  name=point_name or "operating point"))
     fig.update_layout(height=440, width=480, margin=dict(l=70, r=20, t=20, b=60),
                       xaxis=dict(title=dict(text="1 - specificity (false positive rate)", standoff=10),
                                  range=[0, 1], **UNIT_AXIS),
                       yaxis=dict(title=dict(text="sensitivity (true positive rate)", standoff=10),
                                  range=[0, 1.02], **UNIT_AXIS), legend=dict(x=0.45, y=0.1))
-    return fig
+    return readable(fig)
 
 
 def _padded(values, *, log: bool = False, share: bool = False, nonnegative: bool = False) -> list[float]:
@@ -131,7 +135,7 @@ def class_runs_figure(points, *, x_title: str, y_title: str, log_x: bool = False
     share = bool(ys) and all(0.0 <= y <= 1.0 for y in ys)
     fig = go.Figure(go.Scatter(
         x=xs, y=ys, mode="markers", customdata=[p.run_id for p in points],
-        marker=dict(size=13, color="#1f77b4", line=dict(width=1, color="white"), opacity=0.8),
+        marker=dict(size=13, color=_NO_REFER, line=dict(width=1, color="white"), opacity=0.8),
         hovertext=[p.who for p in points] if names else None,
         hovertemplate=("%{hovertext}<br>" if names else "") + "%{x:g}: %{y:.3f}<extra></extra>"))
     fig.update_layout(height=420, margin=dict(l=70, r=20, t=10, b=60),
@@ -139,4 +143,4 @@ def class_runs_figure(points, *, x_title: str, y_title: str, log_x: bool = False
                                  range=_padded(xs, log=log, nonnegative=True)),
                       yaxis=dict(title=y_title, automargin=True, range=_padded(ys, share=share),
                                  **({"tickformat": ".2f"} if share else {})))
-    return fig
+    return readable(fig)

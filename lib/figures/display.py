@@ -5,11 +5,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+# The outcome colours live in one palette (lib.figures.palette), safe for every colour vision; named here too, where
+# callers have always found them.
+from lib.figures.palette import ERROR_ALPHA, FN_RGB, FP_RGB, LABELLED_BACKGROUND_RGB, LABELLED_LUNG_RGB, TP_RGB
+
 LUNG_WINDOW = (-600.0, 1500.0)  # (level, width) in HU: lungs grey, soft tissue light, air black
 MASK_RGB = (0, 200, 255)
-TP_RGB = (40, 200, 70)  # true positive: green
-FP_RGB = (255, 170, 0)  # false positive: orange
-FN_RGB = (230, 40, 200)  # false negative: magenta
 
 
 def window(image: np.ndarray, *, level: float = LUNG_WINDOW[0], width: float = LUNG_WINDOW[1]) -> np.ndarray:
@@ -58,13 +59,17 @@ def overlay(grey: np.ndarray, mask: np.ndarray, *, rgb=MASK_RGB, alpha: float = 
     return out.astype(np.uint8)
 
 
-def error_overlay(grey: np.ndarray, truth: np.ndarray, prediction: np.ndarray, *, alpha: float = 0.5) -> np.ndarray:
-    """Colour true positives, false positives and false negatives (TP_RGB, FP_RGB, FN_RGB).
+def error_overlay(grey: np.ndarray, truth: np.ndarray, prediction: np.ndarray, *, alpha: float = ERROR_ALPHA,
+                  outline: bool = False) -> np.ndarray:
+    """Colour true positives, false positives and false negatives (TP_RGB, FP_RGB, FN_RGB: lib.figures.palette).
 
     Parameters
     ----------
     grey : ndarray (H, W), uint8
     truth, prediction : ndarray (H, W), binary
+    alpha : float in [0, 1], keyword-only: how much of the colour fills each region
+    outline : bool, keyword-only: draw only each region's border (its pixels with a 4-neighbour outside it, or on the
+        image's edge) in full colour, the CT inside left as it is
 
     Returns
     -------
@@ -73,10 +78,29 @@ def error_overlay(grey: np.ndarray, truth: np.ndarray, prediction: np.ndarray, *
     truth, prediction = np.asarray(truth) > 0, np.asarray(prediction) > 0
     if truth.shape != prediction.shape:
         raise ValueError(f"truth and prediction must have the same shape, got {truth.shape} and {prediction.shape}")
-    out = overlay(grey, truth & prediction, rgb=TP_RGB, alpha=alpha)
-    for sel, rgb in ((~truth & prediction, FP_RGB), (truth & ~prediction, FN_RGB)):
-        out[sel] = ((1 - alpha) * out[sel] + alpha * np.asarray(rgb, np.float32)).astype(np.uint8)
+    regions = ((truth & prediction, TP_RGB), (~truth & prediction, FP_RGB), (truth & ~prediction, FN_RGB))
+    out = overlay(grey, np.zeros_like(truth), alpha=0.0)  # the grey slice as RGB
+    for sel, rgb in regions:
+        if outline:
+            sel, strength = border(sel), 1.0
+        else:
+            strength = alpha
+        out[sel] = ((1 - strength) * out[sel] + strength * np.asarray(rgb, np.float32)).astype(np.uint8)
     return out
+
+
+def border(mask: np.ndarray) -> np.ndarray:
+    """The pixels of a 2D boolean ``mask`` with a 4-neighbour outside it (the image's edge counts as outside).
+
+    Examples
+    --------
+    >>> border(np.ones((3, 3), bool)).astype(int).tolist()
+    [[1, 1, 1], [1, 0, 1], [1, 1, 1]]
+    """
+    mask = np.asarray(mask, bool)
+    inside = np.pad(mask, 1)
+    interior = inside[:-2, 1:-1] & inside[2:, 1:-1] & inside[1:-1, :-2] & inside[1:-1, 2:]
+    return mask & ~interior
 
 
 def plane(volume: np.ndarray, axis: int, index: int) -> np.ndarray:
@@ -107,9 +131,6 @@ def square_pixels(image: np.ndarray, pixel_size: tuple[float, float], *, longest
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return cv2.resize(np.ascontiguousarray(image), size, interpolation=cv2.INTER_NEAREST)
 
-
-LABELLED_LUNG_RGB = (40, 200, 70)  # green
-LABELLED_BACKGROUND_RGB = (245, 190, 60)  # a light amber tint: labelled, not lung
 
 
 def sparse_overlay(grey: np.ndarray, labels: np.ndarray, *, ignore_label: int = 2, alpha: float = 0.45,

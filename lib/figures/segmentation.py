@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from lib.figures.palette import ROC, hex_colour, readable
+
 FONT = dict(size=16)
 
 
@@ -32,15 +34,15 @@ def score_histogram(values: np.ndarray, *, name: str = "IoU", bins_per_unit: int
     values = np.asarray(values, dtype=float)
     low, high = histogram_range(values)
     size = 1.0 / bins_per_unit if high - low < 0.6 else 0.05
-    fig = go.Figure(go.Histogram(x=values, xbins=dict(start=low, end=high + 1e-4, size=size), marker_color="#1f77b4"))
+    fig = go.Figure(go.Histogram(x=values, xbins=dict(start=low, end=high + 1e-4, size=size), marker_color=hex_colour(ROC["curve"])))
     title = None
     if values.size:
         mean = float(np.nanmean(values))
-        fig.add_vline(x=mean, line_dash="dash", line_color="#d62728", line_width=3)
-        title = f"{name} of each test image: mean {mean:.3f} (dashed red line)"
+        fig.add_vline(x=mean, line_dash="dash", line_color=hex_colour(ROC["handle"]), line_width=3)
+        title = f"{name} of each test image: mean {mean:.3f} (the dashed line)"
     fig.update_layout(height=340, font=FONT, title=title, xaxis_title=name, yaxis_title="test images",
                       xaxis_range=[low, high + size / 2], margin=dict(t=60, b=40), bargap=0.05)
-    return fig
+    return readable(fig)
 
 
 def per_slice_chart(values: np.ndarray, *, name: str = "IoU") -> go.Figure:
@@ -49,7 +51,7 @@ def per_slice_chart(values: np.ndarray, *, name: str = "IoU") -> go.Figure:
     fig = go.Figure(go.Scatter(x=np.arange(len(values)), y=values, mode="lines+markers", marker_size=4))
     fig.update_layout(height=300, font=FONT, xaxis_title="slice (axis 0)", yaxis_title=name, yaxis_range=[0, 1.02],
                       margin=dict(t=30, b=40))
-    return fig
+    return readable(fig)
 
 
 def sweep_figure(rows: list[dict], experiment) -> go.Figure:
@@ -76,4 +78,4 @@ def sweep_figure(rows: list[dict], experiment) -> go.Figure:
     fig.update_layout(height=380, font=FONT, xaxis_title=experiment.x_title or experiment.setting,
                       yaxis_title=experiment.y_title or experiment.metric, xaxis_type="log" if experiment.log_x else None,
                       yaxis_range=[0, 1.02], margin=dict(t=30, b=40), title=experiment.figure_title or experiment.title)
-    return fig
+    return readable(fig)

@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+from lib.figures.palette import CHANCE, readable
 
 FONT = dict(size=16)
-TRAIN_COLOUR, VAL_COLOUR = "#1f77b4", "#ff7f0e"
-
-
-CHANCE_COLOUR = "#7f7f7f"
+TRAIN_COLOUR, VAL_COLOUR = "#0072b2", "#e69f00"  # Okabe-Ito blue and orange; validation dashed as well
+CHANCE_COLOUR = CHANCE
 
 
 def history_figure(history: pd.DataFrame, *, metrics: Sequence[str] = ("loss", "accuracy"), title: str = "",
@@ -37,7 +36,7 @@ def history_figure(history: pd.DataFrame, *, metrics: Sequence[str] = ("loss", "
                                  line=dict(color=TRAIN_COLOUR), legendgroup="train", showlegend=col == 1), row=1, col=col)
         if f"val_{metric}" in history.columns:
             fig.add_trace(go.Scatter(x=epochs, y=pd.to_numeric(history[f"val_{metric}"], errors="coerce"), mode="lines+markers", name="validation",
-                                     line=dict(color=VAL_COLOUR), legendgroup="val", showlegend=col == 1), row=1, col=col)
+                                     line=dict(color=VAL_COLOUR, dash="dash"), legendgroup="val", showlegend=col == 1), row=1, col=col)
         if metric == "loss" and chance_loss is not None and np.isfinite(chance_loss):
             fig.add_hline(y=chance_loss, line=dict(color=CHANCE_COLOUR, dash="dot", width=2), row=1, col=col,
                           annotation_text=f"chance {chance_loss:.3f}", annotation_position="top right",
@@ -53,7 +52,7 @@ def history_figure(history: pd.DataFrame, *, metrics: Sequence[str] = ("loss", "
         fig.update_yaxes(range=[0, 1], row=1, col=1)
     fig.update_layout(height=360, font=FONT, title=title or None, margin=dict(t=70 if title else 50, b=40),
                       legend=dict(orientation="h", y=-0.25))
-    return fig
+    return readable(fig)
 
 
 def _epoch_axis(fig: go.Figure, last: int, *, row: int, col: int) -> None:
@@ -80,7 +79,7 @@ def compare_figure(table: pd.DataFrame, metric: str, *, chance_loss: float | Non
                       annotation_position="top right", annotation_font=dict(color=CHANCE_COLOUR))
     fig.update_layout(height=380, font=FONT, xaxis_title="epoch", yaxis_title=metric, title=f"{metric} of the runs compared",
                       legend=dict(orientation="h", y=-0.25))
-    return fig
+    return readable(fig)
 
 
 def schedule_figure(values: Sequence[float]) -> go.Figure:
@@ -88,4 +87,4 @@ def schedule_figure(values: Sequence[float]) -> go.Figure:
     fig = go.Figure(go.Scatter(x=list(range(1, len(values) + 1)), y=list(values), mode="lines+markers"))
     fig.update_layout(height=280, font=FONT, xaxis_title="epoch", yaxis_title="learning rate", yaxis_type="log",
                       margin=dict(t=30, b=40), title="Learning-rate schedule")
-    return fig
+    return readable(fig)

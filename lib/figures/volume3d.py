@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from skimage.measure import marching_cubes
 
 from lib.figures.display import FN_RGB, FP_RGB, TP_RGB
+from lib.figures.palette import readable
 
 
 def surface(mask: np.ndarray, *, spacing=(1.0, 1.0, 1.0), step: int = 1):
@@ -62,4 +63,4 @@ def lungs_3d_figure(prediction: np.ndarray, truth: np.ndarray, *, spacing=(1.0, 
     fig.update_layout(title=dict(text=title, font=dict(size=15)), height=560, margin=dict(l=0, r=0, t=40, b=0), legend=dict(orientation="h", font=dict(size=15)),
                       scene=dict(aspectmode="data", xaxis_title="x", yaxis_title="y", zaxis_title="slice",
                                  zaxis=dict(autorange="reversed")))
-    return fig
+    return readable(fig)

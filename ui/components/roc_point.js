@@ -20,7 +20,7 @@ const TEMPLATE = `
   <line class="isocost"></line>
   <g class="marks"></g>
   <g class="class-points"></g>
-  <circle class="cheapest" r="8"></circle>
+  <rect class="cheapest" width="16" height="16"></rect>
   <text class="cheapest-label"></text>
   <circle class="handle" r="11"></circle>
   <text class="auc" x="${PAD + SIZE - 8}" y="${PAD + SIZE - 14}" text-anchor="end"></text>
@@ -33,8 +33,8 @@ const TEMPLATE = `
   </div>
   <table class="cm">
     <tr><th></th><th>refer (truth)</th><th>no refer (truth)</th></tr>
-    <tr><th>referred</th><td class="ok" data-field="tp"></td><td class="bad" data-field="fp"></td></tr>
-    <tr><th>not referred</th><td class="bad" data-field="fn"></td><td class="ok" data-field="tn"></td></tr>
+    <tr><th>referred</th><td class="tp" data-field="tp"></td><td class="fp" data-field="fp"></td></tr>
+    <tr><th>not referred</th><td class="fn" data-field="fn"></td><td class="tn" data-field="tn"></td></tr>
   </table>
   <div>PPV <b data-field="ppv"></b> · NPV <b data-field="npv"></b> <span class="muted">(this test set)</span></div>
   <div>PPV <b data-field="ppv_prev"></b> · NPV <b data-field="npv_prev"></b> <span class="muted">at prevalence <span data-field="prevalence"></span></span></div>
@@ -145,7 +145,7 @@ export default function (component) {
   for (const el of [isocost, cheapest, cheapestLabel]) el.style.display = costs ? "" : "none";
   if (costs) {
     const c = points[costs.cheapest];
-    cheapest.setAttribute("cx", c[0]); cheapest.setAttribute("cy", c[1]);
+    cheapest.setAttribute("x", c[0] - 8); cheapest.setAttribute("y", c[1] - 8);  // a square: the shape says which mark
     cheapestLabel.setAttribute("x", c[0] + 14); cheapestLabel.setAttribute("y", c[1] - 10);
     cheapestLabel.textContent = "lowest cost";
   }

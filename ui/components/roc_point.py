@@ -7,11 +7,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from lib.figures.palette import css_variables
+
 _HERE = Path(__file__).parent
 _COMPONENT = st.components.v2.component(
     "dlmi_roc_operating_point",
     html="",
-    css=(_HERE / "roc_point.css").read_text(),
+    css=css_variables() + "\n" + (_HERE / "roc_point.css").read_text(),  # the colours: lib/figures/palette.py
     js=(_HERE / "roc_point.js").read_text(),
 )
 

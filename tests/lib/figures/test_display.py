@@ -40,3 +40,18 @@ def test_level_histogram_reports_largest_share():
     assert list(fig.data[0].y) == [735, 70, 151, 25, 19]
     fig = class_counts_chart({"no refer": 80, "refer": 20}, {"no refer": 20, "refer": 20})
     assert [list(t.y) for t in fig.data] == [[80, 20], [20, 20]]
+
+
+def test_outline_mode_colours_only_the_border_of_each_region():
+    """A 5x5 true lung, the prediction its left 5x3: true positives fill columns 0-2, missed lung columns 3-4. In
+    outline mode only each region's border takes its colour (in full), the CT inside stays grey."""
+    grey = np.full((5, 5), 100, np.uint8)
+    truth = np.ones((5, 5), np.uint8)
+    prediction = np.zeros((5, 5), np.uint8)
+    prediction[:, :3] = 1
+    out = error_overlay(grey, truth, prediction, outline=True)
+    assert tuple(out[2, 1]) == (100, 100, 100)  # inside the true positives: untouched
+    assert tuple(out[0, 1]) == TP_RGB and tuple(out[2, 2]) == TP_RGB  # their top edge and their right edge
+    assert tuple(out[2, 3]) == FN_RGB and tuple(out[2, 4]) == FN_RGB  # two columns wide: all border
+    filled = error_overlay(grey, truth, prediction)
+    assert tuple(filled[2, 1]) != (100, 100, 100)  # the default fills
