@@ -256,7 +256,7 @@ class Student:
         return [r for r in self.store.list(viewer=f"user:{self.name}")[0] if r.owner == f"user:{self.name}"]
 
     def _run_ended(self) -> bool:
-        from lib.runs.protocol import FINAL_STATES
+        from lib.jobs.folder.protocol import FINAL_STATES
 
         mine = self._my_runs()
         return bool(mine) and all(r.state in FINAL_STATES for r in mine)
@@ -346,7 +346,7 @@ def poll_main(args) -> int:
     from lib.access.identity import hash_password
     from lib.access.policy import ClassSettings, save_class
     from lib.classroom.polls import PollStore
-    from lib.runs.store import RunStore
+    from lib.jobs.folder.store import RunStore
     from lib.tasks import write_demo
     from tests.helpers.runs import make_dr_run  # a finished DR run with synthetic scores, as the tests make one
 
@@ -456,7 +456,7 @@ def main() -> int:
 
     from lib.access.identity import hash_password
     from lib.access.policy import ClassSettings, save_class
-    from lib.runs.store import RunStore
+    from lib.jobs.folder.store import RunStore
     from lib.tasks import write_demo
 
     limit = 1 if args.tabs > 1 else 2
@@ -477,7 +477,7 @@ def main() -> int:
     procs = [psutil.Process(server.pid) for server in servers]
     peak_mb, stop = [0.0], threading.Event()
     seen = {"training": 0, "active": {}}
-    workers = {"peak_mb": 0.0, "most": 0, "waiting_mb_max": 0.0}  # the job processes (python -m lib.worker RUN_DIR)
+    workers = {"peak_mb": 0.0, "most": 0, "waiting_mb_max": 0.0}  # the job processes (python -m lib.jobs.worker RUN_DIR)
 
     def sample() -> None:
         while not stop.is_set():
@@ -488,7 +488,7 @@ def main() -> int:
             found = []
             for proc in procs:
                 try:
-                    found += [c for c in proc.children(recursive=True) if "lib.worker" in " ".join(c.cmdline())]
+                    found += [c for c in proc.children(recursive=True) if "lib.jobs.worker" in " ".join(c.cmdline())]
                 except psutil.Error:
                     continue
             sizes = {}

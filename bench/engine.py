@@ -26,11 +26,11 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from lib.models.unet import build_unet  # noqa: E402
-from lib.runs import files  # noqa: E402
-from lib.runs.protocol import read_status, request_stop  # noqa: E402
-from lib.runs.store import RunStore  # noqa: E402
-from lib.tasks import start_run  # noqa: E402
-from lib.training.executor import LocalProcessExecutor  # noqa: E402
+from lib.jobs.folder import files  # noqa: E402
+from lib.jobs.folder.protocol import read_status, request_stop  # noqa: E402
+from lib.jobs.folder.store import RunStore  # noqa: E402
+from lib.jobs.executor import start_run  # noqa: E402
+from lib.jobs.executor import LocalProcessExecutor  # noqa: E402
 from lib.training.progress import ProgressReporter  # noqa: E402
 
 UI_POLL_S = 3.0  # ui/training.py POLL_S (the bench does not import streamlit)

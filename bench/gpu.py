@@ -6,7 +6,7 @@
 **Tasks** (the default): writes synthetic data of the Kaggle sizes (DR: 10,000 photos, enough for the course's
 2,000 referable photos per class, so 2,400 train at 224 px; Lung 2D: 267 slices; Lung 3D: four volumes of
 325 / 465 / 301 / 117 slices) once, then for each installed backend (or ``--backends``) and each N in ``--jobs``
-starts N workers at once (``python -m lib.worker``, ``DLMI_MAX_JOBS=N``) on the course preset with
+starts N workers at once (``python -m lib.jobs.worker``, ``DLMI_MAX_JOBS=N``) on the course preset with
 ``--epochs`` epochs and ImageNet weights off (the throughput is the same, and a GPU server may be offline).
 Prints per task, backend and N: the first epoch (compiling), the steady seconds per epoch, images/s per job and
 in total, and the peak device memory each job reported; the last line is JSON. Use it to choose ``DLMI_MAX_JOBS``
@@ -154,8 +154,8 @@ def run_jobs(task: str, backend: str, n: int, *, data: Path, work: Path, epochs:
 
     import pandas as pd
 
-    from lib.runs import files
-    from lib.runs.store import RunStore
+    from lib.jobs.folder import files
+    from lib.jobs.folder.store import RunStore
     from lib.tasks import make_config
 
     store = RunStore(work / "runs" / f"{task}-{backend}-{n}")
@@ -168,7 +168,7 @@ def run_jobs(task: str, backend: str, n: int, *, data: Path, work: Path, epochs:
            "TF_CPP_MIN_LOG_LEVEL": "2", "XLA_PYTHON_CLIENT_PREALLOCATE": "false", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}
     root = Path(__file__).resolve().parents[1]
     logs = [open(d / "bench-stderr.txt", "w") for d in run_dirs]
-    children = [subprocess.Popen([sys.executable, "-m", "lib.worker", str(d)], cwd=root, env=env,
+    children = [subprocess.Popen([sys.executable, "-m", "lib.jobs.worker", str(d)], cwd=root, env=env,
                                  stdout=subprocess.DEVNULL, stderr=log) for d, log in zip(run_dirs, logs)]
     deadline = time.monotonic() + timeout_s
     for child in children:

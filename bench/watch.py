@@ -32,7 +32,7 @@ def _cpu_seconds(proc: psutil.Process) -> float:
 
 def _window(proc: psutil.Process, run_dir: Path, seconds: float) -> tuple[float, float]:
     """(server CPU as a share of one core, median seconds of the job's epochs) over ``seconds``."""
-    from lib.runs import files
+    from lib.jobs.folder import files
 
     done = len(files.read_history(run_dir / files.HISTORY))
     before, start = _cpu_seconds(proc), time.perf_counter()
@@ -53,10 +53,10 @@ def main() -> None:
 
     from bench import cpu_line, free_port
     from lib.tasks import write_demo
-    from lib.runs.store import RunStore
+    from lib.jobs.folder.store import RunStore
     from lib.tasks import make_config
-    from lib.tasks import start_run
-    from lib.training.executor import LocalProcessExecutor
+    from lib.jobs.executor import start_run
+    from lib.jobs.executor import LocalProcessExecutor
 
     print(f"CPU: {cpu_line()}")
     with tempfile.TemporaryDirectory() as data:

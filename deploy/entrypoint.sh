@@ -2,7 +2,7 @@
 # The container's first process: runs its arguments (scripts/app.sh ...) and stops them the way systemd does.
 # `docker stop` sends SIGTERM to this process alone, and when it ends every other process of the container is killed
 # at once. So: SIGTERM goes on to the whole process group (the server and its training workers, which save what they
-# learned as on the Stop button: lib/worker.py), and this process ends only when none of them is left (or when
+# learned as on the Stop button: lib/jobs/worker.py), and this process ends only when none of them is left (or when
 # `docker stop`'s grace period is over: compose.yaml gives it 300 s). A server that ends by itself ends the container.
 set -u
 read -r line < /proc/$$/stat

@@ -2,13 +2,14 @@
 
 The packages and modules, in layers (each imports only the ones below it; ``.importlinter`` has the contracts):
 
-- ``lib.cli``, ``lib.worker``: the entry points (``python -m lib ...``, ``python -m lib.worker RUN_DIR``); they turn a
-  task's name into the task (through the registry) and hand it to the engine.
+- ``lib.cli``, ``lib.jobs.worker``: the entry points (``python -m lib ...``, ``python -m lib.jobs.worker RUN_DIR``).
 - ``lib.tasks``: one module per task (``dr``, ``lung2d``, ``lung3d``) and the registry, the only place that looks a
   task up by name. A task module declares its dataset, settings, presets, data steps, training and read-backs.
+- ``lib.jobs``: the run lifecycle: the job and its worker process, the executors (local processes, Ray), the queue and
+  the measured speeds sit above the tasks; its ``lib.jobs.folder`` (the run folder) sits low, below the engine.
 - ``lib.training``: the engine, handed a task: configurations, the context a task trains in, the loop, batch
-  sources, progress, the time budget, the job, the queue, executors (local processes, Ray), schedules.
-- ``lib.runs``: run folders (the protocol files, the schema of what they may hold, listing, loading, describing);
+  sources, progress, the time budget, schedules.
+- ``lib.jobs.folder``: run folders (the protocol files, the schema of what they may hold, listing, loading, describing);
   ``lib.access``: who is using the app (identities, the class file, roles, limits).
 - ``lib.diagnosis``, ``lib.notice``: a run read back to the student; ``lib.figures``: plotly figures, display images.
 - ``lib.models``: model builders returning uncompiled, named Keras models, weights checks, Grad-CAM;

@@ -26,15 +26,15 @@ from lib.data.download import download
 from lib.data.scores import ScoresFileError, read_scores_file
 from lib.diagnosis import diagnose_run
 from lib.metrics.screening import DEFAULT_PTS, pt_key, summary
-from lib.runs.describe import trained_with
+from lib.jobs.folder.describe import trained_with
 from lib.report import build_report
-from lib.runs.files import read_json
-from lib.runs.protocol import request_stop
-from lib.runs.store import SHARED_OWNER, RunStore
+from lib.jobs.folder.files import read_json
+from lib.jobs.folder.protocol import request_stop
+from lib.jobs.folder.store import SHARED_OWNER, RunStore
 from lib.training.config import ConfigError
-from lib.training.executor import check_run
-from lib.training.job import explain
-from lib.worker import run_job
+from lib.jobs.executor import check_run
+from lib.jobs.job import explain
+from lib.jobs.job import run_job
 
 
 def _dataset(name: str):

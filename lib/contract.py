@@ -1,7 +1,7 @@
 """The contract between the engine and a task: everything a task declares, and nothing of how it is run.
 
 A task (``lib/tasks/<name>.py``) builds a :class:`Task`; the engine (``lib.training``), the run store and the
-read-backs (``lib.diagnosis``, ``lib.runs.describe``) are handed that object and never look a task up by its
+read-backs (``lib.diagnosis``, ``lib.jobs.folder.describe``) are handed that object and never look a task up by its
 name; only the registry (``lib.tasks``) and the entry points above it (the command line, the worker, the pages)
 turn a name into a task. This module sits at the bottom of the project's layers and imports nothing of ``lib``,
 so every layer above may use it (the contracts in ``.importlinter`` enforce this).
@@ -75,7 +75,7 @@ class Field:
     names : how a page names the choices, {value: text} (default: the value itself)
     offered : (lowest, highest) a page's slider or number box offers, when narrower than [low, high]
     costs : whether the value changes what one training step costs (a model's size does, a learning rate or an
-        augmentation's strength does not); the expected duration before Start goes by it (:mod:`lib.training.speed`)
+        augmentation's strength does not); the expected duration before Start goes by it (:mod:`lib.jobs.speed`)
     """
 
     kind: type
@@ -229,7 +229,7 @@ class Task:
     quick_goal : what the quick preset must achieve to fit a lesson on a 2-core laptop, from fresh demo data:
         (wall seconds, lowest and highest headline metric); ``bench/presets.py`` checks it
     step_cost : ``step_cost(config) -> float``, the relative work of one training step (default: the batch size), so
-        that a speed measured at some settings prices a run at others (:mod:`lib.training.speed`)
+        that a speed measured at some settings prices a run at others (:mod:`lib.jobs.speed`)
     epoch_size : the settings besides the data that decide how many items one pass over the training set holds
         (DR's sample size per class)
     """

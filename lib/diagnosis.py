@@ -466,7 +466,7 @@ def combine(history: pd.DataFrame, status: dict, specific: list, *, config: dict
 
 
 def diagnose_run(run, task) -> list[Finding]:
-    """Every finding for a saved run (a :class:`lib.runs.store.Run`) of ``task``, through the task's ``diagnose``."""
+    """Every finding for a saved run (a :class:`lib.jobs.folder.store.Run`) of ``task``, through the task's ``diagnose``."""
     try:
         predictions = run.predictions()
     except ValueError:

@@ -29,8 +29,8 @@ from lib.diagnosis import diagnose_run
 from lib.figures.segmentation import sweep_figure
 from lib.figures.training import history_figure
 from lib.notice import QUESTIONS, question
-from lib.runs.describe import metric_text, run_line
-from lib.runs.store import Run, RunStore
+from lib.jobs.folder.describe import metric_text, run_line
+from lib.jobs.folder.store import Run, RunStore
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#262730}
 h1{margin-bottom:0}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}

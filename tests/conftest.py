@@ -73,9 +73,9 @@ _PROCESS_FILES = {
     "tests/test_toy_task.py", "tests/test_server.py", "tests/lib/test_cli.py", "tests/lib/test_cli_screen.py",
     "tests/lib/test_report.py",
     "tests/lib/access/test_roster.py", "tests/lib/data/test_download.py",
-    "tests/lib/training/test_backends.py", "tests/lib/training/test_cli_train.py", "tests/lib/training/test_job.py",
-    "tests/lib/training/test_learning_rate_lesson.py", "tests/lib/training/test_ray_executor.py",
-    "tests/lib/training/test_ray_head_lost.py", "tests/lib/training/test_executor.py",
+    "tests/lib/training/test_backends.py", "tests/lib/training/test_cli_train.py", "tests/lib/jobs/test_job.py",
+    "tests/lib/training/test_learning_rate_lesson.py", "tests/lib/jobs/test_ray_executor.py",
+    "tests/lib/jobs/test_ray_head_lost.py", "tests/lib/jobs/test_executor.py",
     "tests/pages/test_learning_rate_lesson.py", "tests/pages/test_gradcam_page.py", "tests/pages/test_watching.py",
 }
 _ROOT = Path(__file__).resolve().parents[1]

@@ -16,10 +16,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import tasks
+from lib.jobs.executor import start_run
 from lib.access.identity import Identity
 from lib.access.policy import ClassSettings, LimitError, check_limits
-from lib.runs.store import RunStore
-from lib.training.executor import LocalProcessExecutor
+from lib.jobs.folder.store import RunStore
+from lib.jobs.executor import LocalProcessExecutor
 from tests.toy import task as toy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +66,7 @@ def test_the_engine_runs_it_in_a_worker_process_and_the_store_lists_it(registere
     tasks.write_demo(tmp_path / "demo", ["toy"])
     store = RunStore(tmp_path / "runs", tasks=tasks.names())
     config = tasks.make_config("toy", data=str(tmp_path / "demo" / "toy"), epochs=2)
-    run_dir = tasks.start_run(store, config, owner="alice", executor=LocalProcessExecutor())
+    run_dir = start_run(store, config, owner="alice", executor=LocalProcessExecutor())
     deadline = time.time() + 240
     while time.time() < deadline and store.load(run_dir.name).summary.state in ("queued", "running"):
         time.sleep(0.5)

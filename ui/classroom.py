@@ -18,9 +18,9 @@ from lib.classroom import sweep as class_sweep
 from lib.diagnosis import diagnose_run
 from lib.figures.charts import class_runs_figure
 from lib.figures.training import history_figure
-from lib.runs.describe import metric_text, run_line
-from lib.runs.protocol import ACTIVE_STATES, stop_now, stop_requested
-from lib.runs.store import SHARED_OWNER
+from lib.jobs.folder.describe import metric_text, run_line
+from lib.jobs.folder.protocol import ACTIVE_STATES, stop_now, stop_requested
+from lib.jobs.folder.store import SHARED_OWNER
 from lib.notice import QUESTIONS, question
 from lib.text import duration, number, plain
 from ui.runs import executor, run_store

@@ -13,7 +13,7 @@ import streamlit as st
 from lib import paths
 from lib.metrics.roc import has_both_classes, outcome_indices
 from lib.models.gradcam import heat_overlay, read_heat_map
-from lib.runs.store import Run
+from lib.jobs.folder.store import Run
 from ui.dr import thumbnail
 from ui.notice import notice, think
 from ui.operating_point import Subject, auc_section, operating_point_section, precision_recall

@@ -1,4 +1,4 @@
-"""The price of a click that starts training, said before it: the run's expected duration (:mod:`lib.training.speed`)
+"""The price of a click that starts training, said before it: the run's expected duration (:mod:`lib.jobs.speed`)
 and the queue ahead of it on this server."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import NamedTuple
 import streamlit as st
 
 from lib.contract import Task
-from lib.runs import files
+from lib.jobs.folder import files
 from lib.text import duration
-from lib.training import queue, speed
+from lib.jobs import queue, speed
 from ui.runs import executor, run_store
 
 
@@ -58,7 +58,7 @@ def _beside(slots: _Slots, joining: int = 1) -> int:
 
 
 def _sharing(jobs: int) -> speed.Sharing:
-    """How much slower each of ``jobs`` training at once goes on this server (:func:`lib.training.speed.sharing`)."""
+    """How much slower each of ``jobs`` training at once goes on this server (:func:`lib.jobs.speed.sharing`)."""
     measured = measured_speeds()
     mine = [m for m in measured if m.get("host") == files.host()]
     gpu = bool(mine) and mine[-1].get("devices", "CPU") != "CPU"

@@ -10,9 +10,9 @@ import streamlit as st
 from lib.access.policy import LimitError
 from lib.contract import Experiment, Task
 from lib.figures.segmentation import sweep_figure
-from lib.runs.protocol import ACTIVE_STATES
+from lib.jobs.folder.protocol import ACTIVE_STATES
 from lib.training.config import ConfigError
-from lib.training.executor import start_sweep
+from lib.jobs.executor import start_sweep
 from ui.estimate import experiment_caption
 from ui.notice import think
 from ui.runs import executor, run_store

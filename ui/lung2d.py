@@ -14,7 +14,7 @@ from lib.metrics.segmentation import IOU_RANGES, examples_in_ranges, overlap_met
 from lib.notice import iou_reading
 from lib.preprocess.augment import AugmentRanges, preview
 from lib.preprocess.images import NORMALISATIONS, ct_window, from_uint8_unit, minmax
-from lib.runs.store import Run
+from lib.jobs.folder.store import Run
 from lib.tasks import lung2d as task
 from lib.training.config import ConfigError, make_config
 from lib.training.schedule import schedule_values

@@ -14,7 +14,7 @@ from lib.metrics.segmentation import overlap_metrics, per_item_scores
 from lib.notice import sparse_reading
 from lib.preprocess.images import from_uint8_unit, minmax
 from lib.preprocess.volumes import HU_SCALE, labelled_fraction
-from lib.runs.store import Run
+from lib.jobs.folder.store import Run
 from lib.tasks import lung3d as task
 from lib.training.config import ConfigError, make_config
 from ui import controls, presets

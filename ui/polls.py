@@ -10,7 +10,7 @@ import streamlit as st
 from lib.classroom.polls import (DEFAULT_QUESTION, QUESTION_CHARS, REASON_CHARS, Answer, Poll, PollError, PollStore,
                                  poll_drawing)
 from lib.metrics.roc import THRESHOLD_DECIMALS
-from lib.runs.describe import run_line
+from lib.jobs.folder.describe import run_line
 from lib import tasks
 from lib.text import duration, plain
 from ui.components.roc_point import roc_operating_point

@@ -9,11 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import paths, tasks
-from lib.runs.protocol import followed_run
+from lib.jobs.folder.protocol import followed_run
 from lib.access.identity import owner_shown
-from lib.runs.store import SHARED_OWNER, RunStore
-from lib.training.executor import Executor, make_executor
-from lib.worker import run_job
+from lib.jobs.folder.store import SHARED_OWNER, RunStore
+from lib.jobs.executor import Executor, make_executor
+from lib.jobs.job import run_job
 
 
 @st.cache_resource

@@ -26,7 +26,7 @@ from lib.access.identity import (MAX_NAME, Identity, SignInError, find_user, oid
 from lib.access.policy import ClassFileError, ClassSettings, check_limits, class_file, load_class
 from lib.access.sessions import COOKIE, Sessions, fingerprint
 from lib.report import build_report
-from lib.runs.protocol import ACTIVE_STATES
+from lib.jobs.folder.protocol import ACTIVE_STATES
 from lib.text import plain
 from ui.components import session_cookie
 from ui.runs import run_store

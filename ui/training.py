@@ -13,15 +13,15 @@ from lib.access.policy import LimitError
 from lib.diagnosis import diagnose_run
 from lib.figures.training import compare_figure, history_figure
 from lib.notice import curves
-from lib.runs import files
-from lib.runs.describe import config_label, describe_failure, progress_line, run_line, trained_with
-from lib.runs.protocol import (
+from lib.jobs.folder import files
+from lib.jobs.folder.describe import config_label, describe_failure, progress_line, run_line, trained_with
+from lib.jobs.folder.protocol import (
     ACTIVE_STATES, FINAL_STATES, change_stamp, followed_run, partition_runs, stop_now, stop_requested, touch_heartbeat,
 )
-from lib.runs.store import Run, RunStore, load_predictions, visible_to
+from lib.jobs.folder.store import Run, RunStore, load_predictions, visible_to
 from lib.text import plain
 from lib.training.config import ConfigError
-from lib.training.executor import start_run
+from lib.jobs.executor import start_run
 from ui.estimate import start_caption
 from ui.notice import notice
 from ui.presets import set_control

@@ -186,7 +186,7 @@ def update_class(change, path: str | Path | None = None, *, required: bool = Fal
 
 
 # --- who may do what --------------------------------------------------------------------------------------------
-# Seeing runs: lib.runs.store.visible_to (a lecturer sees every run; anyone else their own, the published and the
+# Seeing runs: lib.jobs.folder.store.visible_to (a lecturer sees every run; anyone else their own, the published and the
 # shared ones). Stopping: a student's panel only ever follows their own runs; the Class page, for lecturers only,
 # stops any run. What remains is what a student may start:
 

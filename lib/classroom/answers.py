@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lib.atomic import write_json_atomic
-from lib.runs.files import read_json
+from lib.jobs.folder.files import read_json
 
 FOLDER = ".answers"
 ANSWER_CHARS = 2000

@@ -28,9 +28,9 @@ import numpy as np
 from lib.atomic import write_json_atomic
 from lib.metrics.cost import check_costs, check_prevalence
 from lib.metrics.roc import RocCurve, curve_payload, point_on_curve, roc, threshold_for_sensitivity, youden_index
-from lib.runs import files
-from lib.runs.files import read_json
-from lib.runs.store import Run, RunStore, load_predictions
+from lib.jobs.folder import files
+from lib.jobs.folder.files import read_json
+from lib.jobs.folder.store import Run, RunStore, load_predictions
 
 FOLDER = ".polls"
 POLL_FILE = "poll.json"

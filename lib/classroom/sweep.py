@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from lib.access.identity import owner_shown
 from lib.contract import Task
-from lib.runs.store import SHARED_OWNER, RunStore
+from lib.jobs.folder.store import SHARED_OWNER, RunStore
 
 GAP = "gap"  # the validation loss minus the training loss at the last epoch: how far the model overfits
 

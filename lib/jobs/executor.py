@@ -1,8 +1,9 @@
-"""Where jobs run, and how runs are started. The run folder is the whole interface, so an executor only starts a job.
+"""Why a Start becomes a job somewhere: where jobs run, and how runs are started. The run folder is the whole
+interface, so an executor only starts a job.
 
-``LocalProcessExecutor`` starts one worker process per job on this machine (``python -m lib.worker RUN_DIR``; how
-many train at once is bounded by the runs folder's slots, :mod:`lib.training.queue`). ``RayExecutor``
-(:mod:`lib.training.ray_executor`) submits each run as a Ray task instead. Both say what they do in one sentence
+``LocalProcessExecutor`` starts one worker process per job on this machine (``python -m lib.jobs.worker RUN_DIR``; how
+many train at once is bounded by the runs folder's slots, :mod:`lib.jobs.queue`). ``RayExecutor``
+(:mod:`lib.jobs.ray_executor`) submits each run as a Ray task instead. Both say what they do in one sentence
 (``describe``), which the Class page shows.
 
 :func:`start_run` checks a run and makes its folder; :func:`start_sweep` does it for several runs with one setting
@@ -19,14 +20,14 @@ import time
 from pathlib import Path
 from typing import Callable, Protocol
 
-from lib import paths
+from lib import paths, tasks
 from lib.contract import Task
-from lib.runs import files
-from lib.runs.describe import config_label
-from lib.runs.protocol import FINAL_STATES, read_status, update_status
-from lib.runs.store import RunStore
+from lib.jobs.folder import files
+from lib.jobs.folder.describe import config_label
+from lib.jobs.folder.protocol import FINAL_STATES, read_status, update_status
+from lib.jobs.folder.store import RunStore
 from lib.text import number
-from lib.training import queue
+from lib.jobs import queue
 from lib.training.config import ConfigError, validate_config
 
 
@@ -42,7 +43,7 @@ class Executor(Protocol):
 
 
 class LocalProcessExecutor:
-    """One ``python -m lib.worker RUN_DIR`` child process per job.
+    """One ``python -m lib.jobs.worker RUN_DIR`` child process per job.
 
     The child gets the parent's pid: if this process (the app) exits, the job stops at its next
     batch, saving what it learned, instead of running on unseen.
@@ -65,7 +66,7 @@ class LocalProcessExecutor:
                "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"), "PYTHONUNBUFFERED": "1"}
         try:
             with open(run_dir / files.LOG, "ab") as log:
-                child = subprocess.Popen([self.python, "-m", "lib.worker", str(run_dir)], cwd=paths.PROJECT_ROOT,
+                child = subprocess.Popen([self.python, "-m", "lib.jobs.worker", str(run_dir)], cwd=paths.PROJECT_ROOT,
                                          stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         except OSError as exc:
             update_status(run_dir, state="failed", error=f"could not start a worker process: {exc}", ended=time.time())
@@ -76,15 +77,15 @@ class LocalProcessExecutor:
 
 def make_executor(kind: str | None = None, *, job: Callable[..., dict] | None = None) -> Executor:
     """The executor the app uses: ``DLMI_EXECUTOR`` = ``local`` (the default: worker processes on this machine,
-    ``python -m lib.worker``) or ``ray`` (Ray tasks on the cluster at RAY_ADDRESS, :mod:`lib.training.ray_executor`,
-    each running ``job``: :func:`lib.worker.run_job`, which the caller hands in)."""
+    ``python -m lib.jobs.worker``) or ``ray`` (Ray tasks on the cluster at RAY_ADDRESS, :mod:`lib.jobs.ray_executor`,
+    each running ``job``: :func:`lib.jobs.job.run_job`, which the caller hands in)."""
     kind = (kind or os.environ.get("DLMI_EXECUTOR") or "local").strip().lower()
     if kind == "local":
         return LocalProcessExecutor()
     if kind == "ray":
         if job is None:
-            raise ValueError("a Ray executor needs the job its tasks run (lib.worker.run_job)")
-        from lib.training.ray_executor import RayExecutor  # optional: Ray: only on a server that uses it
+            raise ValueError("a Ray executor needs the job its tasks run (lib.jobs.job.run_job)")
+        from lib.jobs.ray_executor import RayExecutor  # optional: Ray: only on a server that uses it
 
         return RayExecutor(job)
     raise ValueError(f"DLMI_EXECUTOR must be local or ray, got {kind!r}")
@@ -125,11 +126,12 @@ def _admit_and_create(store: RunStore, checked: list[dict], labels: list[str], *
         return [store.create(c, owner=owner, label=label) for c, label in zip(checked, labels)]
 
 
-def start_run(store: RunStore, config: dict, task: Task, *, owner: str, executor: Executor, label: str = "",
-              admit: Callable[[list[dict]], None] | None = None, report=None) -> Path:
-    """Check ``config`` (:func:`check_run`), admit it and create its run folder in one step, and hand it to
-    ``executor``; returns the folder. ``admit``: raises (e.g. :class:`lib.access.policy.LimitError`) when the run may
-    not start."""
+def start_run(store: RunStore, config: dict, task: Task | None = None, *, owner: str, executor: Executor,
+              label: str = "", admit: Callable[[list[dict]], None] | None = None, report=None) -> Path:
+    """Check ``config`` (:func:`check_run`; ``task``: the task it is for, default the registered one it names), admit it
+    and create its run folder in one step, and hand it to ``executor``; returns the folder. ``admit``: raises (e.g.
+    :class:`lib.access.policy.LimitError`) when the run may not start."""
+    task = task or tasks.for_config(config)
     checked = check_run(config, task, report=report)
     [run_dir] = _admit_and_create(store, [checked], [label or config_label(checked, task)], owner=owner, admit=admit)
     _submit(run_dir, executor)

@@ -1,7 +1,8 @@
-"""Run one training job from its run folder: wait for a slot, set up the Keras backend, train, save, report.
+"""Why a run folder becomes a trained model: the one job that takes a run from its folder to a final state.
 
-The job is handed its :class:`lib.contract.Task`; the worker process (:mod:`lib.worker`) or whoever runs the job
-finds it in the registry from the run's config.json.
+:func:`run_job` registers the worker, reads the run's config once, finds its task in the registry (:mod:`lib.tasks`, the
+one place that turns a task's name into a task), waits for a slot (:mod:`lib.jobs.queue`) unless its caller holds one,
+sets up the Keras backend, hands the task to the engine (:mod:`lib.training`) and saves what it measured.
 
 Whatever happens, the run ends in a final state: "done", "stopped" (a stop request, SIGTERM, an
 abandoned browser, the app exiting: what was learned so far is saved and evaluated; a stop before
@@ -22,12 +23,12 @@ from typing import Callable
 
 import numpy as np
 
+from lib import tasks
 from lib.atomic import leftover_temporaries, remove_quietly
-from lib.contract import Task
-from lib.runs import files
-from lib.runs.files import read_json, write_json_atomic
-from lib.runs.protocol import FINAL_STATES, read_status, register_worker, update_status, why_not_start
-from lib.training import queue, speed
+from lib.jobs.folder import files
+from lib.jobs.folder.files import read_json, write_json_atomic
+from lib.jobs.folder.protocol import FINAL_STATES, read_status, register_worker, update_status, why_not_start
+from lib.jobs import queue, speed
 from lib.training.config import validate_config
 from lib.training.context import Diverged, Stopped, TaskContext
 from lib.training.device import accelerators
@@ -116,20 +117,28 @@ def _final(run_dir: Path, **fields) -> dict:
                 "unsaved": True}
 
 
-def fail(run_dir: str | Path, reason: str) -> dict:
-    """End a run that cannot even begin (its task is unknown here, its config cannot be read) as failed."""
-    return _final(Path(run_dir), state="failed", error=reason)
+def _task_of(run_dir: Path, saved: dict | None):
+    """(config, task) of the run, or (None, the reason it cannot run) when its config cannot be read or names a task
+    this server does not have."""
+    try:
+        saved = saved if saved is not None else read_json(run_dir / files.CONFIG)
+    except (ValueError, OSError) as exc:
+        return None, f"the run's settings cannot be read ({exc})"
+    try:
+        return saved, tasks.get(saved.get("task"))
+    except KeyError as exc:
+        return None, str(exc).strip("'\"")
 
 
-def run_job(run_dir: str | Path, task: Task, *, echo: Callable[[str], None] = print, max_jobs: int | None = None,
+def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_jobs: int | None = None,
             poll_s: float = 0.5, parent_pid: int | None = None, use_slots: bool = True, slot=None,
             saved: dict | None = None) -> dict:
-    """Run the job of ``task`` in ``run_dir`` in this process and return its final status. Never raises (but for
-    Ctrl-C).
+    """Run the job in ``run_dir`` in this process with the task its config names, and return its final status. Never
+    raises (but for Ctrl-C).
 
-    ``use_slots``: wait for one of the runs folder's slots (:mod:`lib.training.queue`) first; off where a scheduler
+    ``use_slots``: wait for one of the runs folder's slots (:mod:`lib.jobs.queue`) first; off where a scheduler
     (Ray) already decided that the job may run now. ``slot``: a slot the caller already holds (the worker process
-    waits for it before importing anything heavy, :mod:`lib.worker`), with the run registered and its config read
+    waits for it before importing anything heavy, :mod:`lib.jobs.worker`), with the run registered and its config read
     (``saved``): the job then reads nothing of that again. The job releases the slot."""
     run_dir = Path(run_dir)
     try:
@@ -138,7 +147,10 @@ def run_job(run_dir: str | Path, task: Task, *, echo: Callable[[str], None] = pr
             if before.get("state") in FINAL_STATES:  # stopped (or given up as never started) before this worker came
                 return before
             register_worker(run_dir)
-            saved = read_json(run_dir / files.CONFIG)
+        saved, task = _task_of(run_dir, saved)
+        if saved is None:
+            return _final(run_dir, state="failed", error=task)
+        if slot is None:
             if use_slots:
                 waited = queue.wait_for_slot(run_dir, max_jobs=max_jobs or queue.max_jobs_from_env(), poll_s=poll_s,
                                              give_up=lambda since=time.time(): why_not_start(run_dir, saved, since=since))
@@ -147,8 +159,6 @@ def run_job(run_dir: str | Path, task: Task, *, echo: Callable[[str], None] = pr
             if isinstance(waited, str):
                 return _final(run_dir, state="stopped", stop_reason=waited)
             slot = waited
-        elif saved is None:
-            saved = read_json(run_dir / files.CONFIG)
         started = time.time()
         slots = max_jobs or queue.max_jobs_from_env()
         at_once = queue.busy_slots(run_dir.parent, slots) if getattr(slot, "index", None) is not None else None
@@ -162,10 +172,10 @@ def run_job(run_dir: str | Path, task: Task, *, echo: Callable[[str], None] = pr
         metrics = task.train(ctx)
         write_json_atomic(run_dir / files.METRICS, metrics)
         final = "stopped" if ctx.stop_reason else "done"
-        at_end = queue.busy_slots(run_dir.parent, slots) if at_once is not None else None  # for lib.training.speed
+        at_end = queue.busy_slots(run_dir.parent, slots) if at_once is not None else None  # for lib.jobs.speed
         status = _final(run_dir, state=final, stop_reason=ctx.stop_reason, timing=ctx.timing(),
                         device_memory_peak_mb=ctx.device_peak_mb, jobs_at_end=at_end)
-        try:  # what this run measured prices later runs (lib.training.speed); it never fails a finished run
+        try:  # what this run measured prices later runs (lib.jobs.speed); it never fails a finished run
             speed.record(run_dir.parent, {**config, "versions": versions}, read_status(run_dir), task)
         except Exception:  # noqa: BLE001
             pass

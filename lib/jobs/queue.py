@@ -1,4 +1,5 @@
-"""The queue: which waiting run trains next, how many train at once, and what a place in it costs in minutes.
+"""Why a hundred Starts do not train at once: which waiting run trains next, how many train at once, and what a place
+in the queue costs in minutes.
 
 One module for every executor. The local executor's workers wait here for a slot (:func:`wait_for_slot`); the Ray
 executor lets Ray decide when a run starts but writes the same positions (:func:`fair_order` over the runs Ray holds
@@ -21,8 +22,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable
 
-from lib.runs import files
-from lib.runs.protocol import ACTIVE_STATES, START_GRACE_S, refresh_status, update_status
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import ACTIVE_STATES, START_GRACE_S, refresh_status, update_status
 
 DEFAULT_MAX_JOBS = 2
 STARTING_GRACE_S = START_GRACE_S  # a queued run whose worker has not registered yet keeps its place this long

@@ -1,4 +1,5 @@
-"""Jobs on a Ray cluster: each run a Ray task that calls :func:`lib.training.job.run_job` on a shared runs folder.
+"""Why a class can train on a cluster: each run a Ray task that calls :func:`lib.jobs.job.run_job` on a shared runs
+folder.
 
 ``DLMI_EXECUTOR=ray`` makes the app use it; ``RAY_ADDRESS`` says which cluster (unset: a local Ray is started).
 The run folder stays the whole protocol, so it must live on storage every node sees (NFS or similar), and the
@@ -10,7 +11,7 @@ project must be at the same path on every node (``DLMI_RAY_PROJECT_DIR`` if not 
   (``max_calls=1``), so a job's memory (and GPU memory) goes with it, as with the local executor.
 - **Queue position**: while Ray holds a task back, this executor writes its place among this app's waiting
   tasks into the run's status, in the same fair order as the local queue (users in turn,
-  :func:`lib.training.queue.fair_order`), so the panel and the Class page read it as they do locally.
+  :func:`lib.jobs.queue.fair_order`), so the panel and the Class page read it as they do locally.
 - **Stop** and **abandonment** work through the run folder as today (the STOP file, the heartbeat); a run
   stopped while Ray still holds it back is cancelled at once.
 - **Failures**: a task that ends without finishing its run (a killed worker, a node lost, out of memory) is
@@ -28,7 +29,7 @@ project must be at the same path on every node (``DLMI_RAY_PROJECT_DIR`` if not 
   not answered for ``PING_TIMEOUT_S`` (it is down), the runs Ray holds back are marked failed at once and a new Start
   is refused with that reason, instead of waiting forever. Should the app server die instead, its watcher stops
   writing ``ray_watched`` and every reader gives the held runs up after ``RAY_WATCH_GRACE_S``
-  (:func:`lib.runs.protocol.stuck_reason`).
+  (:func:`lib.jobs.folder.protocol.stuck_reason`).
 """
 
 from __future__ import annotations
@@ -42,14 +43,14 @@ from pathlib import Path
 from typing import Callable
 
 from lib import paths
-from lib.runs import files
-from lib.runs.protocol import ACTIVE_STATES, read_status, stop_requested, update_status
-from lib.training.queue import fair_order
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import ACTIVE_STATES, read_status, stop_requested, update_status
+from lib.jobs.queue import fair_order
 
 # The environment a job needs from the app, passed to every Ray task: the project's own settings (every DLMI_
 # variable: where data, caches and each task's dataset live, the extra task modules) and the frameworks'.
 _PREFIXES = ("DLMI_", "KERAS_", "TF_CPP_")
-# How often the watcher writes ``ray_watched`` into a held run's status (lib.runs.protocol.RAY_WATCH_GRACE_S: a run
+# How often the watcher writes ``ray_watched`` into a held run's status (lib.jobs.folder.protocol.RAY_WATCH_GRACE_S: a run
 # whose watcher has been silent for longer is given up as failed, its app server or its Ray head gone).
 WATCH_EVERY_S = 10.0
 PING_EVERY_S, PING_TIMEOUT_S = 15.0, 20.0
@@ -102,7 +103,7 @@ def passed_environment(env=os.environ) -> dict[str, str]:
 
 def _run_on_a_node(job: Callable[..., dict], run_dir: str) -> dict:
     """The body of a Ray task: run the job where Ray placed it (no local slots: Ray decided it may run now). ``job`` is
-    the entry point that finds the run's task (:func:`lib.worker.run_job`, handed in by whoever made the executor)."""
+    the entry point that finds the run's task (:func:`lib.jobs.job.run_job`, handed in by whoever made the executor)."""
     return job(run_dir, echo=lambda line: print(line, flush=True), use_slots=False)
 
 
@@ -126,7 +127,7 @@ class RayExecutor:
 
     Parameters
     ----------
-    job : ``job(run_dir, **options) -> status``, what each Ray task runs: :func:`lib.worker.run_job`
+    job : ``job(run_dir, **options) -> status``, what each Ray task runs: :func:`lib.jobs.job.run_job`
     address : the Ray cluster (default RAY_ADDRESS; None starts a local Ray); refused with :class:`RayNotSecured`
         unless token authentication is on or the network is private (:func:`unsecured_reason`)
     num_gpus, num_cpus : what each job asks Ray for (default DLMI_RAY_GPUS / DLMI_RAY_CPUS)

@@ -1,4 +1,4 @@
-"""How long a run will take, said before the click that starts it, from what this server has measured.
+"""Why a student knows the wait before clicking Start: how long a run will take, from what this server has measured.
 
 Every run that trains a few steps leaves a **measurement** in the runs folder (``.measured-speed.jsonl``, one JSON
 line per run, kept after the run folder is deleted): its task, backend, devices and precision, the seconds of one

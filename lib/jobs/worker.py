@@ -1,12 +1,11 @@
-"""A worker process: ``python -m lib.worker RUN_DIR`` runs one job and exits (its memory with it).
+"""Why a run gets its own process: ``python -m lib.jobs.worker RUN_DIR`` runs one job and exits (its memory with it).
 
-The entry point that turns a run folder into a job. It registers (so a reader can tell whether it lives), then waits
-for a training slot (:mod:`lib.training.queue`) with nothing imported but the run folder's protocol: a waiting run
-costs about 16 MB, not the 140 MB of numpy and pandas or the gigabytes of a framework, so a class of a hundred
-pressing Start at once waits in a few hundred MB. Only with its slot does it find the run's task in the registry
-(``lib.tasks``) and hand it, with the slot, to the engine (:func:`lib.training.job.run_job`), which never looks a task
-up itself. A run whose config cannot be read, or names a task this server does not have, ends as failed with that
-reason.
+The worker registers (so a reader can tell whether it lives), then waits for a training slot (:mod:`lib.jobs.queue`)
+with nothing imported but the run folder's protocol: a waiting run costs about 16 MB, not the 140 MB of numpy and
+pandas or the gigabytes of a framework, so a class of a hundred pressing Start at once waits in a few hundred MB. Only
+with its slot does it import the job (:func:`lib.jobs.job.run_job`), handing it the slot and the config it read; the job
+finds the run's task and trains it. A run whose config cannot be read, or names a task this server does not have, ends
+as failed with that reason.
 
 SIGTERM (``systemctl stop``, ``docker stop``, a shutdown) is handled like the Stop button: the job finishes its
 batch, evaluates and saves what it learned, and ends as "stopped".
@@ -20,26 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-from lib.runs import files
-from lib.runs.protocol import FINAL_STATES, read_status, register_worker, request_stop, update_status, why_not_start
-from lib.training import queue
-
-
-def run_job(run_dir: str | Path, *, slot=None, saved: dict | None = None, **options) -> dict:
-    """Run the job in ``run_dir`` in this process with its registered task (``slot``, ``saved``, ``options``: as
-    :func:`lib.training.job.run_job`); returns the final status."""
-    from lib import tasks  # start-up cost: after the wait for a slot: the tasks pull in numpy, pandas, OpenCV, scikit-learn
-    from lib.training import job  # start-up cost: the same: the engine imports numpy (and, when it trains, a framework)
-
-    try:
-        name = (saved if saved is not None else files.read_json(Path(run_dir) / files.CONFIG)).get("task")
-        task = tasks.get(name)
-    except (ValueError, OSError, KeyError) as exc:
-        if slot is not None:
-            slot.release()  # the job would have released it
-        reason = str(exc).strip("'\"") if isinstance(exc, KeyError) else f"the run's settings cannot be read ({exc})"
-        return job.fail(run_dir, reason)
-    return job.run_job(run_dir, task, slot=slot, saved=saved, **options)
+from lib.jobs import queue
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import FINAL_STATES, read_status, register_worker, request_stop, update_status, why_not_start
 
 
 def wait_for_slot(run_dir: Path, *, poll_s: float = 0.5):
@@ -67,7 +49,7 @@ def wait_for_slot(run_dir: Path, *, poll_s: float = 0.5):
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m lib.worker RUN_DIR", file=sys.stderr)
+        print("usage: python -m lib.jobs.worker RUN_DIR", file=sys.stderr)
         return 2
     run_dir = Path(argv[0])
     os.umask(0o077)  # what the job writes is private (the app server sets the same for itself)
@@ -81,6 +63,8 @@ def main(argv: list[str]) -> int:
     if isinstance(slot, dict):  # ended while it waited
         return 0 if slot.get("state") in ("done", "stopped") else 1
     parent = os.environ.get("DLMI_PARENT_PID")
+    from lib.jobs.job import run_job  # start-up cost: after the wait: the job imports numpy, the tasks, the engine
+
     status = run_job(run_dir, slot=slot, saved=saved, echo=lambda line: print(line, flush=True),
                      parent_pid=int(parent) if parent else None)
     return 0 if status.get("state") in ("done", "stopped") else 1

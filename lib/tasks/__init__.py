@@ -29,10 +29,9 @@ from lib.demo.write import write_demo as _write_demo
 from lib.training.config import ConfigError
 from lib.training.config import make_config as _make_config
 from lib.training.config import validate_config as _validate_config
-from lib.training.executor import start_run as _start_run
 
 __all__ = ["Task", "Field", "DataError", "register", "get", "names", "all_tasks", "datasets", "dataset", "make_config",
-           "validate_config", "start_run", "options", "write_demo", "default_caps"]
+           "for_config", "validate_config", "options", "write_demo", "default_caps"]
 
 _MODULES = ("lib.tasks.dr", "lib.tasks.lung2d", "lib.tasks.lung3d")
 EXTRA_ENV = "DLMI_TASKS"
@@ -111,18 +110,16 @@ def make_config(task: str, *, preset: str = "quick", data: str, **overrides: Any
     return _make_config(_task_of(task), preset=preset, data=data, **overrides)
 
 
+def for_config(config: Any) -> Task:
+    """The task a configuration names (ConfigError for an unknown one, or for a configuration that is not a mapping)."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"a configuration must be a mapping of settings, got {type(config).__name__}")
+    return _task_of(config.get("task"))
+
+
 def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     """:func:`lib.training.config.validate_config` for the task ``config`` names (ConfigError for an unknown one)."""
-    if not isinstance(config, dict):
-        raise ConfigError(f"a configuration must be a mapping of settings, got {type(config).__name__}")
-    return _validate_config(config, _task_of(config.get("task")))
-
-
-def start_run(store, config: dict[str, Any], **options: Any):
-    """:func:`lib.training.executor.start_run` for the task ``config`` names (ConfigError for an unknown one)."""
-    if not isinstance(config, dict):
-        raise ConfigError(f"a configuration must be a mapping of settings, got {type(config).__name__}")
-    return _start_run(store, config, _task_of(config.get("task")), **options)
+    return _validate_config(config, for_config(config))
 
 
 def options() -> list:

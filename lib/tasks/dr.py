@@ -28,7 +28,7 @@ from lib.models.weights import fit_problem_checked, path_problem
 from lib.preprocess.fundus import CROPS, preprocess_photo, preprocess_photos
 from lib.preprocess.images import from_uint8_unit, to_uint8_unit
 from lib.preprocess.sampling import balanced_sample, class_counts, referral_labels, split_indices
-from lib.runs import files
+from lib.jobs.folder import files
 from lib.training.batches import array_batches
 from lib.training.context import TaskContext
 from lib.training.loop import fit

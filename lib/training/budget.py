@@ -3,7 +3,7 @@
 A run with ``time_budget_s`` > 0 measures its own speed while it trains (:class:`lib.training.progress.BudgetPlanner`)
 and trains only the epochs that fit, so the whole run (starting, data steps, training, evaluation) ends
 within the budget on whatever CPU or GPU it lands on. What a run is expected to take before Start is
-:mod:`lib.training.speed`'s.
+:mod:`lib.jobs.speed`'s.
 """
 
 from __future__ import annotations

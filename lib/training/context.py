@@ -14,8 +14,8 @@ from lib import paths
 from lib.atomic import atomic_path
 from lib.contract import JIT_COMPILE
 from lib.metrics.baseline import chance_loss, input_spread
-from lib.runs import files
-from lib.runs.protocol import abandoned, stop_requested, update_status  # noqa: F401  (abandoned: its old home)
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import abandoned, stop_requested, update_status  # noqa: F401  (abandoned: its old home)
 
 class Stopped(Exception):
     """Raised when a stop is asked for before training began (while reading or preprocessing the data)."""
@@ -123,7 +123,7 @@ class TaskContext:
         0 / 1 labels or masks; ``weights``: the loss's sample weights, if any."""
         facts = {k: round(v, 6) for k, v in chance_loss(labels, weights).items() if k != "weighted_share"}
         facts["input_spread"] = input_spread(inputs)
-        facts["train_items"] = int(len(inputs))  # one pass's size: prices a run of another batch size (lib.training.speed)
+        facts["train_items"] = int(len(inputs))  # one pass's size: prices a run of another batch size (lib.jobs.speed)
         update_status(self.run_dir, **facts)
         return facts
 

@@ -16,8 +16,8 @@ import keras
 import numpy as np
 
 from lib.atomic import atomic_path
-from lib.runs import files
-from lib.runs.protocol import update_status
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import update_status
 from lib.training.budget import epochs_that_fit, margin_s, steady_plan
 from lib.training.device import device_memory
 

@@ -16,7 +16,7 @@ import pytest
 
 from lib.access.identity import hash_password
 from lib.access.policy import ClassSettings, save_class
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output"

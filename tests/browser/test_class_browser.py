@@ -2,8 +2,8 @@
 
 import pytest
 
-from lib.runs import files
-from lib.runs.store import RunStore
+from lib.jobs.folder import files
+from lib.jobs.folder.store import RunStore
 from lib.tasks import make_config
 from tests.browser.conftest import class_folder, screenshot, serve, wait_idle
 from tests.helpers.runs import make_running_run

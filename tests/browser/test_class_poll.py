@@ -4,7 +4,7 @@ shows the three points, their median and the names; on the projector, no names; 
 
 import pytest
 
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from tests.browser.conftest import class_folder, screenshot, serve, wait_idle
 from tests.helpers.runs import make_dr_run
 

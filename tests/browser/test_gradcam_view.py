@@ -2,7 +2,7 @@
 
 import pytest
 
-from lib.worker import run_job
+from lib.jobs.job import run_job
 from tests.browser.conftest import screenshot, wait_idle
 from tests.lib.training.conftest import tiny_config
 

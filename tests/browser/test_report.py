@@ -4,7 +4,7 @@ import pytest
 
 from lib.classroom.answers import AnswerBook
 from lib.report import build_report
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from tests.browser.conftest import screenshot
 from tests.helpers.runs import make_dr_run, make_lung2d_run, make_lung3d_run
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from tests.browser.conftest import screenshot, wait_idle
 
 pytestmark = pytest.mark.browser

@@ -137,7 +137,7 @@ def test_every_file_compose_mounts_or_builds_exists():
 SERVER = r"""
 import signal, subprocess, sys, time
 out = sys.argv[1]
-subprocess.Popen([sys.executable, "-c", sys.argv[2], out, "lib.worker"])  # a training worker (same process group)
+subprocess.Popen([sys.executable, "-c", sys.argv[2], out, "lib.jobs.worker"])  # a training worker (same process group)
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))                   # the server ends at once on SIGTERM
 while True:
     time.sleep(0.05)

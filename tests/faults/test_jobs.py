@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from lib.atomic import TMP_PREFIX
-from lib.runs import files
-from lib.runs.protocol import LOST_WORKER, read_status, request_stop
-from lib.runs.store import RunStore
-from lib.tasks import start_run
-from lib.training.executor import LocalProcessExecutor
-from lib.worker import run_job
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import LOST_WORKER, read_status, request_stop
+from lib.jobs.folder.store import RunStore
+from lib.jobs.executor import start_run
+from lib.jobs.executor import LocalProcessExecutor
+from lib.jobs.job import run_job
 from tests.helpers.waiting import wait_for
 from tests.lib.training.conftest import tiny_config
 
@@ -94,7 +94,7 @@ def test_the_cli_prints_its_json_line_when_the_disk_is_full(demo_root, runs_dir,
 
 
 def test_a_full_disk_while_creating_a_run_leaves_no_staging_folder(tmp_path, monkeypatch):
-    import lib.runs.store as store_module
+    import lib.jobs.folder.store as store_module
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")

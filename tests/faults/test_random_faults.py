@@ -10,11 +10,11 @@ import keras
 import numpy as np
 
 from lib.atomic import TMP_PREFIX
-from lib.runs import files
-from lib.runs.protocol import FINAL_STATES, read_status, request_stop
-from lib.runs.store import RunStore
-from lib.tasks import start_run
-from lib.training.executor import LocalProcessExecutor
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import FINAL_STATES, read_status, request_stop
+from lib.jobs.folder.store import RunStore
+from lib.jobs.executor import start_run
+from lib.jobs.executor import LocalProcessExecutor
 from tests.lib.training.conftest import tiny_config
 
 

@@ -15,9 +15,9 @@ import tifffile
 from lib.data.eyepacs import read_eyepacs
 from lib.data.ct_slices import read_lung2d
 from lib.data.ct_volumes import read_lung3d
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from lib.contract import DataError
-from lib.worker import run_job
+from lib.jobs.job import run_job
 from tests.lib.training.conftest import tiny_config
 
 ROOT = Path(__file__).resolve().parents[2]

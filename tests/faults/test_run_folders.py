@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 
 from lib.figures.training import history_figure
-from lib.runs import files
-from lib.runs.protocol import update_status
-from lib.runs.store import RunStore
-from lib.training import queue
-from lib.worker import run_job
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import update_status
+from lib.jobs.folder.store import RunStore
+from lib.jobs import queue
+from lib.jobs.job import run_job
 from tests.lib.training.conftest import tiny_config
 
 

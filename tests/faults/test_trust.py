@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 
 from lib import tasks
-from lib.runs import files
-from lib.runs.protocol import ACTIVE_STATES, FINAL_STATES, NEVER_STARTED, read_status, stop_now
-from lib.runs.store import RunStore
-from lib.training import queue
-from lib.training.executor import LocalProcessExecutor
+from lib.jobs.executor import start_run
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import ACTIVE_STATES, FINAL_STATES, NEVER_STARTED, read_status, stop_now
+from lib.jobs.folder.store import RunStore
+from lib.jobs import queue
+from lib.jobs.executor import LocalProcessExecutor
 from tests.helpers.waiting import wait_for
 from tests.lib.training.conftest import tiny_config
 
@@ -43,7 +44,7 @@ def test_a_worker_killed_before_it_registers_ends_failed_and_stop_and_delete_wor
     slow_start.write_text(f"#!/bin/sh\nsleep 60\nexec {sys.executable} \"$@\"\n")
     slow_start.chmod(0o700)
     executor = LocalProcessExecutor(python=str(slow_start))
-    run_dir = tasks.start_run(store, tiny_config("lung2d", demo_root), owner="alice", executor=executor)
+    run_dir = start_run(store, tiny_config("lung2d", demo_root), owner="alice", executor=executor)
     time.sleep(0.2)
     executor._children[-1].kill()  # before the worker wrote its pid
     executor._children[-1].wait()
@@ -53,7 +54,7 @@ def test_a_worker_killed_before_it_registers_ends_failed_and_stop_and_delete_wor
     assert run.summary.state == "failed" and run.summary.error == NEVER_STARTED
     store.delete(run_dir.name, owner="alice")  # a failed run can go; it never counts toward a limit
     # the same, stopped by its owner before the grace ran out: Stop ends it at once, Delete works
-    second = tasks.start_run(store, tiny_config("lung2d", demo_root, seed=3), owner="alice", executor=executor)
+    second = start_run(store, tiny_config("lung2d", demo_root, seed=3), owner="alice", executor=executor)
     time.sleep(0.2)
     executor._children[-1].kill()
     stopped = stop_now(second)
@@ -75,10 +76,10 @@ def full(path, data, *, durable=True):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
     return real(path, data, durable=durable)
 atomic.write_bytes_atomic = full
-import lib.runs.files, lib.runs.protocol
-lib.runs.files.write_json_atomic = lambda path, obj, durable=True: full(path, atomic.json.dumps(obj).encode())
-lib.runs.protocol.write_json_atomic = lib.runs.files.write_json_atomic
-from lib.worker import main
+import lib.jobs.folder.files, lib.jobs.folder.protocol
+lib.jobs.folder.files.write_json_atomic = lambda path, obj, durable=True: full(path, atomic.json.dumps(obj).encode())
+lib.jobs.folder.protocol.write_json_atomic = lib.jobs.folder.files.write_json_atomic
+from lib.jobs.worker import main
 sys.exit(main([{str(run_dir)!r}]))
 """
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -102,10 +103,10 @@ def _start_at(moment: float, runs: Path, demo_root: Path, owner: str) -> str:
     return f"""
 import json, time
 from pathlib import Path
-from lib import tasks
+from lib.jobs.executor import start_run
 from lib.access.identity import Identity
 from lib.access.policy import ClassSettings, LimitError, check_limits
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from tests.lib.training.conftest import tiny_config
 
 class Nowhere:
@@ -125,7 +126,7 @@ config = tiny_config("lung2d", Path({str(demo_root)!r}))
 while time.time() < {moment}:
     time.sleep(0.001)
 try:
-    tasks.start_run(store, config, owner=who.owner, executor=Nowhere(), admit=admit)
+    start_run(store, config, owner=who.owner, executor=Nowhere(), admit=admit)
     print("started")
 except LimitError:
     print("refused")
@@ -155,7 +156,7 @@ def test_a_deeply_nested_status_is_unreadable_and_takes_nothing_down(demo_root, 
     (huge / files.CONFIG).write_text(json.dumps({"task": "lung2d", "owner": "bob", "pad": "x" * 2_000_000}))
     assert any("more than" in u.reason for u in store.list()[1])
     run_dir = store.create(tiny_config("lung2d", demo_root), owner="alice")
-    from lib.worker import run_job
+    from lib.jobs.job import run_job
 
     assert run_job(run_dir, echo=lambda _: None, poll_s=0.05)["state"] == "done"  # the queue read past them
 
@@ -201,7 +202,7 @@ def test_sigterm_to_a_waiting_worker_ends_its_run(demo_root, runs_dir, monkeypat
     blocker = queue.try_acquire(runs_dir, 1)
     try:
         executor = LocalProcessExecutor()
-        run_dir = tasks.start_run(store, tiny_config("lung2d", demo_root), owner="alice", executor=executor)
+        run_dir = start_run(store, tiny_config("lung2d", demo_root), owner="alice", executor=executor)
         wait_for(lambda: read_status(run_dir).get("pid") is not None, timeout=60)
         os.kill(read_status(run_dir)["pid"], signal.SIGTERM)
         wait_for(lambda: read_status(run_dir)["state"] in FINAL_STATES, timeout=60)
@@ -222,7 +223,7 @@ def test_waiting_runs_hold_a_few_megabytes_not_a_framework(demo_root, runs_dir, 
     store = RunStore(runs_dir)
     executor = LocalProcessExecutor()
     try:
-        runs = [tasks.start_run(store, tiny_config("lung2d", demo_root, seed=i), owner=f"student{i}", executor=executor)
+        runs = [start_run(store, tiny_config("lung2d", demo_root, seed=i), owner=f"student{i}", executor=executor)
                 for i in range(3)]
         wait_for(lambda: all(read_status(r).get("queue_position") is not None for r in runs), timeout=60)
         sizes = [psutil.Process(read_status(r)["pid"]).memory_info().rss / 2**20 for r in runs]

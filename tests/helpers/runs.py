@@ -12,9 +12,9 @@ from lib.data.ct_volumes import load_volume
 from lib.preprocess.images import to_uint8_unit
 from lib.preprocess.slices import load_slices
 from lib.preprocess.volumes import prepare_volume
-from lib.runs import files
-from lib.runs.protocol import update_status
-from lib.runs.store import SHARED_OWNER, RunStore
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import update_status
+from lib.jobs.folder.store import SHARED_OWNER, RunStore
 from lib.tasks import make_config
 
 
@@ -22,7 +22,7 @@ def make_running_run(store: RunStore, config: dict, owner: str, *, label: str = 
     """A run started from a page whose worker is alive (this test process), so the panel follows it."""
     import os
 
-    from lib.runs.protocol import process_identity
+    from lib.jobs.folder.protocol import process_identity
 
     run_dir = store.create({**config, "watch": True}, owner=owner, label=label)
     update_status(run_dir, state="running", pid=os.getpid(), pid_started=process_identity(os.getpid()), host=files.host(),

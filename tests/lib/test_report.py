@@ -9,7 +9,7 @@ import pytest
 from lib.classroom.answers import AnswerBook
 from lib.classroom.polls import PollStore
 from lib.report import build_report
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from tests.helpers.runs import make_dr_run, make_lung2d_run, make_lung3d_run
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]

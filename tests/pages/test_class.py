@@ -7,9 +7,9 @@ from streamlit.testing.v1 import AppTest
 
 from lib.access.identity import hash_password
 from lib.access.policy import ClassSettings, save_class
-from lib.runs import files
+from lib.jobs.folder import files
 from lib.text import plain
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from lib.tasks import make_config
 from tests.helpers.runs import make_lung2d_run, make_running_run
 from tests.pages.conftest import ROOT

@@ -6,7 +6,7 @@ import pytest
 from lib.metrics.roc import operating_point, roc, youden_index
 from lib.metrics.uncertainty import Bootstrap
 from lib.notice import prevalence_reading
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from tests.helpers.runs import make_dr_run
 from tests.pages.conftest import open_page
 

@@ -5,12 +5,12 @@ import time
 
 import pytest
 
-from lib.runs import files
-from lib.runs.protocol import update_status
-from lib.runs.store import SHARED_OWNER, RunStore
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import update_status
+from lib.jobs.folder.store import SHARED_OWNER, RunStore
 from lib.tasks import make_config
 from lib import tasks
-from lib.training.speed import record
+from lib.jobs.speed import record
 from tests.helpers.runs import make_running_run
 from tests.pages.conftest import open_page
 
@@ -93,7 +93,7 @@ def test_the_experiment_says_its_total_and_the_queue_ahead(app_env, demo_root):
 def test_the_start_estimate_allows_for_the_jobs_training_beside_it(app_env, monkeypatch):
     """Measured speeds, alone and beside another job (step 0.2 s alone, 0.3 s with two at once): with one other job
     holding a slot the expected duration is 1.5 times the lone one, and says why; with none, the lone one."""
-    from lib.training import queue
+    from lib.jobs import queue
 
     monkeypatch.setenv("DLMI_MAX_JOBS", "2")
     _measured_quick_run(app_env, "dr", "eyepacs", step_s=0.2)

@@ -6,8 +6,8 @@ import sys
 
 import numpy as np
 
-from lib.runs.store import RunStore
-from lib.worker import run_job
+from lib.jobs.folder.store import RunStore
+from lib.jobs.job import run_job
 from tests.lib.training.conftest import tiny_config
 from tests.pages.conftest import ROOT, open_page
 

@@ -5,9 +5,9 @@ import json
 
 import numpy as np
 
-from lib.runs import files
-from lib.runs.protocol import update_status
-from lib.runs.store import RunStore
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import update_status
+from lib.jobs.folder.store import RunStore
 from tests.helpers.runs import make_dr_run
 from tests.pages.conftest import open_page
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from lib.metrics.segmentation import per_item_scores
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from tests.helpers.runs import make_lung2d_run
 from tests.pages.conftest import open_page
 
@@ -59,7 +59,7 @@ def test_augmentation_controls_and_preset(app_env):
 
 
 def test_runs_without_results_are_listed_apart(app_env, lung2d_run):
-    from lib.runs.protocol import update_status
+    from lib.jobs.folder.protocol import update_status
 
     store = RunStore(app_env / "runs")
     empty = store.create({"task": "lung2d", "label": "x"}, owner="shared", label="stopped early")
@@ -74,7 +74,7 @@ def test_runs_without_results_are_listed_apart(app_env, lung2d_run):
 
 
 def test_a_run_that_finds_no_lung_is_diagnosed_beside_its_results(app_env, demo_root):
-    from lib.runs import files
+    from lib.jobs.folder import files
 
     run_dir = make_lung2d_run(RunStore(app_env / "runs"), demo_root / "lungs")
     predictions = dict(np.load(run_dir / "predictions.npz"))

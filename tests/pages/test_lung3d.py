@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from lib.metrics.segmentation import iou
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from tests.helpers.runs import make_lung3d_run
 from tests.pages.conftest import open_page
 
@@ -46,7 +46,7 @@ def test_roles_must_leave_validation_and_test_volumes(app_env):
 
 
 def test_experiment_plot_uses_finished_runs(lung3d_runs, app_env):
-    from lib.runs import files
+    from lib.jobs.folder import files
 
     for run_dir in lung3d_runs:  # mark the two runs as one experiment
         config = files.read_json(run_dir / files.CONFIG)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lib.classroom.polls import REASON_CHARS, PollStore
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from tests.helpers.runs import make_dr_run
 from tests.pages.test_class import roster, signed_in  # noqa: F401 - the fixture
 

@@ -5,9 +5,9 @@ import time
 
 import numpy as np
 
-from lib.runs import files
-from lib.runs.protocol import update_status
-from lib.runs.store import RunStore
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import update_status
+from lib.jobs.folder.store import RunStore
 from lib.tasks import make_config
 from tests.helpers.runs import make_lung2d_run, make_running_run
 from tests.pages.conftest import open_page

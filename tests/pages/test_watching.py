@@ -4,8 +4,8 @@ import os
 import secrets
 import time
 
-from lib.runs import files
-from lib.runs.store import RunStore
+from lib.jobs.folder import files
+from lib.jobs.folder.store import RunStore
 from lib.tasks import make_config
 from tests.helpers.runs import make_running_run
 from tests.pages.conftest import ROOT, open_page
@@ -38,7 +38,7 @@ def test_no_page_imports_a_deep_learning_framework_into_the_server(app_env, demo
     import subprocess
     import sys
 
-    from lib.runs.store import RunStore
+    from lib.jobs.folder.store import RunStore
     from tests.helpers.runs import make_dr_run, make_lung2d_run, make_lung3d_run
 
     store = RunStore(app_env / "runs")

@@ -1,4 +1,4 @@
-"""Saved training runs: one folder per run, which is also the protocol between the UI and a job.
+"""Why the pages and the jobs never talk directly: one folder per run, which is the whole protocol between them.
 
 A run folder holds::
 
@@ -18,6 +18,6 @@ Every JSON / CSV / NPZ / model file is written through :mod:`lib.atomic`, so a r
 half a file. ``files`` names the files, ``protocol`` owns status / stop / heartbeat, ``store`` lists,
 loads and deletes runs, ``describe`` words them for people.
 
-The package imports none of them by itself: a waiting worker (:mod:`lib.worker`) reads ``files`` and ``protocol``
+The package imports none of them by itself: a waiting worker (:mod:`lib.jobs.worker`) reads ``files`` and ``protocol``
 only, and must not pay for numpy and pandas while it waits.
 """

@@ -1,4 +1,4 @@
-"""Short human descriptions of runs and their progress (for run lists and the training panel).
+"""Why a run reads as a sentence: short human descriptions of runs and their progress (run lists, the training panel).
 
 Each function is handed what it describes (and the run's :class:`lib.contract.Task` where the task's declarations
 word it); none looks a task up.

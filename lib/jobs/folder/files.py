@@ -1,4 +1,4 @@
-"""The files of a run folder and how to read them (writes go through :mod:`lib.atomic`)."""
+"""Why every reader agrees on a run folder: the names of its files and how to read them (writes: :mod:`lib.atomic`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The run-folder protocol between the pages and a job: status, stop requests and the heartbeat.
+"""Why a page can follow and stop a job it did not start: status, stop requests and the heartbeat in the run folder.
 
 - ``status.json``: the job's state (queued, running, stopped, done, failed), its worker's pid and
   host, times, the error or stop reason. Written by the job; read by everyone.
@@ -18,9 +18,9 @@ from typing import Any, Iterable
 import psutil
 
 from lib.atomic import leftover_temporaries, remove_quietly
-from lib.runs import files
-from lib.runs.files import read_json, write_json_atomic
-from lib.runs.schema import check_status
+from lib.jobs.folder import files
+from lib.jobs.folder.files import read_json, write_json_atomic
+from lib.jobs.folder.schema import check_status
 
 ACTIVE_STATES = ("queued", "running")
 FINAL_STATES = ("stopped", "done", "failed")
@@ -56,7 +56,7 @@ def process_identity(pid: int) -> float | None:
 
 
 def read_status(run_dir: Path) -> dict:
-    """status.json, checked (:func:`lib.runs.schema.check_status`); raises ValueError naming what is wrong."""
+    """status.json, checked (:func:`lib.jobs.folder.schema.check_status`); raises ValueError naming what is wrong."""
     return check_status(read_json(Path(run_dir) / files.STATUS))
 
 

@@ -1,5 +1,6 @@
-"""What the files of a run folder may hold: every field read from a run folder is checked here, once (status.json,
-config.json, progress.json, metrics.json; files.read_json caps their size and depth).
+"""Why a bad file cannot break a page: what the files of a run folder may hold, every field checked here, once.
+
+The files are status.json, config.json, progress.json and metrics.json; files.read_json caps their size and depth.
 
 A run folder is written by a job, but anyone with access to the runs folder can break it (a half
 copied folder, a hand edit, another version of the app). Readers call these checks and get either a
@@ -26,7 +27,7 @@ STATUS_FIELDS = {
     # what the training data was like (lib.metrics.baseline), for the diagnosis; why a time budget cut the run short
     "chance_loss": _NUMBER, "positive_share": _NUMBER, "input_spread": _NUMBER, "budget_cut": _TEXT,
     "ray_watched": _NUMBER,  # when the app server's Ray watcher last saw the run waiting (RAY_WATCH_GRACE_S)
-    # how many jobs trained at once (this one included) when it started and when it ended (lib.training.speed)
+    # how many jobs trained at once (this one included) when it started and when it ended (lib.jobs.speed)
     "jobs_at_start": _INT, "jobs_at_end": _INT,
 }
 # progress.json: what a job writes every second or so (the training panel reads it)

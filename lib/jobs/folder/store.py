@@ -1,4 +1,5 @@
-"""Listing, loading, comparing and deleting runs (the status, stop and heartbeat files: :mod:`lib.runs.protocol`)."""
+"""Why a run outlives its job: listing, loading, comparing and deleting saved runs (status, stop and heartbeat:
+:mod:`lib.jobs.folder.protocol`)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from lib.atomic import atomic_path, remove_quietly
-from lib.runs import files
-from lib.runs.files import read_json, write_json_atomic
-from lib.runs.protocol import ACTIVE_STATES, refresh_status
-from lib.runs.schema import check_config, check_metrics, check_progress
+from lib.jobs.folder import files
+from lib.jobs.folder.files import read_json, write_json_atomic
+from lib.jobs.folder.protocol import ACTIVE_STATES, refresh_status
+from lib.jobs.folder.schema import check_config, check_metrics, check_progress
 
 SHARED_OWNER = "shared"  # runs prepared from the command line: visible to every session, read-only there
 
@@ -115,7 +116,7 @@ def _owner_of(run_dir: Path) -> str | None:
 
 class RunStore:
     """The runs under one folder. Reading never raises for what a folder holds: a folder that does not
-    fit :mod:`lib.runs.schema`, or names a task this server does not have (``tasks``: the names it has; None: any),
+    fit :mod:`lib.jobs.folder.schema`, or names a task this server does not have (``tasks``: the names it has; None: any),
     is reported as :class:`Unreadable`, and can still be deleted."""
 
     def __init__(self, root: str | Path, *, tasks: Collection[str] | None = None):

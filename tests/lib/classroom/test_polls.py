@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lib.classroom.polls import REASON_CHARS, PollError, PollStore
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from tests.helpers.runs import make_dr_run
 from tests.helpers.concurrency import all_at_once
 

@@ -1,6 +1,6 @@
 from lib import tasks
-from lib.runs.describe import config_label, describe_failure, duration, metric_text, progress_line, run_label, run_line
-from lib.runs.store import RunSummary
+from lib.jobs.folder.describe import config_label, describe_failure, duration, metric_text, progress_line, run_label, run_line
+from lib.jobs.folder.store import RunSummary
 
 
 def test_duration():

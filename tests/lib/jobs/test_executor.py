@@ -1,9 +1,9 @@
 import pytest
 
-from lib.runs.store import RunStore
+from lib.jobs.folder.store import RunStore
 from lib import tasks
 from lib.tasks import make_config
-from lib.training.executor import start_run, start_sweep
+from lib.jobs.executor import start_run, start_sweep
 from lib.training.config import ConfigError
 
 

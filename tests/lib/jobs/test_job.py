@@ -8,14 +8,14 @@ import time
 import keras
 import pytest
 
-from lib.runs import files
-from lib.runs.protocol import LOST_WORKER, read_status, request_stop
-from lib.runs.store import RunStore
-from lib.training import queue
-from lib.tasks import start_run
-from lib.training.executor import LocalProcessExecutor
-from lib.training.speed import read_measured
-from lib.worker import run_job
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import LOST_WORKER, read_status, request_stop
+from lib.jobs.folder.store import RunStore
+from lib.jobs import queue
+from lib.jobs.executor import start_run
+from lib.jobs.executor import LocalProcessExecutor
+from lib.jobs.speed import read_measured
+from lib.jobs.job import run_job
 from tests.helpers.waiting import wait_for
 from tests.lib.training.conftest import tiny_config
 

@@ -2,8 +2,8 @@ import os
 import time
 from types import SimpleNamespace
 
-from lib.runs import files
-from lib.runs.protocol import (
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import (
     followed_run, last_heartbeat, partition_runs, request_stop, stop_requested, touch_heartbeat, update_status,
     worker_gone,
 )
@@ -51,7 +51,7 @@ def test_a_worker_is_gone_only_when_its_process_is(tmp_path):
 
 def test_a_hand_edited_pid_of_0_or_1_is_no_live_worker(tmp_path):
     """pid 1 is the init process, always alive: a status naming it (or 0) would stay "running" for ever."""
-    from lib.runs.protocol import refresh_status
+    from lib.jobs.folder.protocol import refresh_status
 
     for pid in (0, 1, -5):
         update_status(tmp_path, state="running", host=files.host(), pid=pid, submitted=time.time())
@@ -66,7 +66,7 @@ def test_a_worker_lost_on_a_full_disk_is_said_to_be_the_disk(tmp_path, monkeypat
     outside or out of memory'."""
     import shutil as shutil_module
 
-    from lib.runs import protocol
+    from lib.jobs.folder import protocol
 
     update_status(tmp_path, state="running", host=files.host(), pid=0, submitted=time.time())
     monkeypatch.setattr(shutil_module, "disk_usage", lambda path: SimpleNamespace(total=10**9, used=10**9, free=12 * 1024))

@@ -8,12 +8,12 @@ import pytest
 os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")  # read when Ray is imported: no second Ray after shutdown
 ray = pytest.importorskip("ray", reason="Ray is installed by requirements.txt")
 
-from lib.runs import files  # noqa: E402
-from lib.runs.protocol import read_status, request_stop  # noqa: E402
-from lib.runs.store import RunStore  # noqa: E402
-from lib.tasks import start_run  # noqa: E402
-from lib.training.executor import make_executor  # noqa: E402
-from lib.worker import run_job  # noqa: E402
+from lib.jobs.folder import files  # noqa: E402
+from lib.jobs.folder.protocol import read_status, request_stop  # noqa: E402
+from lib.jobs.folder.store import RunStore  # noqa: E402
+from lib.jobs.executor import start_run  # noqa: E402
+from lib.jobs.executor import make_executor  # noqa: E402
+from lib.jobs.job import run_job  # noqa: E402
 from tests.helpers.waiting import wait_for  # noqa: E402
 from tests.lib.training.conftest import tiny_config  # noqa: E402
 
@@ -38,7 +38,7 @@ def executor(tmp_path_factory, short_tmp):
 
 
 def test_a_quick_run_goes_through_ray_and_reports_progress(executor, demo_root, tmp_path):
-    from lib.training.ray_executor import RayExecutor
+    from lib.jobs.ray_executor import RayExecutor
 
     assert isinstance(executor, RayExecutor) and executor.num_gpus == 0  # no GPU in this cluster
     store = RunStore(tmp_path / "runs")

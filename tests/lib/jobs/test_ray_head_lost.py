@@ -20,11 +20,11 @@ import json, os, sys, time
 from pathlib import Path
 os.environ["RAY_ENABLE_AUTO_CONNECT"] = "0"
 import psutil, ray
-from lib import tasks
-from lib.runs.protocol import FINAL_STATES, read_status
-from lib.runs.store import RunStore
-from lib.training.ray_executor import RayExecutor
-from lib.worker import run_job
+from lib.jobs.executor import start_run
+from lib.jobs.folder.protocol import FINAL_STATES, read_status
+from lib.jobs.folder.store import RunStore
+from lib.jobs.ray_executor import RayExecutor
+from lib.jobs.job import run_job
 from tests.lib.training.conftest import tiny_config
 
 demo, work = Path(sys.argv[1]), Path(sys.argv[2])
@@ -36,7 +36,7 @@ try:
     store = RunStore(work / "runs")
     occupy = ray.remote(num_cpus=1)(lambda: __import__("time").sleep(600))  # by value: the workers import no test
     occupy.remote()  # the cluster's one CPU, busy: Ray holds the run back
-    held = tasks.start_run(store, tiny_config("lung2d", demo, seed=2), owner="bob", executor=executor)
+    held = start_run(store, tiny_config("lung2d", demo, seed=2), owner="bob", executor=executor)
     time.sleep(3)
     out["held_before"] = read_status(held).get("state"), read_status(held).get("pid")
     for process in psutil.process_iter(["cmdline"]):
@@ -47,7 +47,7 @@ try:
         time.sleep(0.5)
     out["held_after"] = read_status(held).get("state"), read_status(held).get("error")
     try:
-        tasks.start_run(store, tiny_config("lung2d", demo, seed=3), owner="carol", executor=executor)
+        start_run(store, tiny_config("lung2d", demo, seed=3), owner="carol", executor=executor)
         out["refused"] = None
     except OSError as exc:
         out["refused"] = str(exc)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lib.training import ray_executor
-from lib.training.ray_executor import PRIVATE_NETWORK, TOKEN_AUTH_SINCE, RayExecutor, RayNotSecured, unsecured_reason
+from lib.jobs import ray_executor
+from lib.jobs.ray_executor import PRIVATE_NETWORK, TOKEN_AUTH_SINCE, RayExecutor, RayNotSecured, unsecured_reason
 
 ROOT = Path(__file__).resolve().parents[3]
 

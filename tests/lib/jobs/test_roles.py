@@ -7,10 +7,10 @@ from collections import Counter
 
 import pytest
 
-from lib.runs import files
-from lib.runs.protocol import update_status
-from lib.runs.store import RunStore
-from lib.training.queue import fair_order, position
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import update_status
+from lib.jobs.folder.store import RunStore
+from lib.jobs.queue import fair_order, position
 
 CONFIG = {"task": "lung2d", "data": "/nowhere", "epochs": 1}
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from lib import tasks
-from lib.training.speed import MEASURED, estimate, measurement, read_measured, record
+from lib.jobs.speed import MEASURED, estimate, measurement, read_measured, record
 
 LUNG2D = tasks.get("lung2d")
 DR = tasks.get("dr")

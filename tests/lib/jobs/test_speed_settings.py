@@ -4,12 +4,12 @@ import keras
 import pandas as pd
 import pytest
 
-from lib.runs.describe import progress_line, trained_with
-from lib.runs.store import RunStore
+from lib.jobs.folder.describe import progress_line, trained_with
+from lib.jobs.folder.store import RunStore
 from lib.tasks import make_config
 from lib.training.config import ConfigError
 from lib.training.context import TaskContext
-from lib.worker import run_job
+from lib.jobs.job import run_job
 from tests.lib.training.conftest import tiny_config
 
 

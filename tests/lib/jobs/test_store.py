@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from lib.runs import files
-from lib.runs.protocol import LOST_WORKER, refresh_status, request_stop, update_status
-from lib.runs.store import SHARED_OWNER, RunStore
+from lib.jobs.folder import files
+from lib.jobs.folder.protocol import LOST_WORKER, refresh_status, request_stop, update_status
+from lib.jobs.folder.store import SHARED_OWNER, RunStore
 
 
 def _finished(store, owner="alice", task="lung2d", epochs=2):
@@ -73,7 +73,7 @@ def test_active_runs_cannot_be_deleted_and_dead_workers_are_detected(tmp_path, p
     store = RunStore(tmp_path)
     run_dir = store.create({"task": "dr"}, owner="alice")
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    from lib.runs.protocol import process_identity
+    from lib.jobs.folder.protocol import process_identity
 
     update_status(run_dir, state="running", pid=child.pid, pid_started=process_identity(child.pid), host=files.host())
     assert refresh_status(run_dir)["state"] == "running"

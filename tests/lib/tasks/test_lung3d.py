@@ -77,8 +77,8 @@ def test_default_roles_fit_the_data():
 def test_a_dataset_with_other_volume_ids_trains_with_no_setting_changed(lungs_copy, runs_dir):
     import json
 
-    from lib.runs.store import RunStore
-    from lib.worker import run_job
+    from lib.jobs.folder.store import RunStore
+    from lib.jobs.job import run_job
     from tests.lib.training.conftest import tiny_config
 
     folder = lungs_copy / "3d_images"

@@ -9,9 +9,9 @@ import pytest
 from lib import tasks
 from lib.data.eyepacs import read_eyepacs
 from lib.data.ct_slices import read_lung2d
-from lib.runs import files
-from lib.runs.store import RunStore
-from lib.worker import run_job
+from lib.jobs.folder import files
+from lib.jobs.folder.store import RunStore
+from lib.jobs.job import run_job
 from tests.lib.training.conftest import tiny_config
 
 SPLITS = ("train", "val", "test")

@@ -1,7 +1,3 @@
-from pathlib import Path
-
-import pytest
-
 from lib.tasks import make_config
 
 
@@ -18,15 +14,3 @@ def tiny_config(task: str, demo_root, **overrides) -> dict:
     base.update(overrides)
     return make_config(task, preset="quick", **base)
 
-
-
-@pytest.fixture(scope="module")
-def short_tmp():
-    """A folder with a short path under /tmp: Ray's socket paths must fit 107 bytes, which pytest's temporary folders
-    (deeper still under pytest-xdist's workers) do not."""
-    import shutil
-    import tempfile
-
-    folder = tempfile.mkdtemp(prefix="dlmi-", dir="/tmp")
-    yield Path(folder)
-    shutil.rmtree(folder, ignore_errors=True)

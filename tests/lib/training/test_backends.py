@@ -25,8 +25,8 @@ class NoTensorFlow:  # as on a GPU server that has Keras and JAX but no TensorFl
 
 sys.meta_path.insert(0, NoTensorFlow())
 from pathlib import Path
-from lib.runs.store import RunStore
-from lib.worker import run_job
+from lib.jobs.folder.store import RunStore
+from lib.jobs.job import run_job
 from tests.lib.training.conftest import tiny_config
 
 task, demo_root, runs = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])

@@ -1,7 +1,7 @@
 import os
 import time
 
-from lib.runs import files
+from lib.jobs.folder import files
 from lib.training.context import TaskContext, abandoned
 
 

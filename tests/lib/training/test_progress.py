@@ -1,7 +1,7 @@
 import keras
 import numpy as np
 
-from lib.runs import files
+from lib.jobs.folder import files
 from lib.training.progress import ProgressReporter
 
 
