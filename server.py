@@ -17,12 +17,17 @@ units set it from ``DLMI_TRUSTED_PROXIES``. A server started another way whose u
 were told refuses every request that carries ``X-Forwarded-For`` (400, saying how to start it), rather than believe
 an address a student chose.
 
+Every HTML page carries one line of script that tells Streamlit's frontend where the server is: without it, a page
+opened by its own address (``/dr``) first probes ``/dr/_stcore/health`` and ``/dr/_stcore/host-config`` (two 404s on
+every load, in the browser's console and the proxy's log) before it finds the server one level up.
+
 The cookie is ``Secure`` when the request arrived over HTTPS (or a trusted proxy says so with ``X-Forwarded-Proto``),
 and always when ``DLMI_COOKIE_SECURE=1`` (a TLS proxy that does not send ``X-Forwarded-Proto``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from urllib.parse import urlsplit
@@ -150,6 +155,60 @@ class ForwardedGuard:
         await self.app(scope, receive, send)
 
 
+def _address_script() -> bytes:
+    """The script that sets ``window.__streamlit.BACKEND_BASE_URL``: the page's address less the page's own name
+    (``/dr`` → ``/``; behind a proxy that serves the app under ``/course/``, ``/course/dr`` → ``/course/``)."""
+    from ui.navigation import page_addresses  # order: the tasks are registered once app.py's imports have run
+
+    pages = json.dumps(page_addresses())
+    return ("<script>(function(){var p=location.pathname.replace(/\\/+$/,''),last=p.slice(p.lastIndexOf('/')+1);"
+            f"var base={pages}.indexOf(decodeURIComponent(last))>=0?p.slice(0,p.length-last.length):p+'/';"
+            "window.__streamlit=Object.assign(window.__streamlit||{},{BACKEND_BASE_URL:location.origin+base});})()"
+            "</script>").encode()
+
+
+class ServerAddressHint:
+    """Puts ``window.__streamlit.BACKEND_BASE_URL`` (:func:`_address_script`) into every HTML page before Streamlit's
+    own script, so the frontend connects at once instead of probing the page's own path first."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        last = scope.get("path", "").rsplit("/", 1)[-1]
+        if scope["type"] != "http" or scope.get("method") != "GET" or "." in last or "/_stcore/" in scope.get("path", ""):
+            await self.app(scope, receive, send)
+            return
+        # asked uncompressed, so that the page can be read (an 8 KB page; its scripts are still compressed)
+        scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", ()) if k.lower() != b"accept-encoding"]}
+        start: dict | None = None  # the response's start, held back while an HTML page is collected
+        passing = False  # not an HTML page: every message goes on as it is
+        body: list[bytes] = []
+
+        async def hinted(message):
+            nonlocal start, passing
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers", ()))
+                passing = message["status"] != 200 or not headers.get(b"content-type", b"").startswith(b"text/html")
+                if passing:
+                    await send(message)
+                else:
+                    start = message
+                return
+            if passing:
+                await send(message)
+                return
+            body.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            page = b"".join(body).replace(b"<head>", b"<head>" + _address_script(), 1)
+            headers = [(k, v) for k, v in start["headers"] if k.lower() not in (b"content-length", b"etag")]
+            await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
+            await send({"type": "http.response.body", "body": page})
+
+        await self.app(scope, receive, hinted)
+
+
 app = st.App("app.py", routes=[Route("/_dlmi/session", open_session, methods=["POST"]),
                                Route("/_dlmi/signout", close_session, methods=["POST"])],
-             middleware=[Middleware(ForwardedGuard)])
+             middleware=[Middleware(ForwardedGuard), Middleware(ServerAddressHint)])

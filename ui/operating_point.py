@@ -245,7 +245,7 @@ def operating_point_section(subject: Subject, scores, labels) -> Chosen:
 
     polls = open_polls(subject.task) if subject.task else []
     # A student answering a poll sees the answer box beside the curve and its panel, not below the fold.
-    here, beside = st.columns([3, 2]) if polls else (st.container(), None)
+    here, beside = st.columns([5, 2]) if polls else (st.container(), None)
     costs = _costs(subject, curve, prevalence)
     with here:
         payload = curve_payload(curve, threshold=st.session_state[_k(subject, "threshold")], prevalence=prevalence)

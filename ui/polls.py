@@ -119,12 +119,19 @@ def _poll_view(poll: Poll) -> None:
                    + (f" · costs fixed: a miss {poll.costs[0]:g}, an unnecessary referral {poll.costs[1]:g}"
                       if poll.costs else ""))
         drawing = poll_drawing(curve, view, prevalence=poll.prevalence)  # nothing of the answer before the reveal
+        presenting = is_presenting()
         left, right = st.columns([3, 2])
         with left:
-            roc_operating_point({**drawing, "presentation": is_presenting()}, key=f"poll_roc_{poll.poll_id}")
+            # on the projector the curve alone: the median's figures are beside it, and one screen holds both
+            roc_operating_point({**drawing, "presentation": presenting, "panel": not presenting},
+                                key=f"poll_roc_{poll.poll_id}")
         with right:
-            st.metric("Answers", len(view.answers))
-            if view.median:
+            if presenting:  # one screen: a line for the count and the median, the answers beside the curve
+                st.markdown(f"**{len(view.answers)} answer{'s' if len(view.answers) != 1 else ''}**"
+                            + (f" · the median: {_point_line(view.median)}" if view.median else ""))
+            else:
+                st.metric("Answers", len(view.answers))
+            if view.median and not presenting:
                 st.markdown(f"**The class's median**: {_point_line(view.median)}")
                 rows = {name: f"{_pct(s[0])} · {_pct(s[1])} – {_pct(s[3])} · {_pct(s[4])}"
                         for name, s in view.spread.items()}
@@ -133,15 +140,25 @@ def _poll_view(poll: Poll) -> None:
             for reveal in (view.youden, view.rule_out):
                 if reveal is not None:
                     st.markdown(f"**{plain(reveal.user)}**: {_point_line(reveal)}")
+            if presenting:
+                _answers(view.answers, presenting=True)
             if poll.is_open:
-                st.checkbox("On closing, show Youden's point and the rule-out preset", key=f"poll_reveal_{poll.poll_id}")
+                st.checkbox("Reveal Youden's point and the rule-out on closing" if presenting else
+                            "On closing, show Youden's point and the rule-out preset", key=f"poll_reveal_{poll.poll_id}")
                 st.button("Close the poll", key=f"poll_close_{poll.poll_id}", on_click=_close, args=(poll.poll_id,))
-        if view.answers:
-            presenting = is_presenting()
-            table = [{**({} if presenting else {"student": a.user}), "threshold": round(a.threshold, THRESHOLD_DECIMALS),
-                      "sensitivity": _pct(a.sensitivity), "specificity": _pct(a.specificity), "PPV": _pct(a.ppv),
-                      "reason": a.reason} for a in view.answers]
-            st.dataframe(table, hide_index=True)
+        if not presenting:
+            _answers(view.answers, presenting=False)
+
+
+def _answers(answers: list[Answer], *, presenting: bool) -> None:
+    """Every answer: name (not on the projector), threshold, figures and reason; on the projector a scrolling table
+    of a few rows, so that it never pushes the view off the screen."""
+    if not answers:
+        return
+    table = [{**({} if presenting else {"student": a.user}), "threshold": round(a.threshold, THRESHOLD_DECIMALS),
+              "sensitivity": _pct(a.sensitivity), "specificity": _pct(a.specificity),
+              **({} if presenting else {"PPV": _pct(a.ppv)}), "reason": a.reason} for a in answers]
+    st.dataframe(table, hide_index=True, height=min(36 * (len(table) + 1) + 3, 150) if presenting else "auto")
 
 
 # -- a student --------------------------------------------------------------------------------------------------------

@@ -39,6 +39,32 @@ def _signed_in(chromium, url, name, path):
     return page
 
 
+def _fits_a_small_projector(page) -> None:
+    """At 1280x720 (a common projector) the open poll, its curve, the class's points and every answer, is on one
+    screen below Streamlit's header, with no label cut short."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    wait_idle(page)
+    poll = (page.locator('[data-testid="stVerticalBlock"]', has=page.locator(".roc-root"))
+            .filter(has=page.locator('[data-testid="stDataFrame"]')).last)  # the innermost: the poll's bordered box
+    header = page.locator('[data-testid="stHeader"]').bounding_box()
+    page.evaluate("(el) => el.scrollIntoView({block: 'start'})", poll.element_handle())
+    box = poll.bounding_box()
+    page.mouse.move(box["x"] + 20, header["height"] + 20)  # over the page, not the sidebar: the wheel scrolls the page
+    page.mouse.wheel(0, -(header["height"] + 4))
+    page.wait_for_timeout(800)
+    screenshot(page, "class_poll_projector_1280x720")
+    below_header = header["y"] + header["height"]
+    boxes = {"poll": poll.bounding_box(), "answers": page.locator('[data-testid="stDataFrame"]').last.bounding_box(),
+             "curve": page.locator(".roc-root svg").last.bounding_box(),
+             "close": page.get_by_role("button", name="Close the poll").bounding_box()}
+    off = [name for name, box in boxes.items() if not (below_header - 1 <= box["y"] and box["y"] + box["height"] <= 720)]
+    assert off == [], f"off a 1280x720 screen: {off} ({boxes})"
+    cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] button p, '
+        + '[data-testid="stMain"] label p')].filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)
+        .map(p => p.textContent)""")
+    assert cut == [], f"labels cut short at 1280x720: {cut}"
+
+
 def test_a_poll_with_a_lecturer_and_three_students(chromium, room):
     lecturer = _signed_in(chromium, room, "ada", "classroom")
     lecturer.get_by_role("heading", name="Class polls").wait_for(timeout=60_000)
@@ -57,6 +83,11 @@ def test_a_poll_with_a_lecturer_and_three_students(chromium, room):
         page.get_by_label("Why there?", exact=False).fill(f"{name}'s reason: <i>not html</i>")
         page.get_by_label("Why there?", exact=False).press("Enter")
         wait_idle(page)
+        # the answer box sits beside the curve and its panel (the panel beside the curve), not below them
+        submit, roc = page.get_by_role("button", name="Submit threshold").bounding_box(), page.locator(".roc-root").bounding_box()
+        assert submit["x"] >= roc["x"] + roc["width"] and submit["y"] < roc["y"] + roc["height"], (submit, roc)
+        curve, panel = page.locator(".roc-root svg").bounding_box(), page.locator(".roc-root .panel").bounding_box()
+        assert panel["x"] >= curve["x"] + curve["width"] and panel["y"] < curve["y"] + curve["height"], (curve, panel)
         page.get_by_role("button", name="Submit threshold").click()
         page.get_by_text("Submitted: threshold").wait_for(timeout=30_000)
         students[name] = page
@@ -79,7 +110,9 @@ def test_a_poll_with_a_lecturer_and_three_students(chromium, room):
     wait_idle(lecturer)
     lecturer.locator(".roc-root.present").first.wait_for(timeout=20_000)
     lecturer.locator(".roc-root .class-point").nth(2).wait_for(timeout=15_000)
+    _fits_a_small_projector(lecturer)
     screenshot(lecturer, "class_poll_projector")
+    lecturer.set_viewport_size({"width": 1600, "height": 1000})
     lecturer.get_by_text("Presentation mode", exact=True).click()
     wait_idle(lecturer)
     lecturer.get_by_text("On closing, show Youden's point").click()

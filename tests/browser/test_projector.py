@@ -49,10 +49,15 @@ def test_the_operating_point_fits_one_projector_screen(chromium, app_url, run_st
         make_dr_run(run_store, demo_root / "eyepacs")
     context = chromium.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
+    failed = []  # every request the page made that the server refused
+    page.on("response", lambda response: failed.append(f"{response.status} {response.url}") if response.status >= 400
+            else None)
     try:
-        page.goto(app_url + "/dr")
+        page.goto(app_url + "/dr")  # a page opened by its own address, as from a slide's link
         page.locator(".roc-root svg").wait_for(timeout=90_000)
         wait_idle(page)
+        # without server.py's hint the frontend first probes /dr/_stcore/health and /dr/_stcore/host-config (404s)
+        assert failed == [], failed
         caption = page.get_by_text("Youden's J maximises").first
         assert caption.is_visible()
         plain_width = page.locator(".roc-root svg").bounding_box()["width"]
