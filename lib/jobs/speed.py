@@ -271,8 +271,9 @@ def estimate(config: dict, task: Task, measured: Iterable[dict], past: Iterable[
     these settings, else from the ``measured`` speeds (:func:`read_measured`), as the module says."""
     budget = float(config.get("time_budget_s") or 0)
     key = timing_key(config)
+    # only runs that trained alone: a run that shared the server took longer, and shared() prices the sharing itself
     same = [float(s["ended"]) - float(s["started"]) for c, s in past
-            if s.get("state") == "done" and s.get("host") == host and timing_key(c) == key
+            if s.get("state") == "done" and s.get("host") == host and timing_key(c) == key and _at_once(s) <= 1.2
             and isinstance(s.get("started"), (int, float)) and isinstance(s.get("ended"), (int, float))]
     same = [d for d in same if d > 0]
     if same:

@@ -43,6 +43,9 @@ def test_the_same_settings_go_by_earlier_runs_else_by_the_measured_speed():
             for s, d in ((1, 40.0), (2, 50.0), (3, 90.0))]
     said = estimate(config, LUNG2D, [], past, host="here")
     assert said.seconds == 50.0 and "the median of 3 earlier runs" in said.sentence()
+    # a run that trained beside another took longer: it is not this run's time alone (the sharing is priced apart)
+    beside = [(config, {**_status(ended=1200.0), "jobs_at_start": 2, "jobs_at_end": 2})] * 5
+    assert estimate(config, LUNG2D, [], past + beside, host="here").seconds == 50.0
 
     measured = [measurement(_config(epochs=4, learning_rate=0.01), _status(), LUNG2D)]
     said = estimate(config, LUNG2D, measured, [], host="here")
