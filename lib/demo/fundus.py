@@ -15,14 +15,23 @@ and kind follow the grade:
 
 Counts are Poisson draws, lesions vary in contrast, and photos vary in focus and exposure, so the
 grades overlap the way real ones do: a model has to learn, and does not get every photo right.
+
+A second "site" (:data:`SITE_B`, written by :func:`write_other_site` into ``eyepacs/site_b/`` in the same layout) has
+the same patients' mix of grades photographed with another camera: a cooler white balance, dimmer light with deeper
+vignetting, softer focus and a narrower field of view. A model trained on the first site meets photos it never saw
+(Zech et al. 2018; Beede et al. 2020): its scores and its AUC on them show the shift.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
+
+from lib.demo.marker import DEMO_MARKER
 
 # Share of each level among EyePACS training labels (25810, 2443, 5292, 873, 708 of 35126).
 EYEPACS_LEVEL_MIX = (0.735, 0.070, 0.151, 0.025, 0.019)
@@ -36,6 +45,28 @@ _LESION_MEANS = {
     3: dict(ma=12.0, haem=12.0, exud=7.0, cws=2.5, nv=0.1),
     4: dict(ma=10.0, haem=8.0, exud=5.0, cws=2.0, nv=1.6),
 }
+
+
+@dataclass(frozen=True)
+class Camera:
+    """How one site's camera renders every photo (applied on top of each photo's own random style).
+
+    gain : per-channel (R, G, B) multipliers: the white balance and brightness
+    vignette : how much darker the rim is than the centre (0.45: the first site)
+    extra_blur : added to each photo's blur sigma, in pixels at a 512-pixel-high photo
+    field : the field of view's radius relative to the first site's
+    """
+
+    name: str
+    gain: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    vignette: float = 0.45
+    extra_blur: float = 0.0
+    field: float = 1.0
+
+
+SITE_A = Camera("site A")
+SITE_B = Camera("site B", gain=(0.72, 0.9, 1.3), vignette=0.7, extra_blur=1.3, field=0.82)
+OTHER_SITE_FOLDER = "site_b"  # inside the EyePACS demo folder, in the same Kaggle layout
 
 
 @dataclass(frozen=True)
@@ -107,7 +138,8 @@ def _random_points(rng, n, center, radius, avoid=None, avoid_r=0.0):
     return out
 
 
-def render_fundus(level: int, eye: str, *, rng: np.random.Generator, height: int = 512, aspect: float = 1.5) -> np.ndarray:
+def render_fundus(level: int, eye: str, *, rng: np.random.Generator, height: int = 512, aspect: float = 1.5,
+                  camera: Camera = SITE_A) -> np.ndarray:
     """Render one synthetic fundus photograph.
 
     Parameters
@@ -120,6 +152,9 @@ def render_fundus(level: int, eye: str, *, rng: np.random.Generator, height: int
     height : int, keyword-only
         Photo height in pixels; the width is ``round(height * aspect)``. Lesion sizes scale with it.
     aspect : float, keyword-only
+    camera : Camera, keyword-only
+        The site's camera (:data:`SITE_A`, the default, or :data:`SITE_B`); the random draws do not depend on it, so
+        one seed gives the same eye through either camera.
 
     Returns
     -------
@@ -132,7 +167,7 @@ def render_fundus(level: int, eye: str, *, rng: np.random.Generator, height: int
     h, w = height, int(round(height * aspect))
     s = height / 512.0  # every size below is given for a 512-pixel-high photo
     cx, cy = w / 2 + rng.normal(0, 6 * s), h / 2 + rng.normal(0, 4 * s)
-    radius = 0.47 * h * rng.uniform(0.96, 1.02)
+    radius = 0.47 * h * rng.uniform(0.96, 1.02) * camera.field
     style = FundusStyle(
         base_rgb=(rng.uniform(175, 225), rng.uniform(70, 110), rng.uniform(25, 55)),
         exposure=float(np.clip(rng.normal(1.0, 0.12), 0.65, 1.3)),
@@ -145,7 +180,7 @@ def render_fundus(level: int, eye: str, *, rng: np.random.Generator, height: int
     # Fundus background: pigment colour, vignetting, uneven illumination, choroidal texture.
     canvas = np.empty((h, w, 3), np.float32)
     canvas[:] = np.asarray(style.base_rgb, np.float32)
-    shade = 1.0 - 0.45 * np.clip(rr, 0, 1) ** 2.2
+    shade = 1.0 - camera.vignette * np.clip(rr, 0, 1) ** 2.2
     shade *= 1.0 + 0.12 * ((xx - cx) * np.cos(style.light_angle) + (yy - cy) * np.sin(style.light_angle)) / radius
     shade *= 1.0 + 0.06 * _smooth_noise(rng, (h, w), 7) + 0.03 * _smooth_noise(rng, (h, w), 25)
     canvas *= shade[..., None]
@@ -226,7 +261,9 @@ def render_fundus(level: int, eye: str, *, rng: np.random.Generator, height: int
     _blend(canvas, layer, (40, 20, 10), 0.3, blur=4.0 * s)
 
     canvas *= style.exposure
-    canvas = cv2.GaussianBlur(canvas, (0, 0), style.blur_sigma)
+    if camera != SITE_A:
+        canvas *= np.asarray(camera.gain, np.float32)
+    canvas = cv2.GaussianBlur(canvas, (0, 0), style.blur_sigma + camera.extra_blur * s)
     canvas += 2.5 * rng.standard_normal(size=(h, w, 1), dtype=np.float32)
     # Field-of-view edge: black outside the circle, a soft rim just inside.
     fov = np.clip((1.0 - rr) * radius / (2.0 * s), 0, 1)
@@ -235,14 +272,15 @@ def render_fundus(level: int, eye: str, *, rng: np.random.Generator, height: int
     return np.clip(canvas, 0, 255).astype(np.uint8)
 
 
-def draw_levels(n: int, rng: np.random.Generator, mix=EYEPACS_LEVEL_MIX) -> list[tuple[int, str, int]]:
+def draw_levels(n: int, rng: np.random.Generator, mix=EYEPACS_LEVEL_MIX, *,
+                first_patient: int = 10) -> list[tuple[int, str, int]]:
     """Draw (patient id, eye, level) for ``n`` photos, both eyes per patient, EyePACS-like mix.
 
     The right eye takes the patient's level; the left eye keeps it with probability 0.8, else takes
     a fresh draw from the mix (DR is usually, but not always, symmetric). Both marginals follow ``mix``.
     """
     out: list[tuple[int, str, int]] = []
-    patient = 10
+    patient = first_patient
     while len(out) < n:
         level = int(rng.choice(5, p=np.asarray(mix) / np.sum(mix)))
         left = level if rng.random() < 0.8 else int(rng.choice(5, p=np.asarray(mix) / np.sum(mix)))
@@ -251,3 +289,41 @@ def draw_levels(n: int, rng: np.random.Generator, mix=EYEPACS_LEVEL_MIX) -> list
             out.append((patient, "right", level))
         patient += int(rng.integers(1, 4))
     return out
+
+
+def _site_photo_job(args) -> None:
+    """One photo of the other site (a module-level function: the writer's process pool pickles it)."""
+    folder, seed, index, name, level, eye, height = args
+    rng = np.random.default_rng([seed, 4, index])
+    rgb = render_fundus(level, eye, rng=rng, height=height, camera=SITE_B)
+    target = Path(folder) / f"{name}.jpeg"
+    if not cv2.imwrite(str(target), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]):
+        raise OSError(f"could not write {target}")
+
+
+def write_other_site(folder: Path, size, seed: int, pool, progress) -> None:
+    """The second site: half as many photos as ``size.n_photos`` (other patients, ids from 50000), taken with
+    :data:`SITE_B`'s camera, in the EyePACS layout (``folder/trainLabels.csv``, ``folder/train/*.jpeg``) and marked as
+    demo data.
+
+    Parameters
+    ----------
+    folder : the new folder (it must not exist)
+    size : :class:`lib.demo.write.DemoSize`; ``n_photos`` and ``photo_height`` are used
+    seed : int; the same seed as the first site's (other draws)
+    pool : an executor with ``map`` (the writer's process pool)
+    progress : callable(fraction, message)
+    """
+    train = Path(folder) / "train"
+    train.mkdir(parents=True)
+    photos = draw_levels(max(2, size.n_photos // 2), np.random.default_rng([seed, 5]), first_patient=50000)
+    names = [f"{patient}_{eye}" for patient, eye, _ in photos]
+    with open(Path(folder) / "trainLabels.csv", "w") as f:
+        f.write("image,level\n" + "".join(f"{name},{level}\n" for name, (_, _, level) in zip(names, photos)))
+    jobs = [(str(train), seed, i, name, level, eye, size.photo_height)
+            for i, (name, (_, eye, level)) in enumerate(zip(names, photos))]
+    for done, _ in enumerate(pool.map(_site_photo_job, jobs, chunksize=8), start=1):
+        if done % 25 == 0 or done == len(jobs):
+            progress(1.0, f"other site's photos {done}/{len(jobs)}")
+    marker = {"generator": "lib.demo", "seed": seed, "site": asdict(SITE_B), "n_photos": len(jobs)}
+    (Path(folder) / DEMO_MARKER).write_text(json.dumps(marker, indent=2))

@@ -32,7 +32,7 @@ import tifffile
 
 from lib.demo.marker import DEMO_MARKER
 from lib.demo.ct import Chest, render_slice, render_volume
-from lib.demo.fundus import draw_levels, render_fundus
+from lib.demo.fundus import OTHER_SITE_FOLDER, draw_levels, render_fundus, write_other_site
 
 Progress = Callable[[float, str], None]
 
@@ -100,6 +100,7 @@ def write_eyepacs(folder: Path, size: DemoSize, seed: int, pool, progress: Progr
     for done, _ in enumerate(pool.map(_photo_job, jobs, chunksize=8), start=1):
         if done % 25 == 0 or done == len(jobs):
             progress(done / len(jobs), f"fundus photos {done}/{len(jobs)}")
+    write_other_site(folder / OTHER_SITE_FOLDER, size, seed, pool, progress)  # a second camera, for dataset shift
     _write_marker(folder, seed, size)
 
 
