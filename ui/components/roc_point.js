@@ -1,13 +1,22 @@
 // A draggable operating point on a ROC curve. Everything updates in the browser while dragging;
 // the chosen threshold goes back to Python once, when the pointer is released.
 // The maths mirrors lib/metrics/roc.py: vertex i has TP = round(tpr[i] * nPos), FP = round(fpr[i] * nNeg).
+//
+// A slider for the keyboard and a screen reader: its value is the threshold (aria-valuenow, -valuemin, -valuemax,
+// and aria-valuetext "threshold 0.3860: sensitivity 95 %, specificity 82 %"). The keys move in the direction of that
+// value, like the threshold box's arrows: ArrowRight / ArrowUp raise the threshold (one vertex: the point moves down
+// and left along the curve, fewer referred), ArrowLeft / ArrowDown lower it, PageUp / PageDown by a tenth of the
+// vertices, Home to the lowest threshold (everyone referred), End to the highest (no one). After each move a polite
+// live region reads the panel's figures. On a touch screen only the handle (a 44-pixel target) can be dragged: a
+// swipe anywhere else on the curve scrolls the page, and a tap there moves nothing.
 
 const SIZE = 400, PAD = 56, SVGNS = "http://www.w3.org/2000/svg";
 // Room below the plot for the tick labels and the x-axis title: every text stays inside the viewBox.
 const WIDTH = SIZE + PAD + 20, HEIGHT = SIZE + PAD + 64;
 
 const TEMPLATE = `
-<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" tabindex="0" role="slider" aria-label="Operating point on the ROC curve">
+<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" tabindex="0" role="slider" aria-label="Operating point on the ROC curve"
+     aria-orientation="horizontal">
   <g class="grids"></g>
   <line class="chance" x1="${PAD}" y1="${PAD + SIZE}" x2="${PAD + SIZE}" y2="${PAD}"></line>
   <line class="axis" x1="${PAD}" y1="${PAD + SIZE}" x2="${PAD + SIZE}" y2="${PAD + SIZE}"></line>
@@ -23,8 +32,10 @@ const TEMPLATE = `
   <rect class="cheapest" width="16" height="16"></rect>
   <text class="cheapest-label"></text>
   <circle class="handle" r="11"></circle>
+  <circle class="grab" r="30"></circle>
   <text class="auc" x="${PAD + SIZE - 8}" y="${PAD + SIZE - 14}" text-anchor="end"></text>
 </svg>
+<div class="live" aria-live="polite" aria-atomic="true"></div>
 <div class="panel">
   <div>Threshold <span class="big" data-field="threshold"></span></div>
   <div class="row">
@@ -93,6 +104,8 @@ export default function (component) {
   }
   // Presentation mode (a projector): the same figure and panel, larger.
   root.classList.toggle("present", Boolean(data.presentation));
+  // A poll on the projector: the curve and the class's points only (the answers and the median are listed beside it).
+  root.classList.toggle("no-panel", data.panel === false);
   const svg = root.querySelector("svg");
   const sx = (f) => PAD + f * SIZE, sy = (t) => PAD + (1 - t) * SIZE;
   const grids = root.querySelector(".grids");
@@ -173,25 +186,43 @@ export default function (component) {
     classPoints.appendChild(dot);
   }
 
-  const handle = root.querySelector(".handle");
+  const handle = root.querySelector(".handle"), grab = root.querySelector(".grab"), live = root.querySelector(".live");
   handle.classList.toggle("ring", Boolean(data.handleRing));  // a poll's view: a ring on the median, not a dot over the answers
   const field = (name) => root.querySelector(`[data-field="${name}"]`);
-  let current = vertexIndex(data, data.threshold);
-  let shownThreshold = data.threshold;
-  // Each release is numbered, so that releasing twice at the same vertex still reaches Python.
+  const last = points.length - 1;
+  // Each release is numbered, so that releasing twice at the same vertex still reaches Python; the count starts from
+  // the one Python last applied (data.applied), so a remounted component goes on counting.
+  if (root.dataset.seq === undefined) root.dataset.seq = String(data.applied || 0);
+  // Props from a rerun that began before this browser's latest move (three quick key presses within one rerun) still
+  // carry an older threshold: keep showing the latest local move until Python has applied it, instead of jumping back
+  // a vertex (and leaving the handle off the threshold box once the last rerun's props match the old ones).
+  root.dataset.applied = String(data.applied);
+  const stale = data.applied !== undefined && Number(root.dataset.seq) > data.applied && root.dataset.local !== undefined;
+  const start = stale ? Number(root.dataset.local) : data.threshold;
+  let current = vertexIndex(data, start);
   const send = (i) => {
     const seq = Number(root.dataset.seq || 0) + 1;
     root.dataset.seq = String(seq);
+    root.dataset.local = String(data.thr[i]);
     setStateValue("threshold", [data.thr[i], seq]);
   };
+  const thresholdText = (i, threshold) => (i === 0 ? "above every score" : threshold.toFixed(data.decimals));
+  const whole = (value) => (Number.isFinite(value) ? Math.round(100 * value) + " %" : "n/a");
+  // The thresholds fall along the curve: vertex `last` has the lowest, vertex `first` (1) the highest score. Vertex 0
+  // (no one referred) has the highest score as its threshold too (lib.metrics.roc), so Python puts it back on vertex
+  // 1: the keys stop at 1.
+  const first = Math.min(1, last);
+  svg.setAttribute("aria-valuemin", data.thr[last].toFixed(data.decimals));
+  svg.setAttribute("aria-valuemax", data.thr[first].toFixed(data.decimals));
 
   function show(i, threshold) {
     current = i;
-    shownThreshold = threshold;
     handle.setAttribute("cx", points[i][0]);
     handle.setAttribute("cy", points[i][1]);
+    grab.setAttribute("cx", points[i][0]);
+    grab.setAttribute("cy", points[i][1]);
     const f = figuresAt(data, i);
-    field("threshold").textContent = i === 0 ? "above every score" : threshold.toFixed(data.decimals);
+    field("threshold").textContent = thresholdText(i, threshold);
     for (const key of ["sensitivity", "specificity", "ppv", "npv", "ppv_prev", "npv_prev"]) field(key).textContent = pct(f[key]);
     for (const key of ["tp", "fp", "fn", "tn"]) field(key).textContent = String(f[key]);
     field("prevalence").textContent = pct(data.prevalence);
@@ -200,7 +231,21 @@ export default function (component) {
       field("cost_min").textContent = perThousand(costAt(data, costs.cheapest));
       drawIsocost(i);
     }
-    svg.setAttribute("aria-valuenow", threshold.toFixed(data.decimals));
+    // vertex 0 lies above every score: announced as such, its value the top of the range
+    svg.setAttribute("aria-valuenow", (i === 0 ? data.thr[first] : threshold).toFixed(data.decimals));
+    svg.setAttribute("aria-valuetext",
+      `threshold ${thresholdText(i, threshold)}: sensitivity ${whole(f.sensitivity)}, specificity ${whole(f.specificity)}`);
+  }
+
+  // After a move by the user (never on a rerun's redraw): the panel's figures, read out once the keys rest.
+  function announce(i) {
+    const f = figuresAt(data, i);
+    clearTimeout(root._announce);
+    root._announce = setTimeout(() => {
+      live.textContent = `Threshold ${thresholdText(i, data.thr[i])}. Sensitivity ${pct(f.sensitivity)}, specificity ` +
+        `${pct(f.specificity)}. Referred: ${f.tp} true positives, ${f.fp} false positives. Not referred: ${f.fn} ` +
+        `false negatives, ${f.tn} true negatives.`;
+    }, 250);
   }
 
   function nearest(event) {
@@ -217,10 +262,13 @@ export default function (component) {
 
   let dragging = false;
   svg.onpointerdown = (event) => {
+    // A finger moves the point only from the handle: elsewhere a touch scrolls the page (touch-action) and a tap
+    // moves nothing. A mouse or a pen may grab the curve anywhere.
+    if (event.pointerType === "touch" && !event.target.closest(".grab, .handle")) return;
     dragging = true;
     handle.classList.add("dragging");
     svg.setPointerCapture(event.pointerId);
-    const i = nearest(event);
+    const i = event.target.closest(".grab, .handle") && event.pointerType === "touch" ? current : nearest(event);
     show(i, data.thr[i]);
   };
   svg.onpointermove = (event) => {
@@ -234,16 +282,24 @@ export default function (component) {
     handle.classList.remove("dragging");
     if (svg.hasPointerCapture(event.pointerId)) svg.releasePointerCapture(event.pointerId);
     send(current);
+    announce(current);
   };
   svg.onpointerup = release;
   svg.onpointercancel = release;
   svg.onkeydown = (event) => {
-    const step = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 }[event.key];
-    if (!step) return;
+    const tenth = Math.max(1, Math.round(points.length / 10));
+    // +1 raises the threshold: towards vertex 0 (the thresholds fall along the curve)
+    const moves = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: tenth, PageDown: -tenth };
+    let i;
+    if (event.key === "Home") i = last;
+    else if (event.key === "End") i = first;
+    else if (moves[event.key]) i = Math.min(last, Math.max(first, current - moves[event.key]));
+    else return;
     event.preventDefault();
-    const i = Math.min(points.length - 1, Math.max(0, current + step));
+    if (i === current) return;
     show(i, data.thr[i]);
     send(i);
+    announce(i);
   };
-  show(current, data.threshold);
+  show(current, stale ? data.thr[current] : data.threshold);
 }

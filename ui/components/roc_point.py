@@ -37,10 +37,13 @@ def released(key: str) -> tuple[float, float] | None:
 
 
 def roc_operating_point(payload: dict, *, key: str) -> tuple[float, float] | None:
-    """Mount the component with ``payload`` (see ``lib.metrics.roc.curve_payload``).
+    """Mount the component with ``payload`` (see ``lib.metrics.roc.curve_payload``), plus ``applied``: the release
+    counter of the browser's last move, which the page has applied before mounting (see :func:`released`).
 
     Returns the (threshold, release counter) of the user's last release, or None before any.
     """
+    applied = released(key)  # what this run applied: the browser keeps its own later moves until a run applies them
+    payload = {**payload, "applied": int(applied[1]) if applied is not None else 0}
     result = _COMPONENT(data=payload, key=key, default={"threshold": None}, on_threshold_change=lambda: None,
                         height="content")
     return _parse(getattr(result, "threshold", None))
