@@ -197,9 +197,9 @@ class Task:
     name : the task's id in configs, run folders and the command line
     title : its name for people
     dataset : the dataset it reads (:class:`Dataset`)
-    data_folder : the sub-folder of the dataset whose changes make a cached report stale
-    read : ``read(path) -> DatasetReport``, the reader the pages and the job use
-    inspect : ``inspect(path) -> DatasetReport``, the thorough check of ``python -m lib inspect``
+    data_folder : the sub-folder of the dataset whose changes make a cached dataset check stale
+    read : ``read(path) -> DatasetCheck``, the reader the pages and the job use
+    inspect : ``inspect(path) -> DatasetCheck``, the thorough check of ``python -m lib inspect``
     fields : its settings (``data``, ``seed``, ... and its own), in the order a generic page offers them
     presets : {preset name: {setting: value}}
     headline : the test metric that sums a run up in run lists
@@ -220,7 +220,7 @@ class Task:
     experiments : the experiments the task offers (:class:`Experiment`)
     options : its command-line options (:class:`TaskOption`)
     saliency : optional ``saliency(run_dir, photo, out) -> dict``: where a trained model looks on one input
-    report : optional ``report(predictions, config, chosen) -> [(caption, figure)]``: a finished run's test results for
+    report_figures : optional ``report_figures(predictions, config, chosen) -> [(caption, figure)]``: a finished run's test results for
         a student's report (``python -m lib report``), each a plotly figure or an RGB uint8 image; ``chosen`` is the
         threshold the student chose (None: the task's default)
         (Grad-CAM), written to ``out``; None when the task has none
@@ -256,7 +256,7 @@ class Task:
     experiments: tuple[Experiment, ...] = ()
     options: tuple[TaskOption, ...] = ()
     saliency: Callable[..., dict] | None = None
-    report: Callable[[Mapping, Mapping, float | None], list] | None = None
+    report_figures: Callable[[Mapping, Mapping, float | None], list] | None = None
     icon: str = ":material/science:"
     summary: str = ""
     quick_goal: tuple[float, float, float] | None = None

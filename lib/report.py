@@ -1,9 +1,10 @@
-"""A student's report: one self-contained HTML file with their runs in the course's order and their answers.
+"""Why a student leaves the course with their work: the student's report, one self-contained HTML file with their
+runs in the course's order and their answers.
 
 ``python -m lib report --user NAME --out FILE.html`` writes it, and the pages offer the same as a download. The file
 needs nothing else: plotly's script is inlined once, every image is a data URI, every text the student or the
 server wrote is escaped. Per task (in the registry's order, the course's): each finished run of the student's with
-its settings, test results, diagnosis and curves, then the task's own figures (:attr:`lib.contract.Task.report`:
+its settings, test results, diagnosis and curves, then the task's own figures (:attr:`lib.contract.Task.report_figures`:
 DR's ROC with the chosen operating point, the IoU histogram and an error overlay for the lung tasks), then every
 experiment the student's runs make (Lung 3D's test IoU against the label fraction); then their answers to the
 course's questions and to the class's polls.
@@ -71,9 +72,9 @@ def _run_section(run: Run, task, chosen: float | None) -> list[str]:
     if not run.history.empty:
         out.append(f"<figure>{_figure(history_figure(run.history, metrics=task.metrics_shown))}"
                    "<figcaption>Training and validation, epoch by epoch</figcaption></figure>")
-    if task.report is not None:
+    if task.report_figures is not None:
         try:
-            figures = task.report(run.predictions(), run.config, chosen)
+            figures = task.report_figures(run.predictions(), run.config, chosen)
         except (ValueError, KeyError, OSError) as exc:
             figures = []
             out.append(f'<p class="muted">No test figures: {_e(exc)}</p>')

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lib import paths, tasks
-from lib.data.report import is_synthetic
+from lib.data.check import is_synthetic
 from ui.data import dataset_report
 from ui.navigation import page_of
 from ui.shell import ensure_entrypoint

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from lib import paths, tasks
-from lib.data.report import DatasetReport, is_synthetic
+from lib.data.check import DatasetCheck, is_synthetic
 from lib.text import plain
 
 
@@ -64,7 +64,7 @@ def ensure_demo_data(task_names: list[str] | None = None) -> None:
 # A resource, not data: every session and every rerun shares the one report (read-only) instead of unpickling a copy,
 # which took about a second per page run for Kaggle's 35,126 photos.
 @st.cache_resource(show_spinner="Reading the dataset and checking its files ...", max_entries=8)
-def _report(task_name: str, path: str, stamp: float) -> DatasetReport:
+def _report(task_name: str, path: str, stamp: float) -> DatasetCheck:
     return tasks.get(task_name).read(path)
 
 
@@ -77,7 +77,7 @@ class _BackgroundCheck:
     """The full read of one dataset folder, in a thread of its own, shared by every session of the server."""
 
     def __init__(self, task_name: str, path: str):
-        self.report: DatasetReport | None = None
+        self.report: DatasetCheck | None = None
         self.done = threading.Event()
         threading.Thread(target=self._run, args=(task_name, path), daemon=True, name=f"check {path}").start()
 
@@ -94,7 +94,7 @@ def _background(task_name: str, path: str, stamp: float) -> _BackgroundCheck:
 
 
 @st.cache_resource(show_spinner="Listing the dataset ...", max_entries=8)
-def _listed(task_name: str, path: str, stamp: float) -> DatasetReport:
+def _listed(task_name: str, path: str, stamp: float) -> DatasetCheck:
     return tasks.get(task_name).read(path, check_files=False)
 
 
@@ -108,7 +108,7 @@ def _large(folder: Path, stamp: float) -> bool:
         return False
 
 
-def dataset_report(task_name: str) -> DatasetReport:
+def dataset_report(task_name: str) -> DatasetCheck:
     """The validated dataset of a task (cached until its data folder changes). A large folder whose reader can skip
     the per-file check is first the listing (``checked`` False) while the check runs: :func:`data_banner` says so
     and reruns the page when it is done."""
@@ -137,7 +137,7 @@ def _when_checked(task_name: str) -> None:
                "tens of thousands); the page shows the listing meanwhile and updates itself when the check is done.")
 
 
-def data_banner(report: DatasetReport, task_name: str | None = None) -> None:
+def data_banner(report: DatasetCheck, task_name: str | None = None) -> None:
     """Say where the data comes from, loudly when it is synthetic, what was skipped, and (``task_name`` given) when
     the files are still being checked."""
     if not report.checked and task_name is not None:
@@ -156,7 +156,7 @@ def data_banner(report: DatasetReport, task_name: str | None = None) -> None:
                 st.caption(f"... and {len(report.problems) - 500} more.")
 
 
-def require(report: DatasetReport) -> None:
+def require(report: DatasetCheck) -> None:
     """Stop the page with a clear message when the dataset is unusable."""
     if not report.ok:
         st.info("Add data as the Home page explains, or unset the data variables to use the demo data.")

@@ -9,7 +9,7 @@ import streamlit as st
 from lib import paths
 from lib.contract import DataError
 from lib.data.eyepacs import LEVEL_NAMES, LEVELS, UnreadablePhotoError, examples_per_level, load_thumbnail
-from lib.data.report import DatasetReport
+from lib.data.check import DatasetCheck
 from lib.figures.charts import class_counts_chart, level_histogram
 from lib.models.weights import FOLDERS_NAMED, fit_problem_elsewhere
 from lib.tasks import dr as task
@@ -40,7 +40,7 @@ def preset_selector() -> None:
         st.session_state["dr_weights"] = "imagenet"
 
 
-def data_section(report: DatasetReport) -> None:
+def data_section(report: DatasetCheck) -> None:
     """Steps 1-2: histogram, thumbnails per level, binary labels and the balanced sample."""
     st.header("1. The data")
     st.plotly_chart(level_histogram(report.summary["levels"], LEVEL_NAMES))
@@ -76,7 +76,7 @@ def _data_settings(data_path: str) -> dict:
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _prepared(data: str, n_per_class: int, seed: int, image_size: int, crop: str, cache_dir: str, stamp: tuple,
-              _report: DatasetReport):
+              _report: DatasetCheck):
     # Shared by every session and kept in memory (not copied per call), so moving a slider elsewhere on
     # the page does not reload thousands of cached photos from disk each time. The progress bar lives
     # inside: Streamlit replays a cached function's elements, and this one ends empty.
@@ -90,7 +90,7 @@ def _prepared(data: str, n_per_class: int, seed: int, image_size: int, crop: str
         bar.empty()
 
 
-def preprocessing_section(report: DatasetReport) -> "task.Prepared | None":
+def preprocessing_section(report: DatasetCheck) -> "task.Prepared | None":
     """Preprocess the sample (cached on disk), split it, and show a grid of training photos: exactly what the job
     will train on (both call ``lib.tasks.dr.prepare``)."""
     settings = _data_settings(str(report.path))

@@ -16,7 +16,8 @@ from lib.jobs.executor import start_sweep
 from ui.estimate import experiment_caption
 from ui.notice import think
 from ui.runs import executor, run_store
-from ui.session import admit, owner_token
+from ui.admission import admit
+from ui.session import owner_token
 
 
 def _request(prefix: str) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.contract import DataError
 from lib.data.ct_slices import BadFileError, load_lung2d_pair
-from lib.data.report import DatasetReport
+from lib.data.check import DatasetCheck
 from lib.figures.display import augmentation_pairs, enlarge, error_overlay, overlay, to_grey_uint8, window
 from lib.figures.segmentation import score_histogram
 from lib.figures.training import schedule_figure
@@ -33,11 +33,11 @@ def preset_selector() -> None:
 
 
 @st.cache_resource(show_spinner="Loading and resizing the slices ...", max_entries=4)
-def _prepared(data: str, image_size: int, seed: int, normalise: str, stamp: tuple, _report: DatasetReport) -> task.Prepared:
+def _prepared(data: str, image_size: int, seed: int, normalise: str, stamp: tuple, _report: DatasetCheck) -> task.Prepared:
     return task.prepare({"data": data, "image_size": image_size, "seed": seed, "normalise": normalise}, report=_report)
 
 
-def prepared(report: DatasetReport) -> task.Prepared | None:
+def prepared(report: DatasetCheck) -> task.Prepared | None:
     """The loaded slices and their split, exactly as the job will get them (both call ``lib.tasks.lung2d.prepare``)."""
     try:
         return _prepared(str(report.path), int(st.session_state["l2_image_size"]), int(st.session_state["l2_seed"]),
@@ -47,7 +47,7 @@ def prepared(report: DatasetReport) -> task.Prepared | None:
         return None
 
 
-def data_section(report: DatasetReport) -> None:
+def data_section(report: DatasetCheck) -> None:
     st.header("1. CT slices and their lung masks")
     names = [pair.name for pair in report.items]
     index = st.slider("Slice", 0, len(names) - 1, 0, key="l2_browse")
@@ -85,7 +85,7 @@ def data_section(report: DatasetReport) -> None:
                 + (f" ({skipped} slice(s) could not be loaded and are left out)." if skipped else "."))
 
 
-def augmentation_section(report: DatasetReport) -> None:
+def augmentation_section(report: DatasetCheck) -> None:
     st.header("2. Augmentation: the same random shift, rotation and zoom for image and mask")
     cols = st.columns(3)
     cols[0].slider(TASK.fields["shift"].label, 0.0, 0.3, key="l2_shift", step=0.01)

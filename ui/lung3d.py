@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.contract import DataError
-from lib.data.report import DatasetReport
+from lib.data.check import DatasetCheck
 from lib.figures.display import (busiest_index, ct_grey, error_overlay, plane, projection, sparse_overlay, square_pixels,
                                  to_grey_uint8)
 from lib.figures.segmentation import per_slice_chart
@@ -42,7 +42,7 @@ def _cached_load(pair, stride: int, normalise: str):
     return _volume(pair, pair.volume_id, str(pair.image_path), int(stride), normalise)
 
 
-def roles_section(report: DatasetReport) -> task.Prepared | None:
+def roles_section(report: DatasetCheck) -> task.Prepared | None:
     """Which volume trains, validates, tests; returns the volumes as the job will get them (both call
     ``lib.tasks.lung3d.prepare``), or None after saying what is wrong."""
     st.header("1. CT volumes: some train, one validates, one tests")

@@ -1,4 +1,6 @@
-"""Who is this browser? Sign-in as the class file says (lib.access), and the identity that owns runs.
+"""Why a run has an owner: who this browser is. Sign-in as the class file says (lib.access), and the identity that
+owns runs. The sidebar (:mod:`ui.sidebar`), the report download (:mod:`ui.report_download`) and the class's limits
+(:mod:`ui.admission`) live in their own modules.
 
 - ``token`` (no class file; one person on a laptop): an unguessable token in the URL (``?u=...``) survives reloads
   and is the identity; whoever has the URL is that person, which the sidebar says.
@@ -19,17 +21,13 @@ import time
 
 import streamlit as st
 
-from lib import tasks
 from lib.access.guard import SignInGuard
 from lib.access.identity import (MAX_NAME, Identity, SignInError, find_user, oidc_identity, proxy_identity,
                                  proxy_untrusted, role_of, roster_sign_in, token_identity)
-from lib.access.policy import ClassFileError, ClassSettings, check_limits, class_file, load_class
+from lib.access.policy import ClassFileError, ClassSettings, class_file, load_class
 from lib.access.sessions import COOKIE, Sessions, fingerprint
-from lib.report import build_report
-from lib.jobs.folder.protocol import ACTIVE_STATES
-from lib.text import plain
+from ui import sidebar
 from ui.components import session_cookie
-from ui.runs import run_store
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")  # the same rule as lib.access.identity.token_identity
 _IDENTITY = "_identity"
@@ -202,7 +200,7 @@ def sign_in_gate() -> Identity | None:
     if identity is not None:
         if settings.auth != "token" and "u" in st.query_params:
             del st.query_params["u"]  # an old bookmark's token means nothing once people sign in
-        _sidebar(identity, settings)
+        sidebar.draw(identity, settings, sign_out=_sign_out, ticket=st.session_state.get(_TICKET))
     return identity
 
 
@@ -281,36 +279,6 @@ def _sign_out(settings: ClassSettings) -> None:
         st.logout()
 
 
-def _report_button(identity: Identity) -> None:
-    """One click: the student's runs and answers as a self-contained HTML file, made when clicked (the thresholds
-    chosen in this session's pages go with it)."""
-    chosen = {}
-    if isinstance(st.session_state.get("dr_threshold_run"), str) and "dr_threshold" in st.session_state:
-        chosen[st.session_state["dr_threshold_run"]] = float(st.session_state["dr_threshold"])
-    store = run_store()
-    st.sidebar.download_button(
-        "Download my report", data=lambda: build_report(store, owner=identity.owner, name=identity.name, chosen=chosen),
-        file_name="dlmi-report.html", mime="text/html", key="_report", on_click="ignore", icon=":material/download:",
-        help="Your finished runs in the course's order (settings, curves, test figures with your operating point) and "
-             "your answers, in one HTML file that opens anywhere")
-
-
-def _sidebar(identity: Identity, settings: ClassSettings) -> None:
-    if settings.auth == "token":
-        st.sidebar.caption("Single-user mode: this page's address is your identity; anyone with it sees and controls "
-                           "your runs. For a class, set up sign-in (README, 'A class on one server').")
-        _report_button(identity)
-        return
-    st.sidebar.markdown(f"Signed in as **{plain(identity.name)}** ({identity.role})")
-    ticket = st.session_state.get(_TICKET)
-    if ticket:  # just signed in: the browser trades the ticket for the cookie that keeps it signed in on a reload
-        with st.sidebar:
-            session_cookie.exchange(ticket)
-    _report_button(identity)
-    if settings.auth in ("roster", "oidc"):
-        st.sidebar.button("Sign out", on_click=_sign_out, args=(settings,), key="_sign_out")
-
-
 def identity() -> Identity:
     """The signed-in identity (the gate in app.py has run, so there is one)."""
     found = current_identity()
@@ -322,15 +290,3 @@ def identity() -> Identity:
 def owner_token() -> str:
     """What this user's run folders record as their owner."""
     return identity().owner
-
-
-def admit(configs: list[dict]) -> None:
-    """Raise :class:`lib.access.policy.LimitError` when the class's limits do not let this user start ``configs``
-    (runs of one task, whose declared bounds apply where the class file sets none)."""
-    who = identity()
-    runs, _ = run_store().list(viewer=who.owner)
-    active = sum(1 for r in runs if r.owner == who.owner and r.state in ACTIVE_STATES)
-    declared = {}
-    if configs:
-        declared = {name: spec.cap for name, spec in tasks.get(configs[0]["task"]).fields.items() if spec.cap}
-    check_limits(class_settings(), who, configs, active=active, caps=declared)

@@ -26,7 +26,8 @@ from ui.estimate import start_caption
 from ui.notice import notice
 from ui.presets import set_control
 from ui.runs import executor, run_store, whose
-from ui.session import admit, owner_token
+from ui.admission import admit
+from ui.session import owner_token
 
 POLL_S = 3.0  # how often a watching page looks at the run's files (four stat calls)
 FULL_CHECK_S = 10.0  # a full read at least this often, so a worker that died silently is noticed

@@ -1,4 +1,5 @@
-"""What a dataset reader found: the usable items and the problems, named by file."""
+"""Why a bad dataset is refused with the file named: the dataset check, what a reader found (the usable items and the
+problems, named by file)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class Problem:
 
 
 @dataclass
-class DatasetReport:
+class DatasetCheck:
     """The outcome of reading one dataset folder.
 
     ``items`` holds the usable items (their type depends on the reader); ``problems`` the files that

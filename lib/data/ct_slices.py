@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from lib.data.report import DatasetReport, is_synthetic, list_files, missing_folders
+from lib.data.check import DatasetCheck, is_synthetic, list_files, missing_folders
 
 NAME = "lung CT slices"
 IMAGES_DIR = "2d_images"
@@ -98,7 +98,7 @@ def _tiff_names(folder: Path) -> dict[str, Path]:
     return {name: folder / name for name in list_files(folder) if Path(name).suffix.lower() in TIFF_EXTENSIONS}
 
 
-def read_lung2d(root: str | Path, *, check_files: bool = True) -> DatasetReport:
+def read_lung2d(root: str | Path, *, check_files: bool = True) -> DatasetCheck:
     """Read and validate the 2D slices and masks.
 
     Parameters
@@ -110,12 +110,12 @@ def read_lung2d(root: str | Path, *, check_files: bool = True) -> DatasetReport:
 
     Returns
     -------
-    DatasetReport
+    DatasetCheck
         ``items`` is a list of :class:`SlicePair`; problems: ``missing_mask``, ``missing_image``,
         ``bad_file`` (unreadable, wrong shape, NaN, bad mask values). ``summary`` holds the shapes seen.
     """
     root = Path(root)
-    report = DatasetReport(name=NAME, path=root, synthetic=is_synthetic(root), checked=check_files)
+    report = DatasetCheck(name=NAME, path=root, synthetic=is_synthetic(root), checked=check_files)
     images_dir, masks_dir = root / IMAGES_DIR, root / MASKS_DIR
     report.fatal = missing_folders(root, IMAGES_DIR, MASKS_DIR)
     if report.fatal:

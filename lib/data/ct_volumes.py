@@ -18,7 +18,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-from lib.data.report import DatasetReport, is_synthetic, list_files, missing_folders
+from lib.data.check import DatasetCheck, is_synthetic, list_files, missing_folders
 
 NAME = "lung CT volumes"
 VOLUMES_DIR = "3d_images"
@@ -168,7 +168,7 @@ def load_volume(pair: VolumePair, *, stride: int = 1) -> tuple[np.ndarray, np.nd
     return image, mask
 
 
-def read_lung3d(root: str | Path, *, deep: bool = False) -> DatasetReport:
+def read_lung3d(root: str | Path, *, deep: bool = False) -> DatasetCheck:
     """Find and validate the volume/mask pairs.
 
     Parameters
@@ -182,12 +182,12 @@ def read_lung3d(root: str | Path, *, deep: bool = False) -> DatasetReport:
 
     Returns
     -------
-    DatasetReport
+    DatasetCheck
         ``items`` is a list of :class:`VolumePair` (with ``shape``); problems: ``missing_mask``,
         ``missing_image``, ``bad_file``. ``summary`` lists each volume's shape.
     """
     root = Path(root)
-    report = DatasetReport(name=NAME, path=root, synthetic=is_synthetic(root))
+    report = DatasetCheck(name=NAME, path=root, synthetic=is_synthetic(root))
     folder = root / VOLUMES_DIR
     report.fatal = missing_folders(root, VOLUMES_DIR)
     if report.fatal:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from lib.data.report import DatasetReport, is_dir, is_file, is_synthetic, list_files, missing_folders
+from lib.data.check import DatasetCheck, is_dir, is_file, is_synthetic, list_files, missing_folders
 
 NAME = "EyePACS fundus photos"
 LABELS_FILE = "trainLabels.csv"
@@ -177,7 +177,7 @@ def _split_name(image: str) -> tuple[str, str]:
     return image, ""
 
 
-def read_eyepacs(root: str | Path, *, check_files: bool = True) -> DatasetReport:
+def read_eyepacs(root: str | Path, *, check_files: bool = True) -> DatasetCheck:
     """Read and validate an EyePACS folder.
 
     Parameters
@@ -189,7 +189,7 @@ def read_eyepacs(root: str | Path, *, check_files: bool = True) -> DatasetReport
 
     Returns
     -------
-    DatasetReport
+    DatasetCheck
         ``items`` is a list of :class:`FundusPhoto` sorted by image id; ``problems`` names each
         skipped row or file: ``bad_level``, ``duplicate_row``, ``missing_image`` (a label row
         whose photo is not there, common when only part of EyePACS is unzipped),
@@ -198,7 +198,7 @@ def read_eyepacs(root: str | Path, *, check_files: bool = True) -> DatasetReport
         the level histogram. Never raises: a missing or unreadable folder or CSV sets ``fatal``.
     """
     root = Path(root)
-    report = DatasetReport(name=NAME, path=root, synthetic=is_synthetic(root), checked=check_files)
+    report = DatasetCheck(name=NAME, path=root, synthetic=is_synthetic(root), checked=check_files)
     csv_path = root / LABELS_FILE
     images_dir = root / IMAGES_DIR
     if is_dir(root) and not is_file(csv_path):

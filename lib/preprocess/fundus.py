@@ -34,7 +34,7 @@ import numpy as np
 
 from lib.atomic import remove_quietly, save_npy_atomic, write_json_atomic
 from lib.data.eyepacs import UnreadablePhotoError, decode_photo
-from lib.data.report import Problem
+from lib.data.check import Problem
 from lib.preprocess.crop import crop_fundus
 from lib.preprocess.images import minmax, resize_image, to_uint8_unit
 

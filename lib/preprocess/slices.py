@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from lib.data.ct_slices import BadFileError, SlicePair, load_lung2d_pair
-from lib.data.report import Problem
+from lib.data.check import Problem
 from lib.preprocess.images import looks_like_hu, normalise_ct, resize_image, resize_mask
 
 

@@ -21,7 +21,7 @@ from lib.atomic import atomic_path
 from lib.contract import COMMON_FIELDS, SPEED_DEFAULTS, STEPS_FIELD, DataError, Field, Task, TaskOption
 from lib.data.datasets import EYEPACS
 from lib.data.eyepacs import UnreadablePhotoError, as_frame, read_eyepacs
-from lib.data.report import DatasetReport, Problem
+from lib.data.check import DatasetCheck, Problem
 from lib.figures.charts import roc_figure
 from lib.metrics.roc import point_on_curve, roc, youden_index
 from lib.models.weights import fit_problem_checked, path_problem
@@ -107,7 +107,7 @@ class Sample:
                 f"{self.after[smaller]} of each class instead of {self.n_per_class}, so that it stays balanced.")
 
 
-def sample(report: DatasetReport, config: dict) -> Sample:
+def sample(report: DatasetCheck, config: dict) -> Sample:
     """Referral labels and the seeded balanced sample of ``config["n_per_class"]`` photos per class."""
     frame = as_frame(report.items)
     labels = referral_labels(frame["level"].to_numpy())
@@ -147,7 +147,7 @@ class Prepared:
         return class_counts(self.frame["label"].to_numpy()[self.indices(split)], (0, 1))
 
 
-def prepare(config: dict, *, report: DatasetReport | None = None, cache_dir: str | Path | None = None,
+def prepare(config: dict, *, report: DatasetCheck | None = None, cache_dir: str | Path | None = None,
             progress: Callable[[int, int], None] | None = None) -> Prepared:
     """Sample, preprocess (cached) and split the photos of ``config``.
 
@@ -264,7 +264,7 @@ def check(config: dict) -> None:
             raise ValueError(problem)
 
 
-def check_data(config: dict, report: DatasetReport) -> None:
+def check_data(config: dict, report: DatasetCheck) -> None:
     """A weights file must load into MobileNetV2 without its top at the run's image size, before a run folder is made
     (checked in a child process, so the caller never imports Keras; remembered per file and size)."""
     if config["backbone"] == "mobilenetv2" and config["weights"] not in ("imagenet", "none"):
@@ -294,7 +294,7 @@ def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict 
                      headline="AUC", value=auc, chance=0.5)
 
 
-def report(predictions, config, chosen: float | None) -> list:
+def report_figures(predictions, config, chosen: float | None) -> list:
     """A DR run's test results for a student's report: the ROC with the chosen operating point (Youden's by default)
     and its figures."""
     curve = roc(predictions["scores"], predictions["labels"])
@@ -367,7 +367,7 @@ TASK = Task(
     options=(TaskOption("--weights", "imagenet, none, or a weights file (implies the mobilenetv2 backbone)",
                         _weights_option),),
     saliency=saliency,
-    report=report,
+    report_figures=report_figures,
     quick_goal=(120.0, 0.80, 0.97),
     step_cost=step_cost,
     epoch_size=("n_per_class",),

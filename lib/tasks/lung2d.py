@@ -19,7 +19,7 @@ from lib import diagnosis as d
 from lib.contract import COMMON_FIELDS, SPEED_DEFAULTS, STEPS_FIELD, DataError, Field, Task
 from lib.data.datasets import LUNGS
 from lib.data.ct_slices import read_lung2d
-from lib.data.report import DatasetReport
+from lib.data.check import DatasetCheck
 from lib.figures.display import enlarge, error_overlay, to_grey_uint8
 from lib.figures.segmentation import score_histogram
 from lib.metrics.segmentation import overlap_metrics, per_item_scores, worst_item
@@ -99,7 +99,7 @@ class Prepared:
         return [self.arrays.names[i] for i in self.parts[split]]
 
 
-def prepare(config: dict, *, report: DatasetReport | None = None,
+def prepare(config: dict, *, report: DatasetCheck | None = None,
             progress: Callable[[int, int], None] | None = None) -> Prepared:
     """Load and preprocess every usable slice of ``config``'s dataset, and split them.
 
@@ -188,7 +188,7 @@ def diagnose(*, history, predictions, metrics: dict, status: dict, config: dict 
 USUAL_LEARNING_RATES = (1e-4, 3e-3)  # the course trains at 1e-3
 
 
-def report(predictions, config, chosen: float | None) -> list:
+def report_figures(predictions, config, chosen: float | None) -> list:
     """A Lung 2D run's test results for a student's report: the IoU of every test slice, and the worst slice's
     errors (green found, orange false alarm, magenta missed)."""
     threshold = 0.5 if chosen is None else chosen
@@ -214,7 +214,7 @@ TASK = Task(
     fields=FIELDS,
     presets=PRESETS,
     headline="mean_slice_iou",
-    report=report,
+    report_figures=report_figures,
     metric_aliases={"mean_slice_iou": "mean_iou", "mean_slice_dice": "mean_dice"},  # the names before round 3
     label_settings=("filters", "depth", "image_size", "learning_rate", "epochs"),
     prepare=prepare,

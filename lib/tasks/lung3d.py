@@ -18,7 +18,7 @@ from lib import diagnosis as d
 from lib.contract import COMMON_FIELDS, SPEED_DEFAULTS, DataError, Experiment, Field, Task
 from lib.data.datasets import LUNGS
 from lib.data.ct_volumes import BadVolumeError, VolumePair, load_volume, read_lung3d
-from lib.data.report import DatasetReport
+from lib.data.check import DatasetCheck
 from lib.metrics.segmentation import overlap_metrics, per_item_scores
 from lib.figures.display import busiest_index, ct_grey, enlarge, error_overlay, plane
 from lib.figures.segmentation import per_slice_chart
@@ -97,7 +97,7 @@ def check(config: dict) -> None:
         raise ValueError(f"lung3d.chunk_depth {config['chunk_depth']} must be divisible by 2**depth = {2 ** config['depth']}")
 
 
-def check_data(config: dict, report: DatasetReport) -> None:
+def check_data(config: dict, report: DatasetCheck) -> None:
     """Every volume the settings name must be in the dataset, and the roles must be fillable: ValueError naming the
     setting and the volumes there are (checked before a run folder is made, not when the job starts)."""
     ids = sorted(p.volume_id for p in report.items)
@@ -197,7 +197,7 @@ class Prepared:
         return float(np.mean([labelled_fraction(labels) for labels in self.train_labels]))
 
 
-def prepare(config: dict, *, report: DatasetReport | None = None, load: Callable[[VolumePair, int, str], Volume] = load_prepared,
+def prepare(config: dict, *, report: DatasetCheck | None = None, load: Callable[[VolumePair, int, str], Volume] = load_prepared,
             progress: Callable[[int, int, str], None] | None = None) -> Prepared:
     """Load the volumes of every role and the training volumes' sparse labels.
 
@@ -347,7 +347,7 @@ def step_cost(config: dict) -> float:
             * (int(config.get("depth") or 2) + 1))
 
 
-def report(predictions, config, chosen: float | None) -> list:
+def report_figures(predictions, config, chosen: float | None) -> list:
     """A Lung 3D run's test results for a student's report: the IoU of each axial slice of the test volume, and its
     busiest axial slice's errors."""
     threshold = 0.5 if chosen is None else chosen
@@ -374,7 +374,7 @@ TASK = Task(
     fields=FIELDS,
     presets=PRESETS,
     headline="pooled_iou",
-    report=report,
+    report_figures=report_figures,
     metric_aliases={"pooled_iou": "mean_iou", "pooled_dice": "dice"},  # the names before round 3
     label_settings=("label_fraction", "filters", "learning_rate", "epochs"),
     prepare=prepare,

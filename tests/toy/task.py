@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from lib.contract import COMMON_FIELDS, SPEED_DEFAULTS, DataError, Dataset, Field, Task, TaskOption
-from lib.data.report import DatasetReport, is_synthetic
+from lib.data.check import DatasetCheck, is_synthetic
 from lib.demo.marker import DEMO_MARKER
 from lib.preprocess.sampling import split_indices
 from lib.training.batches import array_batches
@@ -35,9 +35,9 @@ def write_demo(folder: Path, size, seed: int, pool, progress) -> None:
 DATASET = Dataset(key="toy", title="Toy points", env="DLMI_TOY_DATA", demo=write_demo, demo_cost=0.01)
 
 
-def read(path) -> DatasetReport:
+def read(path) -> DatasetCheck:
     path = Path(path)
-    report = DatasetReport(name=DATASET.title, path=path, synthetic=is_synthetic(path))
+    report = DatasetCheck(name=DATASET.title, path=path, synthetic=is_synthetic(path))
     table = path / "points.csv"
     if not table.is_file():
         report.fatal = f"{table} does not exist"
@@ -61,7 +61,7 @@ PRESETS = {"quick": dict(hidden=8, epochs=3, batch_size=32, learning_rate=0.01, 
                           **SPEED_DEFAULTS)}
 
 
-def prepare(config: dict, *, report: DatasetReport | None = None):
+def prepare(config: dict, *, report: DatasetCheck | None = None):
     report = report if report is not None else read(config["data"])
     if not report.ok:
         raise DataError(f"toy dataset at {config['data']}: {report.fatal}")
