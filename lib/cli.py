@@ -1,4 +1,4 @@
-"""Command-line entry point: ``python -m lib {demo,inspect,download,train,class,gradcam,report,screen} ...``.
+"""Command-line entry point: ``python -m lib {demo,inspect,download,train,class,gradcam,report,screen,score} ...``.
 
 An entry point above the registry: it turns the task names people type into tasks (``lib.tasks``) and hands them to
 the engine; a task's own options (DR's ``--weights``) are declared by the task (:class:`lib.contract.TaskOption`).
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+import shlex
 import signal
 import sys
 from dataclasses import replace
@@ -28,6 +29,7 @@ from lib.diagnosis import diagnose_run
 from lib.metrics.screening import DEFAULT_PTS, pt_key, summary
 from lib.jobs.folder.describe import trained_with
 from lib.report import build_report
+from lib.tasks.dr import score_photos_csv
 from lib.jobs.folder.files import read_json
 from lib.jobs.folder.protocol import request_stop
 from lib.jobs.folder.store import SHARED_OWNER, RunStore
@@ -339,6 +341,52 @@ def _cmd_screen(args) -> int:
     return 0
 
 
+def _cmd_score(args) -> int:
+    """A finished run's model scores another dataset folder (a DR run on the demo's second site): writes a scores CSV,
+    prints one JSON line."""
+    run_dir = Path(args.run_dir)
+    try:
+        task = tasks.get(read_json(run_dir / "config.json").get("task"))
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"error: {run_dir} is not a readable run folder ({str(exc).strip(chr(39))})", file=sys.stderr)
+        return 2
+    if task.name != "dr":
+        print(f"error: only DR runs score photos; this is a {task.title} run", file=sys.stderr)
+        return 2
+    try:
+        result = score_photos_csv(run_dir, Path(args.data), Path(args.out), cache_dir=paths.cache_dir())
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result))
+    return 0
+
+
+def _setting(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def reproduce_command(config: dict) -> str:
+    """The one command line that trains a run like this one again: ``python -m lib train TASK --data DATA --preset P``
+    and a ``--set KEY=VALUE`` for each setting that differs from the preset (shell-quoted).
+
+    Raises
+    ------
+    KeyError
+        The configuration names a task this server does not have.
+    """
+    task = tasks.get(config["task"])
+    preset = config.get("preset") if config.get("preset") in task.presets else "quick"
+    base = task.presets[preset]
+    words = ["python", "-m", "lib", "train", task.name, "--data", str(config["data"]), "--preset", preset]
+    for name in task.fields:
+        if name != "data" and name in config and (name not in base or base[name] != config[name]):
+            words += ["--set", f"{name}={_setting(config[name])}"]
+    return shlex.join(words)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lib", description="Deep learning in medical imaging: data and training tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -436,6 +484,13 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--seed", type=int, default=0, help="the bootstrap's and the held-out half's seed")
     screen.add_argument("--json", action="store_true", help="end with one JSON line")
     screen.set_defaults(func=_cmd_screen)
+
+    score = sub.add_parser("score", help="a finished DR run's model scores another EyePACS-layout folder (another "
+                                         "site), written as a scores CSV for python -m lib screen or the Screening page")
+    score.add_argument("run_dir", help="a finished DR run folder")
+    score.add_argument("data", help="a folder in the EyePACS layout (the demo's second site: <eyepacs>/site_b)")
+    score.add_argument("--out", required=True, help="the CSV to write (image,score,label)")
+    score.set_defaults(func=_cmd_score)
     return parser
 
 

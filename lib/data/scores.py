@@ -251,3 +251,23 @@ def scores_csv(scores, labels, *, ids=None, groups=None) -> str:
     writer.writerow([name for name, _ in columns])
     writer.writerows(zip(*(values for _, values in columns)))
     return out.getvalue()
+
+
+def eye_groups(ids) -> list[str] | None:
+    """The eye of each EyePACS id (``10_left`` -> ``left``), or None when not every id names one.
+
+    Examples
+    --------
+    >>> eye_groups(["10_left", "10_right"]), eye_groups(["a.png"])
+    (['left', 'right'], None)
+    """
+    eyes = [str(name).rsplit("_", 1)[-1] for name in ids]
+    return eyes if eyes and set(eyes) <= {"left", "right"} else None
+
+
+def predictions_csv(predictions: dict) -> str:
+    """A run's saved test predictions (``scores``, ``labels``, optionally ``images``) as the CSV the Screening page
+    and ``python -m lib screen`` read; EyePACS ids also give the eye as the ``group`` column."""
+    ids = predictions.get("images")
+    return scores_csv(predictions["scores"], predictions["labels"], ids=ids,
+                      groups=None if ids is None else eye_groups(ids))

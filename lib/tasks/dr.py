@@ -3,7 +3,9 @@
 The data steps (:func:`prepare`): EyePACS levels to binary referral labels, a balanced sample of N
 per class (seeded), preprocessing of every sampled photo (cached on disk), a stratified, seeded
 60 / 20 / 20 split. The page shows exactly what the job trains on, because both call ``prepare``.
-Training (:func:`train`): a MobileNetV2 or small-CNN classifier, then the test set's scores for the ROC.
+Training (:func:`train`): a MobileNetV2 or small-CNN classifier, then the test set's scores for the ROC and the
+validation set's (``val_scores``, ``val_labels``, ``val_images`` in predictions.npz: what a temperature is fitted on).
+:func:`score_photos` scores any EyePACS-layout folder with a finished run's model (the demo's second site).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from lib import diagnosis as d
 from lib.atomic import atomic_path
 from lib.contract import COMMON_FIELDS, SPEED_DEFAULTS, STEPS_FIELD, DataError, Field, Task, TaskOption
 from lib.data.datasets import EYEPACS
+from lib.data.scores import scores_csv
+from lib.demo.fundus import OTHER_SITE_FOLDER
 from lib.data.eyepacs import UnreadablePhotoError, as_frame, read_eyepacs
 from lib.data.check import DatasetCheck, Problem
 from lib.figures.charts import roc_figure
@@ -234,7 +238,7 @@ def train(ctx: TaskContext) -> dict:
     batch = c["batch_size"]
     train_set = _dataset(images[train_idx], labels[train_idx], batch, shuffle=True, seed=c["seed"], steps=c["steps_per_epoch"])
     callbacks = ctx.callbacks(epochs=c["epochs"], steps_per_epoch=len(train_set), batch_size=batch,
-                              evaluation_cost=len(test_idx) / max(1, len(val_idx)), inputs=train_set)
+                              evaluation_cost=(len(test_idx) + len(val_idx)) / max(1, len(val_idx)), inputs=train_set)
     fit(model, train_set, validation=_dataset(images[val_idx], labels[val_idx], batch, shuffle=False, seed=0),
         epochs=c["epochs"], callbacks=callbacks)
     ctx.save_trained(model)
@@ -243,9 +247,13 @@ def train(ctx: TaskContext) -> dict:
     scores = ctx.finite(predict_scores(model, images[test_idx]), "test scores")
     y = labels[test_idx]
     test = data.frame.iloc[test_idx]
+    # the validation set's scores too (a fifth of the photos, one forward pass): a temperature is fitted on them
+    val_scores = ctx.finite(predict_scores(model, images[val_idx]), "validation scores")
     ctx.save_predictions(
         scores=scores.astype(np.float32), labels=y.astype(np.int64), levels=test["level"].to_numpy().astype(np.int64),
         images=test["image"].to_numpy().astype(str), paths=test["path"].to_numpy().astype(str),
+        val_scores=val_scores.astype(np.float32), val_labels=labels[val_idx].astype(np.int64),
+        val_images=data.frame["image"].to_numpy()[val_idx].astype(str),
     )
     return {
         "accuracy": float(np.mean((scores >= 0.5) == y)),
@@ -338,6 +346,54 @@ def saliency(run_dir: str | Path, photo: str | Path, out: str | Path) -> dict:
         with open(tmp, "wb") as handle:
             np.savez(handle, photo=image, cam=cam.astype(np.float16), score=np.float32(score))
     return {"out": str(out), "score": float(score)}
+
+
+def other_site(config: dict) -> Path | None:
+    """The demo's second site beside a run's dataset (``<data>/site_b``, the same layout), or None."""
+    folder = Path(config.get("data", "")) / OTHER_SITE_FOLDER
+    return folder if (folder / "trainLabels.csv").is_file() else None
+
+
+def score_photos(run_dir: str | Path, data: str | Path, *, cache_dir: str | Path | None = None) -> dict:
+    """A finished run's model's scores on every readable photo of another EyePACS-layout folder, preprocessed as the
+    run's photos were (its image size and crop): how the model does on another site.
+
+    Returns
+    -------
+    {"scores": (n,) float32, "labels": (n,) int64 referral labels, "levels": (n,) int64, "images": (n,) str ids}
+
+    Raises
+    ------
+    ValueError
+        No readable config or model in ``run_dir``; the folder is not a usable EyePACS layout; no photo could be read.
+    """
+    run_dir = Path(run_dir)
+    config = files.read_json(run_dir / files.CONFIG)
+    if not (run_dir / files.MODEL).is_file():
+        raise ValueError(f"{run_dir.name} has no saved model")
+    found = read_eyepacs(data)
+    if not found.ok:
+        raise ValueError(f"{data}: {found.fatal}")
+    frame = as_frame(found.items)
+    result = preprocess_photos(frame["path"].tolist(), size=int(config["image_size"]), crop=config.get("crop", "none"),
+                               cache_dir=cache_dir)
+    if len(result.kept) == 0:
+        raise ValueError(f"{data}: none of its photos could be read")
+    kept = frame.iloc[result.kept]
+    import keras  # framework: only in the child process that scores the photos
+
+    model = keras.models.load_model(run_dir / files.MODEL, compile=False)
+    return {"scores": predict_scores(model, result.images), "labels": referral_labels(kept["level"].to_numpy()),
+            "levels": kept["level"].to_numpy().astype(np.int64), "images": kept["image"].to_numpy().astype(str)}
+
+
+def score_photos_csv(run_dir: str | Path, data: str | Path, out: str | Path, *, cache_dir=None) -> dict:
+    """:func:`score_photos` written as a scores CSV (:func:`lib.data.scores.scores_csv`) to ``out``; returns
+    {"out", "n"}."""
+    scored = score_photos(run_dir, data, cache_dir=cache_dir)
+    with atomic_path(Path(out)) as tmp:
+        Path(tmp).write_text(scores_csv(scored["scores"], scored["labels"], ids=scored["images"]))
+    return {"out": str(out), "n": int(scored["scores"].size)}
 
 
 def _weights_option(value: str) -> dict:

@@ -5,7 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from lib.data.scores import (MAX_BYTES, MAX_ROWS, ScoresFileError, parse_scores, read_scores_file, scores_csv)
+from lib.data.scores import (MAX_BYTES, MAX_ROWS, ScoresFileError, parse_scores, predictions_csv, read_scores_file,
+                             scores_csv)
 
 GOOD = "image,score,label,eye\n10_left,0.9,1,left\n10_right,0.2,0,right\n11_left,0.65,1,left\n11_right,0.4,0,right\n"
 
@@ -112,3 +113,13 @@ def test_reading_a_file_from_disk(tmp_path):
     path.write_text(GOOD)
     got = read_scores_file(path, group="eye")
     assert got.source == "mine.csv" and got.n == 4
+
+
+def test_a_runs_predictions_download_as_a_csv_the_page_reads_with_the_eye_as_group():
+    predictions = {"scores": np.float32([0.8, 0.1, 0.4]), "labels": np.int64([1, 0, 1]),
+                   "images": np.array(["10_left", "10_right", "11_left"]), "levels": np.int64([3, 0, 2])}
+    got = parse_scores(predictions_csv(predictions), group="group")
+    assert got.ids.tolist() == ["10_left", "10_right", "11_left"] and got.groups.tolist() == ["left", "right", "left"]
+    np.testing.assert_allclose(got.scores, predictions["scores"])
+    assert got.labels.tolist() == [1, 0, 1]
+    assert parse_scores(predictions_csv({"scores": [0.2, 0.9], "labels": [0, 1]})).groups is None
