@@ -23,7 +23,8 @@ from lib.jobs.folder.protocol import ACTIVE_STATES, stop_now, stop_requested
 from lib.jobs.folder.store import SHARED_OWNER
 from lib.notice import QUESTIONS, question
 from lib.text import duration, number, plain
-from ui.runs import executor, run_store
+from ui.charts import chart
+from ui.runs import executor, run_store, snapshot
 from ui.notice import answer_book
 from ui.session import class_settings, guard, identity, sessions
 from ui.shell import is_presenting
@@ -34,7 +35,7 @@ def queue_section() -> None:
     """Every active run, training first, then the waiting ones in the order they will get a slot."""
     st.header("Queue")
     store = run_store()
-    runs, problems = store.list(lecturer=True)
+    runs, problems = snapshot().select(lecturer=True)
     active = {r.run_id: r for r in runs if r.state in ACTIVE_STATES}
     training = [r for r in active.values() if r.state == "running"]
     # each waiting run's place as its executor wrote it (the local queue or Ray: the same users-in-turn order)
@@ -65,7 +66,7 @@ def publish_section() -> None:
     st.header("Published runs")
     st.caption("Publish a run to show it to the whole class: students see it beside their own runs, read-only.")
     store = run_store()
-    runs, _ = store.list(lecturer=True)
+    runs, _ = snapshot().select(lecturer=True)
     finished = [r for r in runs if r.state in ("done", "stopped") and r.metrics]
     if not finished:
         st.info("No finished run yet.")
@@ -310,7 +311,11 @@ def _class_experiment_plot(task_name: str, setting: str, measure: str) -> None:
     log_x = min(xs) > 0 and max(xs) / min(xs) >= 100
     figure = class_runs_figure(points, x_title=class_sweep.settings(task)[setting],
                                y_title=class_sweep.measures(task)[measure], log_x=log_x, names=not is_presenting())
-    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key=f"class_sweep_{task_name}")
+    x_title, y_title = class_sweep.settings(task)[setting], class_sweep.measures(task)[measure]
+    event = chart(figure, on_select="rerun", selection_mode="points", key=f"class_sweep_{task_name}",
+                  name=f"The class's runs: {y_title} against {x_title}",
+                  summary=f"Each of the {len(points)} shared {task.title} runs as a point: {y_title} against {x_title}; "
+                          "choose a point to open its run.")
     st.caption(f"{len(points)} shared run(s) from {len({p.who for p in points})} student(s).")
     selected = [p.get("customdata") for p in (event.selection.points if event else [])] if event else []
     selected = [run_id for run_id in selected if isinstance(run_id, str)]
@@ -333,4 +338,7 @@ def _open_read_only(run_id: str, task) -> None:
         for finding in diagnose_run(run, task):
             st.caption(f"{finding.title}: {finding.text}")
         if not run.history.empty:
-            st.plotly_chart(history_figure(run.history, metrics=task.metrics_shown), key=f"class_sweep_run_{run_id}")
+            chart(history_figure(run.history, metrics=task.metrics_shown), key=f"class_sweep_run_{run_id}",
+                  name="Training curves of the chosen run",
+                  summary=f"The chosen run's {', '.join(task.metrics_shown)} per epoch, training and validation, over "
+                          f"{len(run.history)} epoch(s).")

@@ -15,7 +15,7 @@ from lib.training.config import ConfigError
 from lib.jobs.executor import start_sweep
 from ui.estimate import experiment_caption
 from ui.notice import think
-from ui.runs import executor, run_store
+from ui.runs import executor, run_store, snapshot
 from ui.admission import admit
 from ui.session import owner_token
 
@@ -34,7 +34,7 @@ def experiment_section(task: Task, experiment: Experiment, prefix: str, config: 
                             key=f"{prefix}_{experiment.name}_values")
     owner = owner_token()
     if config is not None and chosen:
-        everyone, _ = run_store().list()
+        everyone = list(snapshot().runs)
         st.caption(experiment_caption([{**config, experiment.setting: v} for v in chosen], task, everyone))
     # the click is kept by a callback, as Start's is (a plain button's True can be lost to a rerun)
     st.button(experiment.button, disabled=config is None or not chosen, key=f"{prefix}_sweep", on_click=_request,
@@ -52,7 +52,7 @@ def experiment_section(task: Task, experiment: Experiment, prefix: str, config: 
         st.rerun()  # so the training panel follows the queued runs at once
     if f"{prefix}_flash" in st.session_state:
         st.success(st.session_state.pop(f"{prefix}_flash"))
-    runs, _ = run_store().list(task=task.name, viewer=owner)
+    runs, _ = snapshot().select(task=task.name, viewer=owner)
     rows, waiting = [], []
     for summary in runs:
         tag = summary.config.get("experiment")

@@ -25,7 +25,7 @@ from lib.jobs.executor import start_run
 from ui.estimate import start_caption
 from ui.notice import notice
 from ui.presets import set_control
-from ui.runs import executor, run_store, whose
+from ui.runs import executor, run_store, snapshot, whose
 from ui.admission import admit
 from ui.session import owner_token
 
@@ -95,7 +95,7 @@ def training_panel(task: str, config: dict | None, *, metrics=None) -> None:
     # a Start click is used by this run of the page or dropped: one kept while a run is active (a second tab's stale
     # button) would start a run by itself when that run ends
     start_requested = st.session_state.pop(_start_key(task), False)
-    everyone, _ = run_store().list()  # read once: the user's active run, the queue and the estimate
+    everyone = list(snapshot().runs)  # the user's active run, the queue and the estimate
     runs = [r for r in everyone if r.task == task]
     active = followed_run([r for r in runs if visible_to(r, owner)], owner)
     watching = f"_{task}_watching"
@@ -188,7 +188,7 @@ def _heartbeat(view: _WatchView, store: RunStore, task: str, owner: str) -> None
     now = time.time()
     if now - view.heartbeat_at < HEARTBEAT_S:
         return
-    runs, _ = store.list(task=task, viewer=owner)
+    runs, _ = snapshot().select(task=task, viewer=owner)
     view.watched = tuple(r.path for r in runs if r.owner == owner and r.state in ACTIVE_STATES)
     touch_heartbeat(view.watched)
     view.heartbeat_at = now
@@ -243,10 +243,30 @@ def cached_predictions(run: Run) -> dict:
     return _predictions(str(target), target.stat().st_mtime)
 
 
+@st.cache_resource(max_entries=500, show_spinner=False)
+def _diagnosis(path: str, ended: float, _store: RunStore, _run: Run | None) -> tuple:
+    """What lib.diagnosis finds in a finished run: computed once per run and server (a finished run never changes;
+    ``ended``, its finish stamp, keys it, with its folder)."""
+    try:
+        run = _run if _run is not None else _store.load(Path(path).name)
+    except ValueError:
+        return ()
+    return tuple(diagnose_run(run, tasks.get(run.summary.task)))
+
+
+def _findings(store: RunStore, summary, run: Run | None = None) -> tuple:
+    """The diagnosis of a run without results or with them, once per run (:func:`_diagnosis`); a run still active is
+    not diagnosed."""
+    ended = summary.status.get("ended")
+    if summary.state in ACTIVE_STATES or not isinstance(ended, (int, float)):
+        return ()
+    return _diagnosis(str(summary.path), float(ended), store, run)
+
+
 def diagnosis_panel(run: Run) -> None:
     """What ``lib.diagnosis`` finds in the run, beside its results: problems as warnings, the rest as notes; a finding
     that names a setting to compare (the learning rate) opens the student's runs with other values of it."""
-    for finding in diagnose_run(run, tasks.get(run.summary.task)):
+    for finding in _findings(run_store(), run.summary, run):
         if finding.severity == "problem":
             st.warning(f"**{finding.title}.** {finding.text}", icon=":material/report:")
         else:
@@ -258,7 +278,7 @@ def diagnosis_panel(run: Run) -> None:
 def settings_tried(task: str, name: str) -> list:
     """The values of setting ``name`` among this user's finished runs of ``task`` with results (theirs, the shared
     and the published ones they see)."""
-    runs, _ = run_store().list(task=task, viewer=owner_token())
+    runs, _ = snapshot().select(task=task, viewer=owner_token())
     return [r.config.get(name) for r in partition_runs(runs)[0] if name in r.config]
 
 
@@ -277,7 +297,7 @@ def _compare_by(run: Run, finding) -> None:
     setting = finding.compare
     words = setting.replace("_", " ")
     store, owner = run_store(), owner_token()
-    runs, _ = store.list(task=run.summary.task, viewer=owner)
+    runs, _ = snapshot().select(task=run.summary.task, viewer=owner)
     here = run.config.get(setting)
     others = [r for r in partition_runs(runs)[0] if r.run_id != run.summary.run_id and r.config.get(setting) != here]
     with st.expander(f"Compare: your runs of this task at another {words}", icon=":material/compare_arrows:"):
@@ -308,7 +328,7 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
     # button) would start a run by itself when that run ends
     start_requested = st.session_state.pop(_start_key(task), False)
     store = run_store()
-    runs, problems = store.list(task=task, viewer=owner)
+    runs, problems = snapshot().select(task=task, viewer=owner)
     # a run stopped before it learned anything has no test results to show: it is listed with the failed ones
     finished, failed = partition_runs(runs)
     if problems:  # only this user's own broken folders (the store filters by viewer)
@@ -327,11 +347,7 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
         with st.expander(f"{len(failed)} run(s) without results"):
             for r in failed:
                 st.markdown(f"**{plain(r.label)}**: {plain(describe_failure(r))}")
-                try:
-                    findings = diagnose_run(store.load(r.run_id, viewer=owner), tasks.get(task))
-                except ValueError:
-                    findings = []
-                for finding in findings:
+                for finding in _findings(store, r):
                     st.caption(f"{finding.title}: {finding.text}")
     if not finished:
         st.info("No finished run yet: start one above. (A lecturer can prepare runs with `python -m lib train`.)")

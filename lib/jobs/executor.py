@@ -24,7 +24,7 @@ from lib import paths, tasks
 from lib.contract import Task
 from lib.jobs.folder import files
 from lib.jobs.folder.describe import config_label
-from lib.jobs.folder.protocol import FINAL_STATES, read_status, update_status
+from lib.jobs.folder.protocol import FINAL_STATES, read_status, refresh_status, update_status
 from lib.jobs.folder.store import RunStore
 from lib.text import number
 from lib.jobs import queue
@@ -72,7 +72,17 @@ class LocalProcessExecutor:
             update_status(run_dir, state="failed", error=f"could not start a worker process: {exc}", ended=time.time())
             raise
         self._children.append(child)
-        threading.Thread(target=child.wait, daemon=True, name=f"reap-{run_dir.name}").start()
+        threading.Thread(target=_reap, args=(child, run_dir), daemon=True, name=f"reap-{run_dir.name}").start()
+
+
+def _reap(child: subprocess.Popen, run_dir: Path) -> None:
+    """Wait for a worker process to end, then write its run's end if it could not (killed, out of memory): the local
+    executor owns its workers' stuck runs (:func:`lib.jobs.folder.protocol.refresh_status`)."""
+    child.wait()
+    try:
+        refresh_status(run_dir)
+    except (ValueError, OSError):
+        pass  # deleted, or unreadable: the listing says why
 
 
 def make_executor(kind: str | None = None, *, job: Callable[..., dict] | None = None) -> Executor:
@@ -121,6 +131,7 @@ def _admit_and_create(store: RunStore, checked: list[dict], labels: list[str], *
     """The limit check and the folders' creation as one step (:meth:`RunStore.admission`): two Starts at the same
     moment, from two tabs or two app servers, cannot both pass a limit that only one of them fits."""
     with store.admission():
+        store.settle_stuck()  # the one step that writes the stuck runs' end, before the limit counts active runs
         if admit is not None:
             admit(checked)
         return [store.create(c, owner=owner, label=label) for c, label in zip(checked, labels)]

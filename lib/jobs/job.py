@@ -27,7 +27,7 @@ from lib import tasks
 from lib.atomic import leftover_temporaries, remove_quietly
 from lib.jobs.folder import files
 from lib.jobs.folder.files import read_json, write_json_atomic
-from lib.jobs.folder.protocol import FINAL_STATES, read_status, register_worker, update_status, why_not_start
+from lib.jobs.folder.protocol import FINAL_STATES, register_worker, update_status, why_not_start
 from lib.jobs import queue, speed
 from lib.training.config import validate_config
 from lib.training.context import Diverged, Stopped, TaskContext
@@ -143,10 +143,9 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
     run_dir = Path(run_dir)
     try:
         if slot is None:
-            before = read_status(run_dir)
+            before = register_worker(run_dir)
             if before.get("state") in FINAL_STATES:  # stopped (or given up as never started) before this worker came
                 return before
-            register_worker(run_dir)
         saved, task = _task_of(run_dir, saved)
         if saved is None:
             return _final(run_dir, state="failed", error=task)
@@ -167,7 +166,7 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
         config = validate_config(saved, task)
         setup_backend(config["seed"], config["precision"])
         versions = _versions()
-        write_json_atomic(run_dir / files.CONFIG, {**saved, "versions": versions})
+        update_status(run_dir, versions=versions)  # the job's record; config.json stays as the page wrote it
         ctx = TaskContext(run_dir=run_dir, config=config, echo=echo, parent_pid=parent_pid, started=started)
         metrics = task.train(ctx)
         write_json_atomic(run_dir / files.METRICS, metrics)
@@ -176,7 +175,7 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
         status = _final(run_dir, state=final, stop_reason=ctx.stop_reason, timing=ctx.timing(),
                         device_memory_peak_mb=ctx.device_peak_mb, jobs_at_end=at_end)
         try:  # what this run measured prices later runs (lib.jobs.speed); it never fails a finished run
-            speed.record(run_dir.parent, {**config, "versions": versions}, read_status(run_dir), task)
+            speed.record(run_dir.parent, {**config, "versions": versions}, status, task)
         except Exception:  # noqa: BLE001
             pass
         return status

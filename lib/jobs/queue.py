@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from lib.jobs.folder import files
-from lib.jobs.folder.protocol import ACTIVE_STATES, START_GRACE_S, refresh_status, update_status
+from lib.jobs.folder.protocol import ACTIVE_STATES, START_GRACE_S, current_status, update_status
 
 DEFAULT_MAX_JOBS = 2
 STARTING_GRACE_S = START_GRACE_S  # a queued run whose worker has not registered yet keeps its place this long
@@ -79,7 +79,7 @@ def waiting(root: Path, *, starting_grace_s: float = STARTING_GRACE_S,
     queued, running = [], Counter()
     for run_dir in _folders(root):
         try:
-            status = refresh_status(run_dir)
+            status = current_status(run_dir)
         except (ValueError, OSError):
             continue
         state = status.get("state")
@@ -112,7 +112,7 @@ def recent_durations(root: Path, *, limit: int = 20) -> list[float]:
     found = []
     for run_dir in reversed(_folders(root)):  # run ids start with their creation time: newest last
         try:
-            status = refresh_status(run_dir)
+            status = current_status(run_dir)
         except (ValueError, OSError):
             continue
         if status.get("state") == "done" and isinstance(status.get("started"), (int, float)) \

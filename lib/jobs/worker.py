@@ -21,15 +21,17 @@ from pathlib import Path
 
 from lib.jobs import queue
 from lib.jobs.folder import files
-from lib.jobs.folder.protocol import FINAL_STATES, read_status, register_worker, request_stop, update_status, why_not_start
+from lib.jobs.folder.protocol import FINAL_STATES, register_worker, request_stop, update_status, why_not_start
 
 
 def wait_for_slot(run_dir: Path, *, poll_s: float = 0.5):
     """Register and wait for a slot with nothing heavy imported: (slot, config) when the run may train now;
-    (None, None) when the folder cannot be read (the job then says why); a final status when it ended while waiting
-    (a stop request, nobody watching it)."""
+    (None, None) when the folder cannot be read (the job then says why); a final status when it ended before or while
+    it waited (stopped before this process came, a stop request, nobody watching it)."""
     try:
-        register_worker(run_dir)  # at once: a reader can tell from now on whether this worker is alive
+        registered = register_worker(run_dir)  # at once: a reader can tell from now on whether this worker is alive
+        if registered.get("state") in FINAL_STATES:
+            return registered, None
         saved = files.read_json(run_dir / files.CONFIG)
     except (ValueError, OSError):
         return None, None
@@ -54,11 +56,6 @@ def main(argv: list[str]) -> int:
     run_dir = Path(argv[0])
     os.umask(0o077)  # what the job writes is private (the app server sets the same for itself)
     signal.signal(signal.SIGTERM, lambda *_: request_stop(run_dir))
-    try:
-        if read_status(run_dir).get("state") in FINAL_STATES:
-            return 0  # stopped before this process came: nothing to do
-    except ValueError:
-        pass  # the job says what is wrong with the folder
     slot, saved = wait_for_slot(run_dir)
     if isinstance(slot, dict):  # ended while it waited
         return 0 if slot.get("state") in ("done", "stopped") else 1

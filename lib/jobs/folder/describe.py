@@ -77,7 +77,8 @@ def trained_with(config: dict, status: dict, history=None) -> str:
     ...               "precision": "float32", "jit_compile": "auto"}, {})
     'Keras 3.15.1 on tensorflow 2.21.0 · CPU · float32 · XLA auto'
     """
-    versions = config.get("versions") if isinstance(config.get("versions"), dict) else {}
+    versions = status.get("versions") or config.get("versions")  # config.json held them before the job stopped
+    versions = versions if isinstance(versions, dict) else {}  # rewriting what it had read (an older run's folder)
     parts = []
     backend = versions.get("backend")
     if backend:

@@ -132,10 +132,23 @@ def stuck_reason(status: dict, *, now: float | None = None) -> str | None:
     return NEVER_STARTED if now - float(status.get("submitted", now)) > _grace("DLMI_START_GRACE_S", START_GRACE_S) else None
 
 
+def current_status(run_dir: Path, status: dict | None = None) -> dict:
+    """The run's status as every reader sees it: failed, with the reason, when it can never end by itself
+    (:func:`stuck_reason`). A read: nothing is written (:func:`refresh_status` is the step that writes it)."""
+    run_dir = Path(run_dir)
+    status = status if status is not None else read_status(run_dir)
+    reason = stuck_reason(status)
+    if reason:
+        return {**status, "state": "failed", "error": _with_disk(run_dir, reason), "ended": time.time()}
+    return status
+
+
 def refresh_status(run_dir: Path, status: dict | None = None) -> dict:
-    """The run's status, after marking it failed when it can never end by itself (:func:`stuck_reason`). When even
-    that cannot be written (a full disk), the failed status is returned unwritten: every reader still sees a final
-    state, and the next one tries to write it again."""
+    """The run's status, after marking it failed when it can never end by itself (:func:`stuck_reason`): the explicit
+    step, done by its owners only (the local executor when a worker process ends, the admission lock before it counts
+    runs: :meth:`lib.jobs.folder.store.RunStore.settle_stuck`); readers use :func:`current_status`. When even that
+    cannot be written (a full disk), the failed status is returned unwritten: every reader still sees a final
+    state, and the next owner tries to write it again."""
     run_dir = Path(run_dir)
     status = status if status is not None else read_status(run_dir)
     reason = stuck_reason(status)
@@ -202,9 +215,20 @@ def why_not_start(run_dir: Path, config: dict, *, since: float) -> str | None:
 
 def register_worker(run_dir: str | Path) -> dict:
     """Say that this process is the run's worker (its pid, start time and host), so that a reader can tell when it
-    is gone; the first thing a worker does."""
-    return update_status(Path(run_dir), state="queued", pid=os.getpid(), pid_started=process_identity(os.getpid()),
-                         host=files.host())
+    is gone; the first thing a worker does, and its one read of the status before it waits. Returns the status: a run
+    already final (stopped, or given up as never started, before this worker came) is returned as it is, unregistered.
+    An unreadable status.json is replaced by the registration (the job then says what else is wrong)."""
+    run_dir = Path(run_dir)
+    try:
+        status = read_status(run_dir)
+    except ValueError:
+        status = {}
+    if status.get("state") in FINAL_STATES:
+        return status
+    status.update(state="queued", pid=os.getpid(), pid_started=process_identity(os.getpid()), host=files.host(),
+                  updated=time.time())
+    write_json_atomic(run_dir / files.STATUS, status)
+    return status
 
 
 def stop_now(run_dir: Path) -> dict | None:

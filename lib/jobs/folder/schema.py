@@ -29,6 +29,7 @@ STATUS_FIELDS = {
     "ray_watched": _NUMBER,  # when the app server's Ray watcher last saw the run waiting (RAY_WATCH_GRACE_S)
     # how many jobs trained at once (this one included) when it started and when it ended (lib.jobs.speed)
     "jobs_at_start": _INT, "jobs_at_end": _INT,
+    "versions": _OBJECT,  # what the job trained with (Python, Keras, the backend, devices): the job's own record
 }
 # progress.json: what a job writes every second or so (the training panel reads it)
 PROGRESS_FIELDS = {

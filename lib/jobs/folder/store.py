@@ -7,10 +7,11 @@ import fcntl
 import os
 import secrets
 import shutil
+import threading
 import time
 from contextlib import contextmanager
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Collection, NamedTuple
 
@@ -20,7 +21,7 @@ import pandas as pd
 from lib.atomic import atomic_path, remove_quietly
 from lib.jobs.folder import files
 from lib.jobs.folder.files import read_json, write_json_atomic
-from lib.jobs.folder.protocol import ACTIVE_STATES, refresh_status
+from lib.jobs.folder.protocol import ACTIVE_STATES, current_status, read_status, refresh_status
 from lib.jobs.folder.schema import check_config, check_metrics, check_progress
 
 SHARED_OWNER = "shared"  # runs prepared from the command line: visible to every session, read-only there
@@ -114,14 +115,49 @@ def _owner_of(run_dir: Path) -> str | None:
     return owner if isinstance(owner, str) else None
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """Every run of a runs folder as one listing saw it (all owners, newest first) and the folders it could not read;
+    :meth:`select` gives what one viewer may see, as :meth:`RunStore.list` does. A page builds one per script run
+    and hands it to every part that needs the runs (ui.runs.snapshot)."""
+
+    runs: tuple
+    unreadable: tuple
+
+    def select(self, *, task: str | None = None, viewer: str | None = None,
+               lecturer: bool = False) -> tuple[list[RunSummary], list[Unreadable]]:
+        """(runs, unreadable) for ``viewer`` (:meth:`RunStore.list`'s parameters)."""
+        runs = [r for r in self.runs if (not task or r.task == task) and visible_to(r, viewer, lecturer=lecturer)]
+        problems = [p for p in self.unreadable if viewer is None or lecturer or p.owner == viewer]
+        return runs, problems
+
+
+def _stamp(run_dir: Path) -> tuple:
+    """What changes when a run folder's content does: the folder's own time (every atomic write renames into it, a
+    marker made or removed) and status.json's (a hand edit in place)."""
+    folder = run_dir.stat()
+    try:
+        status = (run_dir / files.STATUS).stat()
+        return folder.st_mtime_ns, folder.st_ino, status.st_mtime_ns, status.st_size
+    except OSError:
+        return folder.st_mtime_ns, folder.st_ino, None, None
+
+
 class RunStore:
     """The runs under one folder. Reading never raises for what a folder holds: a folder that does not
     fit :mod:`lib.jobs.folder.schema`, or names a task this server does not have (``tasks``: the names it has; None: any),
-    is reported as :class:`Unreadable`, and can still be deleted."""
+    is reported as :class:`Unreadable`, and can still be deleted. Reading never writes either: a run that can never end
+    by itself is shown failed (:func:`lib.jobs.folder.protocol.current_status`) and marked so by :meth:`settle_stuck`.
+
+    A store remembers what it read of each folder until the folder changes (:func:`_stamp`): a listing then costs two
+    ``stat`` calls per unchanged folder instead of three JSON files, so one store can serve every page of a server."""
 
     def __init__(self, root: str | Path, *, tasks: Collection[str] | None = None):
         self.root = Path(root)
         self.tasks = None if tasks is None else frozenset(tasks)
+        self._seen: dict[str, tuple[tuple, object]] = {}  # folder name -> (its stamp, its summary or why unreadable)
+        self._lock = threading.Lock()
+        self.listings = 0  # how many times the folder was listed (the tests count them)
 
     @contextmanager
     def admission(self, timeout_s: float = 60.0):
@@ -174,11 +210,24 @@ class RunStore:
         return self.root / run_id
 
     def _summary(self, run_dir: Path) -> RunSummary:
+        return self._seen_now(self._read(run_dir))
+
+    @staticmethod
+    def _seen_now(summary: RunSummary) -> RunSummary:
+        """``summary`` as a reader sees it now: an active run that can never end by itself, failed (nothing written)."""
+        if summary.state not in ACTIVE_STATES:
+            return summary
+        status = current_status(summary.path, summary.status)
+        if status is summary.status:
+            return summary
+        return replace(summary, state=status["state"], error=status.get("error"), status=status)
+
+    def _read(self, run_dir: Path) -> RunSummary:
         config = check_config(read_json(run_dir / files.CONFIG))
         if self.tasks is not None and config["task"] not in self.tasks:
             raise ValueError(f"config.json names the task {config['task']!r:.60}, which this server does not have "
                              f"(it has {', '.join(sorted(self.tasks))})")
-        status = refresh_status(run_dir)
+        status = read_status(run_dir)
         metrics = {}
         if (run_dir / files.METRICS).is_file():
             metrics = check_metrics(read_json(run_dir / files.METRICS))
@@ -191,6 +240,7 @@ class RunStore:
         )
 
     def _folders(self) -> list[Path]:
+        self.listings += 1
         try:
             return sorted(p for p in self.root.iterdir() if not p.name.startswith(".") and p.is_dir())
         except OSError:
@@ -211,22 +261,51 @@ class RunStore:
         -------
         (runs, unreadable): the unreadable folders are skipped from ``runs``, each with its reason.
         """
-        runs, problems = [], []
-        for run_dir in self._folders():
-            try:
-                summary = self._summary(run_dir)
-            except (ValueError, OSError) as exc:
-                owner = _owner_of(run_dir)
-                if viewer is None or lecturer or owner == viewer:
-                    problems.append(Unreadable(run_dir.name, str(exc), owner))
-                continue
-            if task and summary.task != task:
-                continue
-            if not visible_to(summary, viewer, lecturer=lecturer):
-                continue
-            runs.append(summary)
+        return self.snapshot().select(task=task, viewer=viewer, lecturer=lecturer)
+
+    def snapshot(self) -> Snapshot:
+        """Every run and every unreadable folder, as they are now: one listing of the folder, a folder read again only
+        when it changed since this store last read it."""
+        with self._lock:
+            runs, problems, present = [], [], set()
+            for run_dir in self._folders():
+                try:
+                    stamp = _stamp(run_dir)
+                except OSError:
+                    continue  # deleted meanwhile
+                present.add(run_dir.name)
+                seen = self._seen.get(run_dir.name)
+                if seen is None or seen[0] != stamp:
+                    try:
+                        value = self._read(run_dir)
+                    except (ValueError, OSError) as exc:
+                        value = Unreadable(run_dir.name, str(exc), _owner_of(run_dir))
+                    seen = self._seen[run_dir.name] = (stamp, value)
+                if isinstance(seen[1], Unreadable):
+                    problems.append(seen[1])
+                else:
+                    runs.append(self._seen_now(seen[1]))
+            for gone in set(self._seen) - present:
+                del self._seen[gone]
         runs.sort(key=lambda r: (r.created, r.run_id), reverse=True)
-        return runs, problems
+        return Snapshot(tuple(runs), tuple(problems))
+
+    def settle_stuck(self) -> int:
+        """Mark every active run that can never end by itself failed, in its status.json (:func:`refresh_status`):
+        the explicit step that readers never take. Its owners: the admission lock, before it counts a user's runs,
+        and the local executor when a worker process ends. Returns how many it marked."""
+        marked = 0
+        for run in self.snapshot().runs:
+            seen = self._seen.get(run.run_id)
+            written = seen[1].state if seen is not None and isinstance(seen[1], RunSummary) else None
+            if run.state == "failed" and written in ACTIVE_STATES:  # failed in the view only: write it
+                try:
+                    refresh_status(run.path)
+                except (ValueError, OSError):
+                    continue
+                marked += 1
+        return marked
+
     def load(self, run_id: str, *, viewer: str | None = None, lecturer: bool = False) -> Run:
         """Load a run; raises ValueError when it is corrupt, missing or not visible to ``viewer``."""
         run_dir = self.path(run_id)

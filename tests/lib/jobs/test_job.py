@@ -1,5 +1,6 @@
-"""The engine end to end on tiny configurations: in-process jobs, worker processes, stop, kill, failures."""
+"""The job end to end on tiny configurations: in-process jobs, worker processes, stop, kill, failures."""
 
+import inspect
 import os
 import signal
 import threading
@@ -12,8 +13,7 @@ from lib.jobs.folder import files
 from lib.jobs.folder.protocol import LOST_WORKER, read_status, request_stop
 from lib.jobs.folder.store import RunStore
 from lib.jobs import queue
-from lib.jobs.executor import start_run
-from lib.jobs.executor import LocalProcessExecutor
+from lib.jobs.executor import LocalProcessExecutor, start_run
 from lib.jobs.speed import read_measured
 from lib.jobs.job import run_job
 from tests.helpers.waiting import wait_for
@@ -33,7 +33,7 @@ def test_one_epoch_of_each_task_saves_a_complete_run(task, metric, demo_root, ru
     assert metric in run.metrics and 0.0 <= run.metrics[metric] <= 1.0
     assert list(run.history["epoch"]) == [1] and "val_loss" in run.history
     assert lines and lines[0].startswith("epoch 1/1")
-    versions = run.config["versions"]
+    versions = run.status["versions"]
     assert versions["backend"] == keras.backend.backend() and versions[versions["backend"]]
     model = keras.models.load_model(run.model_path())
     assert model.name.startswith("dr_" if task == "dr" else "unet")
@@ -131,3 +131,35 @@ def test_watched_runs_give_up_when_no_browser_looks(demo_root, runs_dir, monkeyp
     assert status["state"] == "stopped" and "no browser has watched" in status["stop_reason"]
     headless = store.create(tiny_config("lung2d", demo_root), owner="shared")  # CLI runs are not watched
     assert run_job(headless, echo=lambda _: None, poll_s=0.05)["state"] == "done"
+
+
+def test_the_worker_registers_once_reads_its_config_once_and_never_rewrites_it(demo_root, runs_dir, monkeypatch):
+    """The worker's path in this process (lib.jobs.worker.main without its signal handler and umask): one
+    registration, one read of config.json by the worker and the job (the queue's fair order reads each waiting run's
+    owner: not counted), one validation, and config.json left as the page wrote it (the versions go to the status)."""
+    from pathlib import Path
+
+    from lib.jobs import job, worker
+
+    run_dir = RunStore(runs_dir).create(tiny_config("lung2d", demo_root), owner="alice")
+    written = (run_dir / files.CONFIG).stat()
+    reads, registered, validated = [], [], []
+    real_read_text, real_register, real_validate = Path.read_text, worker.register_worker, job.validate_config
+
+    def read_text(path, *args, **kwargs):
+        if path == run_dir / files.CONFIG and not any(f.filename.endswith("jobs/queue.py") for f in inspect.stack()):
+            reads.append(path)
+        return real_read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    for module in (worker, job):
+        monkeypatch.setattr(module, "register_worker", lambda d: registered.append(d) or real_register(d))
+    monkeypatch.setattr(job, "validate_config", lambda c, t: validated.append(c) or real_validate(c, t))
+
+    slot, saved = worker.wait_for_slot(run_dir, poll_s=0.05)
+    status = job.run_job(run_dir, slot=slot, saved=saved, echo=lambda _: None)
+    assert status["state"] == "done", status.get("error")
+    assert (len(registered), len(reads), len(validated)) == (1, 1, 1)
+    now = (run_dir / files.CONFIG).stat()
+    assert (now.st_ino, now.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    assert read_status(run_dir)["versions"]["backend"] == keras.backend.backend()

@@ -34,7 +34,7 @@ store = RunStore(runs)
 run_dir = store.create(tiny_config(task, demo_root), owner="alice")
 status = run_job(run_dir, echo=lambda line: None, poll_s=0.05)
 run = store.load(run_dir.name)
-print(json.dumps({"state": status["state"], "error": status.get("error"), "versions": run.config.get("versions"),
+print(json.dumps({"state": status["state"], "error": status.get("error"), "versions": run.status.get("versions"),
                   "metrics": run.metrics, "tensorflow_imported": any(m.startswith("tensorflow") for m in sys.modules),
                   "model": (run_dir / "model.keras").is_file(), "predictions": (run_dir / "predictions.npz").is_file()}))
 """
