@@ -23,6 +23,7 @@ if identity is None:  # not signed in (yet): the sign-in is the only page there 
 sections = {
     "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
     "Tasks": task_pages(),
+    "Explore": [st.Page("pages/screening.py", title="Screening test", icon=":material/monitoring:")],
 }
 if identity.is_lecturer:
     sections["Lecturer"] = [st.Page("pages/classroom.py", title="Class", icon=":material/groups:")]

@@ -29,7 +29,6 @@ from lib.diagnosis import diagnose_run
 from lib.metrics.screening import DEFAULT_PTS, pt_key, summary
 from lib.jobs.folder.describe import trained_with
 from lib.report import build_report
-from lib.tasks.dr import score_photos_csv
 from lib.jobs.folder.files import read_json
 from lib.jobs.folder.protocol import request_stop
 from lib.jobs.folder.store import SHARED_OWNER, RunStore
@@ -350,11 +349,11 @@ def _cmd_score(args) -> int:
     except (OSError, ValueError, KeyError) as exc:
         print(f"error: {run_dir} is not a readable run folder ({str(exc).strip(chr(39))})", file=sys.stderr)
         return 2
-    if task.name != "dr":
-        print(f"error: only DR runs score photos; this is a {task.title} run", file=sys.stderr)
+    if task.score_folder is None:
+        print(f"error: {task.title} runs cannot score another dataset folder", file=sys.stderr)
         return 2
     try:
-        result = score_photos_csv(run_dir, Path(args.data), Path(args.out), cache_dir=paths.cache_dir())
+        result = task.score_folder(run_dir, Path(args.data), Path(args.out), cache_dir=paths.cache_dir())
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

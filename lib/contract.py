@@ -220,6 +220,8 @@ class Task:
     experiments : the experiments the task offers (:class:`Experiment`)
     options : its command-line options (:class:`TaskOption`)
     saliency : optional ``saliency(run_dir, photo, out) -> dict``: where a trained model looks on one input
+    score_folder : optional ``score_folder(run_dir, data, out, *, cache_dir) -> dict``: a finished run's model scores
+        another dataset folder (another site), written to ``out`` as a scores CSV (``python -m lib score``)
     report_figures : optional ``report_figures(predictions, config, chosen) -> [(caption, figure)]``: a finished run's test results for
         a student's report (``python -m lib report``), each a plotly figure or an RGB uint8 image; ``chosen`` is the
         threshold the student chose (None: the task's default)
@@ -256,6 +258,7 @@ class Task:
     experiments: tuple[Experiment, ...] = ()
     options: tuple[TaskOption, ...] = ()
     saliency: Callable[..., dict] | None = None
+    score_folder: Callable[..., dict] | None = None
     report_figures: Callable[[Mapping, Mapping, float | None], list] | None = None
     icon: str = ":material/science:"
     summary: str = ""

@@ -27,8 +27,8 @@ def task_pages() -> list:
 
 
 def page_addresses() -> list[str]:
-    """Every page's address (url path) but Home's: the tasks' and the lecturer's Class page."""
-    return [task.name for task in tasks.all_tasks()] + ["classroom"]
+    """Every page's address (url path) but Home's: the tasks', the Screening page's and the lecturer's Class page."""
+    return [task.name for task in tasks.all_tasks()] + ["screening", "classroom"]
 
 
 def sign_in_pages(sign_in) -> list:

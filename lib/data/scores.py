@@ -50,6 +50,14 @@ class ScoreSet:
         return int(self.scores.size)
 
     @property
+    def n_pos(self) -> int:
+        return int(self.labels.sum())
+
+    @property
+    def score_range(self) -> tuple[float, float]:
+        return float(self.scores.min()), float(self.scores.max())
+
+    @property
     def probabilities(self) -> bool:
         """Whether every score is in [0, 1] (then calibration and decision curves apply)."""
         return bool(self.scores.min() >= 0 and self.scores.max() <= 1)
@@ -271,3 +279,54 @@ def predictions_csv(predictions: dict) -> str:
     ids = predictions.get("images")
     return scores_csv(predictions["scores"], predictions["labels"], ids=ids,
                       groups=None if ids is None else eye_groups(ids))
+
+
+def header_names(data: bytes | str) -> list[str]:
+    """The column names of a scores file's header (to offer as choices), or [] when there is no readable header.
+
+    Examples
+    --------
+    >>> header_names(b"image;p;truth\\n1;0.2;0\\n")
+    ['image', 'p', 'truth']
+    """
+    try:
+        text = data[:65536].decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data[:65536]
+    except AttributeError:
+        return []
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        return []
+    delimiter, first = _header(text)
+    return [name.strip() for name in next(csv.reader([first], delimiter=delimiter))]
+
+
+def from_predictions(predictions: dict, *, source: str) -> ScoreSet:
+    """A run's saved test predictions (``scores``, ``labels``, optionally ``images``) as a :class:`ScoreSet`, the eye
+    as its group when every id names one.
+
+    Raises
+    ------
+    ScoresFileError
+        Non-finite scores, labels other than 0 / 1, or one class only (as a file with them would).
+    """
+    return parse_scores(predictions_csv(predictions), source=source,
+                        group="group" if predictions.get("images") is not None
+                        and eye_groups(predictions["images"]) else None)
+
+
+def combine(sets: dict[str, ScoreSet], *, source: str) -> ScoreSet:
+    """Several score sets as one, each item's group the name of the set it came from (a site, say).
+
+    Examples
+    --------
+    >>> a = parse_scores("score,label\\n0.9,1\\n0.1,0\\n")
+    >>> combine({"site A": a, "site B": a}, source="both").groups.tolist()
+    ['site A', 'site A', 'site B', 'site B']
+    """
+    names = list(sets)
+    with_ids = all(s.ids is not None for s in sets.values())
+    return ScoreSet(scores=np.concatenate([sets[n].scores for n in names]),
+                    labels=np.concatenate([sets[n].labels for n in names]),
+                    groups=np.concatenate([np.full(sets[n].n, n) for n in names]).astype(str),
+                    ids=np.concatenate([sets[n].ids for n in names]) if with_ids else None, source=source,
+                    columns={"score": "score", "label": "label", "group": "site", **({"id": "image"} if with_ids else {})})

@@ -327,3 +327,9 @@ def write_other_site(folder: Path, size, seed: int, pool, progress) -> None:
             progress(1.0, f"other site's photos {done}/{len(jobs)}")
     marker = {"generator": "lib.demo", "seed": seed, "site": asdict(SITE_B), "n_photos": len(jobs)}
     (Path(folder) / DEMO_MARKER).write_text(json.dumps(marker, indent=2))
+
+
+def other_site(data: str | Path) -> Path | None:
+    """The demo's second site beside a dataset folder (``<data>/site_b``, the same layout), or None."""
+    folder = Path(data) / OTHER_SITE_FOLDER
+    return folder if (folder / "trainLabels.csv").is_file() else None

@@ -23,7 +23,6 @@ from lib.atomic import atomic_path
 from lib.contract import COMMON_FIELDS, SPEED_DEFAULTS, STEPS_FIELD, DataError, Field, Task, TaskOption
 from lib.data.datasets import EYEPACS
 from lib.data.scores import scores_csv
-from lib.demo.fundus import OTHER_SITE_FOLDER
 from lib.data.eyepacs import UnreadablePhotoError, as_frame, read_eyepacs
 from lib.data.check import DatasetCheck, Problem
 from lib.figures.charts import roc_figure
@@ -348,12 +347,6 @@ def saliency(run_dir: str | Path, photo: str | Path, out: str | Path) -> dict:
     return {"out": str(out), "score": float(score)}
 
 
-def other_site(config: dict) -> Path | None:
-    """The demo's second site beside a run's dataset (``<data>/site_b``, the same layout), or None."""
-    folder = Path(config.get("data", "")) / OTHER_SITE_FOLDER
-    return folder if (folder / "trainLabels.csv").is_file() else None
-
-
 def score_photos(run_dir: str | Path, data: str | Path, *, cache_dir: str | Path | None = None) -> dict:
     """A finished run's model's scores on every readable photo of another EyePACS-layout folder, preprocessed as the
     run's photos were (its image size and crop): how the model does on another site.
@@ -423,6 +416,7 @@ TASK = Task(
     options=(TaskOption("--weights", "imagenet, none, or a weights file (implies the mobilenetv2 backbone)",
                         _weights_option),),
     saliency=saliency,
+    score_folder=score_photos_csv,
     report_figures=report_figures,
     quick_goal=(120.0, 0.80, 0.97),
     step_cost=step_cost,

@@ -98,3 +98,8 @@ def test_through_python_dash_m(tmp_path):
     done = subprocess.run([sys.executable, "-m", "lib", "screen", str(path)], capture_output=True, text=True, env=env,
                           cwd=ROOT)
     assert done.returncode == 2 and "s.csv, row 2, column 'label': '2' is not 0 or 1" in done.stderr
+
+
+def test_score_refuses_a_folder_that_is_not_a_run(capsys, tmp_path):
+    code = main(["score", str(tmp_path), str(tmp_path), "--out", str(tmp_path / "s.csv")])
+    assert code == 2 and "is not a readable run folder" in capsys.readouterr().err

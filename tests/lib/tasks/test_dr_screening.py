@@ -9,7 +9,8 @@ from lib.data.scores import parse_scores
 from lib.jobs.folder.store import RunStore
 from lib.jobs.job import run_job
 from lib.metrics.calibration import fit_temperature
-from lib.tasks.dr import other_site, score_photos, score_photos_csv
+from lib.demo.fundus import other_site
+from lib.tasks.dr import score_photos, score_photos_csv
 from tests.lib.training.conftest import tiny_config
 
 
@@ -43,7 +44,7 @@ def test_the_model_scores_a_folder_as_the_run_scored_its_own_photos(dr_run, demo
 
 
 def test_the_other_site_is_found_and_scored_to_a_csv_the_page_reads(dr_run, demo_root, tmp_path):
-    site = other_site(dr_run.config)
+    site = other_site(dr_run.config["data"])
     assert site == demo_root / "eyepacs" / "site_b"
     result = score_photos_csv(dr_run.path, site, tmp_path / "site_b.csv", cache_dir=tmp_path / "cache")
     read = parse_scores((tmp_path / "site_b.csv").read_text())
@@ -51,4 +52,4 @@ def test_the_other_site_is_found_and_scored_to_a_csv_the_page_reads(dr_run, demo
     assert result["n"] == read.n == len(photos)
     levels = {p.image: p.level for p in photos}
     assert read.labels.tolist() == [int(levels[name] >= 2) for name in read.ids]
-    assert other_site({"data": str(tmp_path)}) is None
+    assert other_site(tmp_path) is None
