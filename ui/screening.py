@@ -196,9 +196,9 @@ def calibration_section(scores: Scores, chosen: Chosen) -> None:
     st.plotly_chart(reliability_figure(result.before.reliability, result.after.reliability), key=f"{KEY}_reliability")
     c1, c2, c3 = st.columns(3)
     c1.metric("Temperature T", f"{result.temperature:.2f}")
-    c2.metric("Brier score", f"{result.after.brier:.4f}", delta=f"{result.after.brier - result.before.brier:+.4f}",
+    c2.metric("Brier score after scaling", f"{result.after.brier:.4f}", delta=f"{result.after.brier - result.before.brier:+.4f}",
               delta_color="inverse", help="Mean squared gap between score and outcome (lower is better); before -> after")
-    c3.metric("Expected calibration error", f"{result.after.ece:.4f}",
+    c3.metric("ECE after scaling", f"{result.after.ece:.4f}",
               delta=f"{result.after.ece - result.before.ece:+.4f}", delta_color="inverse",
               help="Count-weighted mean gap between each bin's share of positives and its mean score")
     st.caption(f"Temperature scaling, sigmoid(logit(score) / T), {result.source()}. T > 1 softens over-confident "

@@ -48,7 +48,7 @@ def test_an_uploaded_file_gets_every_section(app_env):
     shown = {m.label: m.value for m in at.metric}
     fitted = calibrate(read.scores, read.labels, seed=0)
     assert shown["Temperature T"] == f"{fitted.temperature:.2f}" and 1.5 < fitted.temperature < 2.7
-    assert shown["Brier score"] == f"{fitted.after.brier:.4f}"
+    assert shown["Brier score after scaling"] == f"{fitted.after.brier:.4f}"
     texts = " ".join(i.value for i in at.info) + " ".join(c.value for c in at.caption)
     assert "held-out half" in texts and "the AUC is the same" in texts
     if youden > 0.5:
