@@ -7,6 +7,7 @@ from ui.session import identity
 from ui.shell import ensure_entrypoint
 
 ensure_entrypoint()
+st.set_page_config(page_title="Class · Deep learning in medical imaging")  # each page its own title (WCAG 2.4.2)
 
 if not identity().is_lecturer:  # the navigation offers this page to lecturers only; a typed address gets nothing
     st.error("This page is for the class's lecturers.")

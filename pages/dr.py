@@ -9,6 +9,7 @@ from ui.training import run_picker, training_panel
 from ui.shell import ensure_entrypoint
 
 ensure_entrypoint()
+st.set_page_config(page_title="DR referral · Deep learning in medical imaging")  # each page its own title (WCAG 2.4.2)
 
 st.title("Diabetic retinopathy: refer or not?")
 ensure_demo_data(["dr"])  # the demo data of this task only, generated the first time it is needed

@@ -9,6 +9,7 @@ from ui.navigation import page_of
 from ui.shell import ensure_entrypoint
 
 ensure_entrypoint()
+st.set_page_config(page_title="Home · Deep learning in medical imaging")  # each page its own title (WCAG 2.4.2)
 
 st.title("Deep learning in medical imaging")
 count = len(tasks.names())

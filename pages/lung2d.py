@@ -8,6 +8,7 @@ from ui.training import run_picker, training_panel
 from ui.shell import ensure_entrypoint
 
 ensure_entrypoint()
+st.set_page_config(page_title="Lung 2D · Deep learning in medical imaging")  # each page its own title (WCAG 2.4.2)
 
 st.title("Lung segmentation in CT slices")
 ensure_demo_data(["lung2d"])  # the demo data of this task only, generated the first time it is needed

@@ -16,6 +16,7 @@ from lib.tasks import dr as task
 from lib.training.config import ConfigError, make_config
 from lib.text import plain
 from ui import controls, presets
+from ui.charts import chart, picture
 from ui.notice import think
 
 TASK = task.TASK
@@ -43,8 +44,15 @@ def preset_selector() -> None:
 def data_section(report: DatasetCheck) -> None:
     """Steps 1-2: histogram, thumbnails per level, binary labels and the balanced sample."""
     st.header("1. The data")
-    st.plotly_chart(level_histogram(report.summary["levels"], LEVEL_NAMES))
-    st.caption("Levels 2-4 (red) are referred to an ophthalmologist; 0-1 (blue) are not. "
+    levels = report.summary["levels"]
+    total = sum(levels.values())
+    chart(level_histogram(levels, LEVEL_NAMES), name="Photos per DR level",
+          summary=f"Bars of the {total:,} photos per DR level: "
+                  + ", ".join(f"level {k} ({LEVEL_NAMES.get(k, k)}) {v:,}" for k, v in sorted(levels.items()))
+                  + "; levels 2 to 4 are referred.",
+          data=[{"level": k, "name": LEVEL_NAMES.get(k, str(k)), "photos": v, "referred": "yes" if k >= 2 else "no"}
+                for k, v in sorted(levels.items())])
+    st.caption("Levels 2-4 (vermilion, hatched) are referred to an ophthalmologist; 0-1 (blue) are not. "
                "In EyePACS 73.5 % of photos are level 0: a model that always says 'no refer' is right most of the time.")
     per_level = st.slider("Photos per level", 1, 8, 4)
     examples = examples_per_level(report.items, per_level, seed=0)
@@ -53,7 +61,8 @@ def data_section(report: DatasetCheck) -> None:
         shown = [(img, cap) for img, cap in shown if img is not None]
         st.markdown(f"**Level {level}: {LEVEL_NAMES[level]}**")
         if shown:
-            st.image([img for img, _ in shown], caption=[cap for _, cap in shown], width=220)
+            picture(st, [img for img, _ in shown], caption=[cap for _, cap in shown], width=220,
+                    alt=[f"Fundus photo {cap}, DR level {level}: {LEVEL_NAMES[level]}" for _, cap in shown])
         else:
             st.caption("no photo of this level in the dataset")
 
@@ -62,7 +71,11 @@ def data_section(report: DatasetCheck) -> None:
     st.number_input(TASK.fields["n_per_class"].label, 1, 100000, key="dr_n_per_class", help=TASK.fields["n_per_class"].help)
     chosen = task.sample(report, _data_settings(str(report.path)))
     before = {CLASS_NAMES[k]: v for k, v in chosen.before.items()}
-    st.plotly_chart(class_counts_chart(before, {CLASS_NAMES[k]: v for k, v in chosen.after.items()}))
+    after = {CLASS_NAMES[k]: v for k, v in chosen.after.items()}
+    chart(class_counts_chart(before, after), name="Class counts before and after sampling",
+          summary="Photos per class in the whole dataset ("
+                  + ", ".join(f"{k} {v:,}" for k, v in before.items()) + ") and in the balanced sample ("
+                  + ", ".join(f"{k} {v:,}" for k, v in after.items()) + ").")
     if chosen.capped:
         st.info(chosen.capped_message())
 
@@ -121,7 +134,10 @@ def preprocessing_section(report: DatasetCheck) -> "task.Prepared | None":
     st.subheader("Sanity check: training photos with their labels")
     shown = data.indices("train")[:12]
     grid = data.frame.iloc[shown]
-    st.image(list(data.images[shown]), caption=[f"{CLASS_NAMES[l]} (level {lv})" for l, lv in zip(grid["label"], grid["level"])], width=150)
+    captions = [f"{CLASS_NAMES[l]} (level {lv})" for l, lv in zip(grid["label"], grid["level"])]
+    picture(st, list(data.images[shown]), caption=captions, width=150,
+            alt=[f"Training photo {name}, preprocessed to {size} x {size}: {cap}"
+                 for name, cap in zip(grid["image"], captions)])
     return data
 
 

@@ -45,6 +45,7 @@ def _results(task: Task, run) -> None:
 
 def task_page(task: Task) -> None:
     """The whole page of ``task``."""
+    st.set_page_config(page_title=f"{task.title} · Deep learning in medical imaging")  # each page its own title
     st.title(task.title)
     if task.summary:
         st.caption(task.summary[0].upper() + task.summary[1:] + ".")

@@ -22,12 +22,22 @@ def ensure_entrypoint() -> None:
 
 # Streamlit's own "Running ... Stop" in the header would be a second Stop button beside the training panel's,
 # stopping the page's script rather than the job; the panel's Stop is the one that stops a training.
-_STYLE = "<style>[data-testid='stStatusWidget'] {display: none;}</style>"
+_STYLE = ("<style>[data-testid='stStatusWidget'] {display: none;} "
+          # Text contrast (WCAG 1.4.3): Streamlit draws captions in its text colour at 60 % (#828180 on white, 3.88:1)
+          # and a disabled widget's label at 40 % (2.2:1); no theme option sets either (.streamlit/config.toml can set
+          # only the text colour they fade). The text colour at 80 % opacity reads 6.6:1, in a light or a dark theme.
+          "[data-testid='stCaptionContainer'] {color: inherit; opacity: 0.8;} "
+          "label[data-testid='stWidgetLabel'][disabled] {color: inherit; opacity: 0.72;} "
+          # A keyboard user sees where the focus is, also on a hidden-until-hover fullscreen button (WCAG 2.4.7)
+          "[data-testid='stElementToolbar']:focus-within, [data-testid='stElementToolbarButton']:focus-visible "
+          "{opacity: 1 !important; visibility: visible !important;}</style>")
 
 
 # Presentation mode, for a projector: everything one and a quarter times larger (Streamlit sizes text in rem), and
-# the small print (captions, help texts) hidden; what the class should look at stays.
-_PRESENTATION = ("<style>html {font-size: 20px;} [data-testid='stCaptionContainer'] {display: none;} "
+# the small print (captions, help texts) hidden; what the class should look at stays. An image's caption is no small
+# print (a photo's ID and score, "ground truth", "errors (IoU ...)"): it stays, larger (issue 34).
+_PRESENTATION = ("<style>html {font-size: 20px;} [data-testid='stCaptionContainer']:not(.stImage *) {display: none;} "
+                 ".stImage [data-testid='stCaptionContainer'] {font-size: 1rem;} "
                  # the hidden small print leaves no gap behind
                  "[data-testid='stElementContainer']:has(> [data-testid='stCaptionContainer']) {display: none;} "
                  "[data-testid='stTooltipIcon'] {display: none;} .js-plotly-plot .main-svg text {font-size: 1.05em;} "
