@@ -172,9 +172,9 @@ def evaluation_section(run: Run) -> None:
         picture(col, error_overlay(grey, true_plane, predicted_plane, outline=outline), caption=f"{name} {index}",
                 width="stretch", alt=f"Errors on {name} slice {index}: {error_counts(true_plane, predicted_plane)}")
     error_legend(outline=outline)
-    st.subheader("In 3D: missed lung (dark red) and false lung (yellow); where both agree, faint sky blue")
+    st.subheader("In 3D: missed lung (dark red) and false lung (yellow); where both agree, sky blue")
     figure = lungs_3d_figure(predicted, truth, spacing=task.test_spacing(run.config, p))
     chart(figure, key="l3_mesh", name="The errors in 3D",
           summary="A 3D view of the test volume you can turn with a mouse or a finger: "
-                  + "; ".join(trace.name for trace in figure.data) + ".",
-          data=[{"surface": trace.name.split(": ")[0], "voxels": trace.name.split(": ")[1]} for trace in figure.data])
+                  + "; ".join(trace.name.replace("<br>", " ") for trace in figure.data) + ".",
+          data=[dict(zip(("surface", "voxels"), trace.name.split(":<br>"))) for trace in figure.data])

@@ -39,9 +39,9 @@ def score_histogram(values: np.ndarray, *, name: str = "IoU", bins_per_unit: int
     if values.size:
         mean = float(np.nanmean(values))
         fig.add_vline(x=mean, line_dash="dash", line_color=hex_colour(ROC["handle"]), line_width=3)
-        title = f"{name} of each test image: mean {mean:.3f} (the dashed line)"
-    fig.update_layout(height=340, font=FONT, title=title, xaxis_title=name, yaxis_title="test images",
-                      xaxis_range=[low, high + size / 2], margin=dict(t=60, b=40), bargap=0.05)
+        title = f"{name} of each test image:<br>mean {mean:.3f} (the dashed line)"  # two lines: fits a phone
+    fig.update_layout(height=360, font=FONT, title=title, xaxis_title=name, yaxis_title="test images",
+                      xaxis_range=[low, high + size / 2], margin=dict(t=80, b=40), bargap=0.05)
     return readable(fig)
 
 

@@ -28,9 +28,9 @@ def _hex(rgb) -> str:
 
 
 def lungs_3d_figure(prediction: np.ndarray, truth: np.ndarray, *, spacing=(1.0, 1.0, 1.0), step: int = 1) -> go.Figure:
-    """Where the model is wrong, in 3D, in the slice views' colours: missed lung (in the truth, not predicted;
-    magenta) and false lung (predicted, not in the truth; orange) as surfaces, over the lung both agree on (green), so
-    the errors show from across a room. Each legend entry counts its voxels; the title gives the shares.
+    """Where the model is wrong, in 3D, in the slice views' colours (lib.figures.palette): missed lung (in the truth,
+    not predicted; dark vermilion) and false lung (predicted, not in the truth; yellow) as surfaces, over the lung both
+    agree on (sky blue), so the errors show from across a room. Each legend entry counts its voxels; the title gives the shares.
 
     Drawing the prediction over the true lungs (as before) hid the missed lung behind what the model found. Drawing
     the agreed lung faint and the errors opaque did the opposite: a one-voxel rim of missed lung has two surfaces
@@ -55,12 +55,15 @@ def lungs_3d_figure(prediction: np.ndarray, truth: np.ndarray, *, spacing=(1.0, 
             continue
         (z, y, x), (i, j, k) = mesh[0].T, mesh[1].T
         fig.add_trace(go.Mesh3d(x=x, y=y, z=z, i=i, j=j, k=k, color=_hex(colour), opacity=opacity,
-                                name=f"{name}: {voxels:,} voxels{share}", showlegend=True, flatshading=True,
+                                # two lines each: a legend entry never wraps by itself, and one line is wider than
+                                # a phone (WCAG 1.4.10 reflow); entries wrap onto more rows
+                                name=f"{name}:<br>{voxels:,} voxels{share}", showlegend=True, flatshading=True,
                                 hoverinfo="name"))
     found, false = int((truth & prediction).sum()), int((prediction & ~truth).sum())
-    title = (f"Found {found / true_voxels:.1%} of the true lung, missed {1 - found / true_voxels:.1%}; false lung "
+    # two lines: a title never wraps by itself, and one line is wider than a phone (WCAG 1.4.10 reflow)
+    title = (f"Found {found / true_voxels:.1%} of the true lung,<br>missed {1 - found / true_voxels:.1%};<br>false lung "
              f"{false / true_voxels:.1%} of its size" if true_voxels else "The true mask holds no lung")
-    fig.update_layout(title=dict(text=title, font=dict(size=15)), height=560, margin=dict(l=0, r=0, t=40, b=0), legend=dict(orientation="h", font=dict(size=15)),
+    fig.update_layout(title=dict(text=title, font=dict(size=15)), height=600, margin=dict(l=0, r=0, t=80, b=0), legend=dict(orientation="h", font=dict(size=15)),
                       scene=dict(aspectmode="data", xaxis_title="x", yaxis_title="y", zaxis_title="slice",
                                  zaxis=dict(autorange="reversed")))
     return readable(fig)

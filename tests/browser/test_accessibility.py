@@ -119,3 +119,41 @@ def test_no_serious_violation_from_the_app(signed_in, site, name):
     assert titles and (name == "home" or titles != "Deep learning in medical imaging"), "each page has its own title"
     assert not problems, f"{name}: {sum(map(len, problems.values()))} critical/serious violation(s):\n" + "\n".join(
         f"[{mode}] {line}" for mode, lines in problems.items() for line in lines[:40])
+
+
+_CLIPPED = """() => {
+    const out = [];
+    const main = document.querySelector('[data-testid="stMain"]') || document.scrollingElement;
+    if (main.scrollWidth > main.clientWidth + 1) out.push(`the page scrolls sideways: ${main.scrollWidth} > ${main.clientWidth}`);
+    for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+        const box = plot.querySelector('.main-svg').getBoundingClientRect();
+        for (const el of plot.querySelectorAll('.gtitle, .legendtext, .gl-container, .xtitle, .ytitle')) {
+            const r = el.getBoundingClientRect();
+            if (r.width && (r.left < box.left - 1 || r.right > box.right + 1))
+                out.push(`${el.getAttribute('class')} '${(el.textContent || '').slice(0, 50)}' ${r.left.toFixed(0)}-${r.right.toFixed(0)} outside ${box.left.toFixed(0)}-${box.right.toFixed(0)}`);
+        }
+    }
+    return out;
+}"""
+
+
+def test_reflow_at_320_css_pixels(signed_in, site):
+    """WCAG 1.4.10: at 320 CSS px wide (a 1280 px window at 400 % zoom; 200 % zoom is 640 px) nothing scrolls sideways
+    and no chart's title, legend or 3D scene runs past the chart."""
+    page = signed_in
+    clipped = {}
+    try:
+        for name in ("dr", "lung2d", "lung3d"):
+            path, shown = PAGES[name]
+            page.set_viewport_size({"width": 320, "height": 900})
+            page.goto(f"{site}/{path}")
+            page.locator(shown).first.wait_for(state="attached", timeout=90_000)
+            wait_idle(page)
+            page.wait_for_timeout(500)
+            found = page.evaluate(_CLIPPED)
+            if found:
+                clipped[name] = found
+                screenshot(page, f"reflow_{name}")
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+    assert not clipped, "\n".join(f"{name}: {line}" for name, lines in clipped.items() for line in lines[:20])

@@ -30,7 +30,7 @@ def test_surface_of_a_cube_and_of_nothing():
     assert vertices[:, 0].min() == pytest.approx(3.0, abs=1.01) and faces.shape[1] == 3
     assert surface(np.zeros((4, 4, 4))) is None
     fig = lungs_3d_figure(cube, np.zeros((8, 8, 8)))  # nothing true: all of it is false lung
-    assert [t.name for t in fig.data] == ["false lung (prediction only): 64 voxels"]
+    assert [t.name for t in fig.data] == ["false lung (prediction only):<br>64 voxels"]
 
 
 def test_the_3d_view_draws_the_errors_where_they_are_over_the_agreement():
@@ -44,12 +44,12 @@ def test_the_3d_view_draws_the_errors_where_they_are_over_the_agreement():
     assert set(by_name) == {"lung found (both agree)", "missed lung (truth only)", "false lung (prediction only)"}
     missed, false = by_name["missed lung (truth only)"], by_name["false lung (prediction only)"]
     # 4 x 4 x 2 voxels each, a third of the 96 true voxels
-    assert missed.name.endswith("32 voxels, 33.3% of the true lung") and false.name.startswith("false lung (prediction only): 32")
+    assert missed.name.endswith("32 voxels, 33.3% of the true lung") and false.name.startswith("false lung (prediction only):<br>32")
     # marching cubes at 0.5 puts a surface half a voxel outside the voxels it closes
     assert (min(missed.x), max(missed.x)) == (1.5, 3.5) and (min(false.x), max(false.x)) == (7.5, 9.5)
     assert 0.3 <= by_name["lung found (both agree)"].opacity < missed.opacity == false.opacity < 1
     assert missed.color != false.color
-    assert fig.layout.title.text == "Found 66.7% of the true lung, missed 33.3%; false lung 33.3% of its size"
+    assert fig.layout.title.text == "Found 66.7% of the true lung,<br>missed 33.3%;<br>false lung 33.3% of its size"
 
 
 def test_a_thin_rim_of_missed_lung_is_read_as_what_it_is():
@@ -60,10 +60,10 @@ def test_a_thin_rim_of_missed_lung_is_read_as_what_it_is():
     prediction = np.zeros_like(truth)
     prediction[2:10, 2:10, 2:10] = 1  # 512 found; the rim of 488 missed
     fig = lungs_3d_figure(prediction, truth)
-    assert fig.layout.title.text.startswith("Found 51.2% of the true lung, missed 48.8%")
+    assert fig.layout.title.text.startswith("Found 51.2% of the true lung,<br>missed 48.8%")
     prediction[1:11, 1:11, 2:11] = 1  # one face missed only: 900 of 1000 found
     fig = lungs_3d_figure(prediction, truth)
-    assert fig.layout.title.text.startswith("Found 90.0% of the true lung, missed 10.0%")
+    assert fig.layout.title.text.startswith("Found 90.0% of the true lung,<br>missed 10.0%")
     assert {t.name.split(":")[0]: t.opacity for t in fig.data}["lung found (both agree)"] >= 0.5
 
 
