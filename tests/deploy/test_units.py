@@ -110,7 +110,7 @@ def test_the_app_unit_restarts_and_lets_the_workers_save_on_stop():
     # "none" leave them unsignalled
     assert one(service, "KillMode") == "control-group"
     assert int(one(service, "TimeoutStopSec")) >= 120  # a batch, the test set's evaluation, the save
-    worker = (ROOT / "lib" / "worker.py").read_text()
+    worker = (ROOT / "lib" / "jobs" / "worker.py").read_text()
     assert "signal.signal(signal.SIGTERM" in worker and "request_stop" in worker  # SIGTERM is the Stop button
 
 
