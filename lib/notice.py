@@ -76,31 +76,39 @@ def curves(history: pd.DataFrame, metric: str = "accuracy", items: str = "photos
     return f"{what}: close together, so what it learned carries over to data it has not seen{best}."
 
 
-def auc_reading(auc: float, n_test: int, low: float | None = None, high: float | None = None) -> str | None:
-    """What an AUC means, with its interval when given.
+def auc_reading(auc: float, n_test: int, low: float | None = None, high: float | None = None, *,
+                positive: str = "referable", negative: str = "non-referable", item: str = "photo") -> str | None:
+    """What an AUC means, with its interval when given; ``positive``, ``negative`` and ``item`` name the two classes
+    and what is scored (a DR photo by default).
 
     Examples
     --------
     >>> auc_reading(0.86, 80, 0.78, 0.93)
     'AUC 0.86: a random referable photo scores higher than a random non-referable one 86 % of the time (0.5 is a coin toss). With 80 test photos the 95 % interval runs from 0.78 to 0.93: another test set of the same size could well give any value in it.'
+    >>> auc_reading(0.7, 10, positive="positive", negative="negative", item="item")
+    'AUC 0.70: a random positive item scores higher than a random negative one 70 % of the time (0.5 is a coin toss).'
     """
     if auc is None or not math.isfinite(auc):
         return None
-    text = (f"AUC {auc:.2f}: a random referable photo scores higher than a random non-referable one {_pct(auc)} of the "
+    text = (f"AUC {auc:.2f}: a random {positive} {item} scores higher than a random {negative} one {_pct(auc)} of the "
             "time (0.5 is a coin toss).")
     if low is not None and high is not None:
-        text += (f" With {n_test} test photos the 95 % interval runs from {low:.2f} to {high:.2f}: another test set "
+        text += (f" With {n_test} test {item}s the 95 % interval runs from {low:.2f} to {high:.2f}: another test set "
                  "of the same size could well give any value in it.")
     return text
 
 
-def prevalence_reading(sensitivity: float, specificity: float, test_prevalence: float, prevalence: float) -> str | None:
-    """How the same operating point's PPV changes from the test set's prevalence to the screened population's.
+def prevalence_reading(sensitivity: float, specificity: float, test_prevalence: float, prevalence: float, *,
+                       label: str = "refer", positive: str = "referable", item: str = "photo") -> str | None:
+    """How the same operating point's PPV changes from the test set's prevalence to the screened population's
+    (``label``: the positive class's short name; ``positive`` and ``item`` as :func:`auc_reading`).
 
     Examples
     --------
     >>> prevalence_reading(0.9, 0.8, 0.5, 0.05)
     'On the test set (50 % refer) 82 % of the photos this point refers are referable; where 5 % are, only 19 % would be: the same sensitivity and specificity, but most referrals would be false alarms.'
+    >>> prevalence_reading(0.9, 0.8, 0.5, 0.05, label="positive", positive="positive", item="item")[:70]
+    'On the test set (50 % positive) 82 % of the items this point refers ar'
     """
     values = (sensitivity, specificity, test_prevalence, prevalence)
     if any(v is None or not math.isfinite(v) for v in values):
@@ -111,9 +119,9 @@ def prevalence_reading(sensitivity: float, specificity: float, test_prevalence: 
         return None
     verdict = "most referrals would be false alarms" if ppv < 0.5 else "most referrals would still be right"
     only = "only " if ppv < test_ppv else ""
-    return (f"On the test set ({_pct(test_prevalence)} refer) {_pct(test_ppv)} of the photos this point refers are "
-            f"referable; where {_pct(prevalence)} are, {only}{_pct(ppv)} would be: the same sensitivity and specificity, "
-            f"but {verdict}.")
+    return (f"On the test set ({_pct(test_prevalence)} {label}) {_pct(test_ppv)} of the {item}s this point refers are "
+            f"{positive}; where {_pct(prevalence)} are, {only}{_pct(ppv)} would be: the same sensitivity and "
+            f"specificity, but {verdict}.")
 
 
 def iou_reading(ious: np.ndarray, names: list[str] | None = None) -> str | None:

@@ -43,6 +43,8 @@ class Subject:
     positive: str = "referable"
     negative: str = "non-referable"
     items: str = "photos"
+    item: str = "photo"
+    label: str = "refer"
     population: str = "Prevalence of referable DR in the population you screen"
     prevalence_help: str = "About 20 % of EyePACS photos are referable."
     default_prevalence: float = 0.20
@@ -94,7 +96,8 @@ def auc_section(subject: Subject, scores, labels, *, image: Callable[[int], obje
     boot = bootstrap(subject, scores, labels)
     auc = boot.auc()
     st.caption(f"AUC with its 95 % bootstrap interval ({boot.samples} resamples of the test set): {auc.text()}")
-    notice(auc_reading(auc.value, len(labels), auc.low, auc.high))
+    notice(auc_reading(auc.value, len(labels), auc.low, auc.high, positive=subject.positive, negative=subject.negative,
+                       item=subject.item))
     _auc_pairs(subject, scores, labels, auc.value, image=image, describe=describe)
     return auc.value
 
@@ -268,7 +271,8 @@ def operating_point_section(subject: Subject, scores, labels) -> Chosen:
     with beside if beside is not None else st.container():  # with no poll open: what became of an answer, if any
         student_box(polls, subject.run_id, threshold, key=key)
     _cost_section(subject, curve, point, prevalence, costs)
-    notice(prevalence_reading(point.sensitivity, point.specificity, float(labels.mean()), prevalence))
+    notice(prevalence_reading(point.sensitivity, point.specificity, float(labels.mean()), prevalence,
+                              label=subject.label, positive=subject.positive, item=subject.item))
     return Chosen(threshold=threshold, point=point, prevalence=prevalence, curve=curve)
 
 

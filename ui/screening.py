@@ -166,6 +166,7 @@ def operating_section(scores: Scores) -> Chosen:
     st.caption(f"{plain(data.source)}: {data.n} items, {data.n_pos} positive and {data.n - data.n_pos} negative.")
     run = scores.run
     subject = Subject(key=KEY, source_id=scores.source_id, positive="positive", negative="negative", items="items",
+                      item="item", label="positive",
                       population="Prevalence of the condition in the population you screen",
                       prevalence_help="The share of positives where the test will be used; a validation set often "
                                       "holds more positives than a clinic sees.",

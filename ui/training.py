@@ -25,6 +25,7 @@ from lib.jobs.executor import start_run
 from ui.estimate import start_caption
 from ui.notice import notice
 from ui.presets import set_control
+from ui.run_exports import run_exports
 from ui.runs import executor, run_store, snapshot, whose
 from ui.admission import admit
 from ui.session import owner_token
@@ -398,4 +399,6 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
             store.delete(chosen, owner=owner)
             st.session_state.pop(_selected_key(task), None)
             st.rerun()
+    with st.expander("Take this run with you: its test scores, its model, the command that trains it again"):
+        run_exports(run, key=task)
     return run
