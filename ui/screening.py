@@ -28,7 +28,6 @@ from lib.metrics.subgroups import subgroups
 from lib.text import plain
 from ui.notice import notice
 from ui.operating_point import Chosen, Subject, auc_section, operating_point_section
-from ui.run_exports import run_exports
 from ui.training import cached_predictions, run_picker
 
 KEY = "screen"  # every widget key of the page starts with it
@@ -113,8 +112,6 @@ def _from_run() -> Scores | None:
     except (ValueError, ScoresFileError) as exc:
         st.error(plain(str(exc)))
         return None
-    with st.expander("Take this run away: its test scores, its model, its command line"):
-        run_exports(run, key=f"{KEY}_{run.summary.run_id}")
     fit = (predictions["val_scores"], predictions["val_labels"]) if "val_scores" in predictions else None
     site = other_site(run.config.get("data", ""))
     scores = Scores(data, source_id=f"run-{run.summary.run_id}", fit=fit, run=run)
