@@ -6,10 +6,13 @@ by every app server of a class::
     poll.json                    the question, the run, the prevalence (and costs), open or closed
     answers/<sha256 of owner>.json   one student's latest answer (a second one replaces it)
 
+A poll is on a published run (its id, the run's task) or on a class set that a lecturer saved from the Screening page
+(``lib.classroom.sets``: its id ``set:<digest>``, the task ``screening``); both have a ROC and are answered alike.
+
 Every file is written atomically and privately (0600 in 0700 folders) and read back capped and checked: a broken
 file is skipped with its reason, never a crash. A student's answer holds the threshold they chose; its figures
-(sensitivity, specificity, PPV at the poll's prevalence) are computed here from the run's own test predictions,
-never taken from the browser.
+(sensitivity, specificity, PPV at the poll's prevalence) are computed here from the run's own test predictions
+(or the class set's scores), never taken from the browser.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from lib.metrics.roc import RocCurve, curve_payload, point_on_curve, roc, thresh
 from lib.jobs.folder import files
 from lib.jobs.folder.files import read_json
 from lib.jobs.folder.store import Run, RunStore, load_predictions
+from lib.classroom.sets import SetError, SetStore, is_set_id
 
 FOLDER = ".polls"
 POLL_FILE = "poll.json"
@@ -39,6 +43,8 @@ QUESTION_CHARS = 300
 REASON_CHARS = 200  # "one line": longer is refused with a message, and the page keeps what was typed
 _POLL_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 DEFAULT_QUESTION = "Where would you put the threshold to screen for referable DR at this prevalence, and why?"
+SET_QUESTION = "Where would you put this screening test's threshold at this prevalence, and why?"
+SET_TASK = "screening"  # the task of a poll on a class set: the Screening page answers it
 
 
 class PollError(ValueError):
@@ -48,8 +54,8 @@ class PollError(ValueError):
 @dataclass(frozen=True)
 class Poll:
     poll_id: str
-    run_id: str
-    task: str  # the run's task (its page answers the poll)
+    run_id: str  # a published run's id, or a class set's (``set:<digest>``)
+    task: str  # the run's task (its page answers the poll); SET_TASK for a class set
     question: str
     prevalence: float
     opened_by: str
@@ -62,6 +68,11 @@ class Poll:
     @property
     def is_open(self) -> bool:
         return self.state == "open"
+
+    @property
+    def on_set(self) -> bool:
+        """Whether the poll is on a class set (else on a published run)."""
+        return is_set_id(self.run_id)
 
 
 @dataclass(frozen=True)
@@ -148,20 +159,27 @@ class PollStore:
     def __init__(self, runs: RunStore):
         self.runs = runs
         self.root = Path(runs.root) / FOLDER
+        self.sets = SetStore(runs.root)  # the class sets a poll may be on, beside the polls
 
     # -- the lecturer --------------------------------------------------------------------------------------------
-    def open(self, run_id: str, *, by: str, question: str = DEFAULT_QUESTION, prevalence: float = 0.2,
+    def open(self, run_id: str, *, by: str, question: str | None = None, prevalence: float = 0.2,
              costs: tuple[float, float] | None = None) -> Poll:
-        """Open a poll on a published run with a ROC (DR's); PollError when the run cannot be polled on."""
-        question = _text(question, "the question", QUESTION_CHARS) or DEFAULT_QUESTION
+        """Open a poll on a published run with a ROC (DR's) or on a class set (``run_id`` ``set:<digest>``, saved
+        with ``self.sets.save``); PollError when it cannot be polled on. No question: the default one for either."""
+        on_set = is_set_id(run_id)
+        question = _text(question or "", "the question", QUESTION_CHARS) or (SET_QUESTION if on_set else DEFAULT_QUESTION)
         try:  # the same rules as the costs on a student's ROC (lib.metrics.cost)
             prevalence = check_prevalence(prevalence)
             costs = None if costs is None else check_costs(*costs)
         except (TypeError, ValueError) as exc:
             raise PollError(f"the poll cannot be opened: {exc}") from None
-        run = self._published(run_id)
-        self._roc(run)  # it has test predictions with both classes
-        task = run.summary.task
+        if on_set:
+            self._curve(run_id)  # the set is there and readable
+            task = SET_TASK
+        else:
+            run = self._published(run_id)
+            self._roc(run)  # it has test predictions with both classes
+            task = run.summary.task
         poll_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
         poll = Poll(poll_id, run_id, task, question, prevalence, by, time.time(), costs=costs)
         _private_dir(self.root / poll_id / ANSWERS)
@@ -224,7 +242,10 @@ class PollStore:
             threshold = float(threshold)
         except (TypeError, ValueError):
             raise PollError(f"the threshold must be a number, got {threshold!r:.40}") from None
-        if not 0.0 <= threshold <= 1.001:
+        if poll.on_set:  # a set's scores may be on any scale (logits, a vendor's points)
+            if not np.isfinite(threshold):
+                raise PollError(f"the threshold must be a finite number, got {threshold}")
+        elif not 0.0 <= threshold <= 1.001:
             raise PollError(f"the threshold must be between 0 and 1, got {threshold}")
         answer = self._answer(self._curve(poll.run_id), poll, name[:100], threshold, reason, time.time())
         write_json_atomic(self.root / poll_id / ANSWERS / _user_file(owner), answer.__dict__)
@@ -273,7 +294,8 @@ class PollStore:
         return view
 
     def curve(self, run_id: str) -> RocCurve:
-        """The ROC of a poll's run (PollError when the run is gone, unpublished or without predictions)."""
+        """The ROC of a poll's run or class set (PollError when the run is gone, unpublished or without predictions,
+        or the set is gone or broken)."""
         return self._curve(run_id)
 
     # -- inside --------------------------------------------------------------------------------------------------
@@ -285,6 +307,11 @@ class PollStore:
         os.chmod(path, 0o600)
 
     def _curve(self, run_id: str) -> RocCurve:
+        if is_set_id(run_id):
+            try:
+                return self.sets.curve(run_id)
+            except SetError as exc:
+                raise PollError(str(exc)) from None
         return self._roc(self._published(run_id))
 
     def _published(self, run_id: str) -> Run:
@@ -309,7 +336,7 @@ class PollStore:
                             f"score and one 0 / 1 label per item ({exc})") from None
 
     def _check_run(self, poll: Poll) -> Poll:
-        """Close an open poll whose run is no longer there for the class, saying why."""
+        """Close an open poll whose run (or class set) is no longer there for the class, saying why."""
         if not poll.is_open:
             return poll
         try:
