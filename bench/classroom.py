@@ -36,6 +36,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
+import multiprocessing
 import os
 import socket
 import statistics
@@ -72,6 +74,15 @@ class Student:
         self.auto_reruns: dict[str, float] = {}  # every live fragment the page asked to re-run: id -> interval
         self.started = False
         self.repeated = 0  # clicks sent again because the first was lost to a rerun
+        self.index = 0  # the student's place in the class (spreads the vertices dragged)
+        self.think_s = 3.0  # mean seconds between two clicks
+        self.idle = None  # (shared counter, go event): the student reports idle on Lung 2D and waits for the class
+        self.counted_idle = False
+        self.latencies: list[tuple[str, float]] = []  # (kind of click, seconds from sending it to its page rendered)
+        self.clicks_sent = 0
+        self.clicks_answered = 0
+        self.roc: tuple[str, dict] | None = None  # the ROC component's (widget id, data) in the last run
+        self.run_ids: list[str] = []  # the student's runs, once found (then only their folders are read)
 
     async def _send(self, ws, *, widget_states=(), fragment_id: str = "") -> None:
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -123,6 +134,8 @@ class Student:
         elif kind in ("text_input", "number_input", "button", "selectbox"):
             widget = getattr(element, kind)
             self.widgets[widget.label] = (widget.id, widget)
+        elif kind == "bidi_component" and element.bidi_component.component_name.endswith("roc_operating_point"):
+            self.roc = (element.bidi_component.id, json.loads(element.bidi_component.json or "{}"))
         elif kind == "markdown":
             self.texts.append(element.markdown.body)
         elif kind == "progress":
@@ -147,32 +160,58 @@ class Student:
         await tab._sign_in_and_open(tab.ws)
         return tab
 
+    async def _click(self, ws, kind: str, *, widget_states=(), timeout: float = 300.0) -> None:
+        """Send a click (a widget's new value, or a page opened) and read until its page is rendered; times it."""
+        self.clicks_sent += 1
+        sent = time.monotonic()
+        await self._send(ws, widget_states=widget_states)
+        try:
+            await self._receive_run(ws, timeout=timeout)
+        except asyncio.TimeoutError:
+            raise RuntimeError(f"{self.name}: a click ({kind}) was not answered within {timeout:.0f} s") from None
+        self.latencies.append((kind, time.monotonic() - sent))
+        self.clicks_answered += 1
+
+    async def _think(self) -> None:
+        """A student's pause between two clicks: a few seconds, different for each student and click."""
+        if self.think_s > 0:
+            await asyncio.sleep(self._random.uniform(0.5 * self.think_s, 1.5 * self.think_s))
+
+    @property
+    def _random(self):
+        import random
+
+        if not hasattr(self, "_rng"):
+            self._rng = random.Random(self.name)
+        return self._rng
+
     async def _sign_in_and_open(self, ws) -> list:
-        """Sign in, open Lung 2D, set the tiny settings; returns the widget states to send with Start."""
-        await self._send(ws)
+        """Open the app, sign in, open Lung 2D (each a timed click); returns the tiny settings' widget states, one
+        control each, that the student moves before Start."""
+        await self._send(ws)  # the tab opens the address: not a click
         await self._receive_run(ws)
         for attempt in range(3):  # a click can be lost to a rerun the server started meanwhile: click again
             name, password, submit = self._widget("User name"), self._widget("Password"), self._widget("Sign in")
             name.string_value, password.string_value, submit.trigger_value = self.name, PASSWORD, True
-            await self._send(ws, widget_states=[name, password, submit])
-            await self._receive_run(ws)
+            await self._click(ws, "sign in", widget_states=[name, password, submit])
             if any(f"Signed in as **{self.name}**" in t for t in self.texts) or self.errors:
                 break
             self.repeated += 1
         if not any(f"Signed in as **{self.name}**" in t for t in self.texts):
             raise RuntimeError(f"{self.name}: the sign-in did not take ({self.texts[-3:]})")
         self.page_hash = self.pages["Lung 2D"]
-        await self._send(ws)
-        await self._receive_run(ws)
+        await self._click(ws, "open page")
         states = []
-        if self.tiny:
-            for label, value in (("Epochs", 1), ("Batches per epoch (0: one pass over the training set)", 2)):
-                state = self._widget(label)
-                state.int_value = value
-                states.append(state)
-            budget = self._widget("Time budget in seconds (0: none)")
-            budget.double_value = 0.0
-            states.append(budget)
+        for label, value in (("Epochs", 1), ("Batches per epoch (0: one pass over the training set)", 2),
+                             ("Time budget in seconds (0: none)", 0.0)):
+            state, proto = self._widget(label), self.widgets[label][1]
+            if not self.tiny:  # the quick preset as it is: the student moves the control and back
+                value = proto.default
+            if proto.data_type == proto.INT:
+                state.int_value = int(value)
+            else:
+                state.double_value = float(value)
+            states.append(state)
         self.start_states = states
         return states
 
@@ -194,6 +233,40 @@ class Student:
         await self._send(ws, widget_states=self.start_states + [start])
         await self._receive_run(ws)
 
+    async def _report_idle(self) -> None:
+        """Signed in and on Lung 2D: count as an idle session, and wait until the whole class is (memory measured)."""
+        if self.idle is None:
+            return
+        counter, go = self.idle
+        if not self.counted_idle:
+            self.counted_idle = True
+            with counter.get_lock():
+                counter.value += 1
+        while not go.is_set():
+            await asyncio.sleep(0.25)
+
+    async def _drag_operating_point(self, ws) -> None:
+        """Open the DR page and drag the ROC's handle three times: the component's value set as the browser sets it
+        on release ({"threshold": [vertex's threshold, release counter]}); the page must then show that threshold."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        self.roc = None
+        self.page_hash = self.pages["DR referral"]
+        await self._click(ws, "open page")
+        if self.roc is None:
+            raise RuntimeError(f"{self.name}: no ROC on the DR page ({self.texts[-3:]})")
+        roc_id, payload = self.roc
+        thresholds = [t for t in payload["thr"] if 0.0 <= t <= 1.0]
+        for release in (1, 2, 3):
+            await self._think()
+            target = thresholds[(len(thresholds) * release // 4 + self.index) % len(thresholds)]
+            state = WidgetState()
+            state.id, state.json_value = roc_id, json.dumps({"threshold": [target, release]})
+            await self._click(ws, "drag", widget_states=[state])
+            shown = self.roc[1].get("threshold") if self.roc else None
+            if shown is None or abs(float(shown) - target) > 1e-9:
+                self.errors.append(f"the drag to {target} was not applied (the page shows {shown})")
+
     async def attend(self) -> None:
         import websockets
 
@@ -203,20 +276,35 @@ class Student:
         async with websockets.connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
                                       max_size=2**26, open_timeout=120, ping_interval=None) as ws:
             states = await self._sign_in_and_open(ws)
+            await self._report_idle()
+            await self._think()
+            for k in range(len(states)):  # move three controls, one click each (a browser sends every value it has)
+                await self._click(ws, "control", widget_states=states[:k + 1])
+                await self._think()
             for attempt in range(3):
                 start = self._widget("Start training")
                 start.trigger_value = True
-                await self._send(ws, widget_states=states + [start])
-                await self._receive_run(ws)
+                await self._click(ws, "start", widget_states=states + [start])
                 if self._my_runs() or self.errors:
                     break
                 self.repeated += 1
             self.started = True
             if self.fragment is None:
                 raise RuntimeError(f"{self.name}: no live panel after Start ({self.texts[-3:]})")
+            await self._think()
+            await self._drag_operating_point(ws)  # while the run waits or trains
+            await self._think()
+            self.fragment = None
+            self.page_hash = self.pages["Lung 2D"]
+            await self._click(ws, "open page")  # back to the live panel
             # watch: re-run the live panel as often as the page asks (a browser does the same) until the run ends,
             # then the whole page once, as the panel itself asks then
             while not self._run_ended():
+                if self.fragment is None:  # no panel shown (yet): look again at the whole page, as a reload would
+                    await asyncio.sleep(3.0)
+                    await self._send(ws)
+                    await self._receive_run(ws)
+                    continue
                 fragment_id, interval = self.fragment
                 await asyncio.sleep(interval)
                 await self._send(ws, fragment_id=fragment_id)
@@ -227,6 +315,7 @@ class Student:
     async def _attend_with_tabs(self) -> None:
         """Several tabs press Start at the same moment; the class allows one run: exactly one may start."""
         tabs = [await self._open_tab(port) for port in (self.port, *self.extra_ports)]
+        await self._report_idle()
         try:
             await asyncio.gather(*(tab._press_start(tab.ws) for tab in tabs))
             for tab in tabs:
@@ -250,10 +339,26 @@ class Student:
             self.errors += watcher.errors
         finally:
             for tab in tabs:
+                self.latencies += tab.latencies
+                self.clicks_sent += tab.clicks_sent
+                self.clicks_answered += tab.clicks_answered
                 await tab.ws.close()
 
     def _my_runs(self) -> list:
-        return [r for r in self.store.list(viewer=f"user:{self.name}")[0] if r.owner == f"user:{self.name}"]
+        """The student's runs: found once in a listing, then read from their own folders only (a hundred students
+        listing the whole runs folder every few seconds would make the bench client the bottleneck)."""
+        if self.run_ids and not self.extra_ports:
+            mine = []
+            for run_id in self.run_ids:
+                try:
+                    mine.append(self.store.load(run_id).summary)
+                except Exception:  # noqa: BLE001 - a folder being written: list it again
+                    self.run_ids = []
+                    return self._my_runs()
+            return mine
+        mine = [r for r in self.store.list(viewer=f"user:{self.name}")[0] if r.owner == f"user:{self.name}"]
+        self.run_ids = [r.run_id for r in mine]
+        return mine
 
     def _run_ended(self) -> bool:
         from lib.jobs.folder.protocol import FINAL_STATES
@@ -394,15 +499,63 @@ def poll_main(args) -> int:
     return 0 if ok else 1
 
 
-async def _class(students: list[Student], spacing_s: float) -> None:
-    async def one(i: int, student: Student):
-        await asyncio.sleep(i * spacing_s)
+async def _class(students: list[Student], start_at: float, spacing_s: float) -> None:
+    async def one(student: Student):
+        await asyncio.sleep(max(0.0, start_at + student.index * spacing_s - time.time()))
         try:
             await student.attend()
         except Exception as exc:  # noqa: BLE001 - one student's failure is a page error, not the bench's end
             student.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+        finally:
+            if student.idle is not None and not student.counted_idle:  # never got there: do not keep the class waiting
+                student.counted_idle = True
+                with student.idle[0].get_lock():
+                    student.idle[0].value += 1
 
-    await asyncio.gather(*(one(i, s) for i, s in enumerate(students)))
+    await asyncio.gather(*(one(s) for s in students))
+
+
+def _client(plan: dict, idle, go, results) -> None:
+    """One client process: its share of the class, each student on its own websocket, in one asyncio loop. Puts the
+    students' figures and the process's own CPU seconds on ``results``."""
+    from lib.jobs.folder.store import RunStore
+
+    store = RunStore(plan["runs"])
+    students = []
+    for index, name, port, others in plan["students"]:
+        student = Student(name, port, plan["tiny"], store, extra_ports=tuple(others))
+        student.index, student.think_s, student.idle = index, plan["think_s"], (idle, go)
+        students.append(student)
+    timed_out = False
+    try:
+        asyncio.run(asyncio.wait_for(_class(students, plan["start_at"], plan["spacing_s"]), timeout=plan["timeout_s"]))
+    except asyncio.TimeoutError:
+        timed_out = True
+    cpu = os.times()
+    results.put({"cpu_s": cpu.user + cpu.system, "timed_out": timed_out, "students": [
+        {"name": s.name, "errors": s.errors, "latencies": s.latencies, "sent": s.clicks_sent,
+         "answered": s.clicks_answered, "repeated": s.repeated, "refused": s.refused} for s in students]})
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    """The nearest-rank percentile (q in [0, 1]) of ``values``; None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+async def _warm(port: int) -> None:
+    """One tab signs in and opens Lung 2D and DR, then leaves: the server has imported and cached what every page
+    needs, so that the memory measured next is the sessions' own."""
+    import websockets
+
+    student = Student("lecturer", port, True, None)
+    student.think_s = 0.0
+    async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+                                  max_size=2**26, open_timeout=120, ping_interval=None) as ws:
+        await student._sign_in_and_open(ws)
+        await student._drag_operating_point(ws)
 
 
 def _wait_listening(port: int, seconds: float = 60.0) -> None:
@@ -420,6 +573,18 @@ def _start_server(port: int, env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
                              "--server.port", str(port), "--browser.gatherUsageStats", "false"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+
+
+def _rss_mb(procs) -> float:
+    """The app servers' resident memory together (MB): the median of three readings a second apart."""
+    readings = []
+    for _ in range(3):
+        try:
+            readings.append(sum(proc.memory_info().rss for proc in procs) / 2**20)
+        except psutil.Error:
+            pass
+        time.sleep(1.0)
+    return statistics.median(readings) if readings else 0.0
 
 
 def _watch_runs(store, stop: threading.Event, seen: dict) -> None:
@@ -450,7 +615,14 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before the bench gives up")
     parser.add_argument("--poll", action="store_true", help="no training: the students answer a class poll")
     parser.add_argument("--within", type=float, default=10.0, help="--poll: seconds over which the answers come")
+    parser.add_argument("--think", type=float, default=3.0, help="mean seconds between two clicks of a student")
+    parser.add_argument("--clients", type=int, default=0,
+                        help="client processes (each an asyncio loop; 0: one per 25 students)")
+    parser.add_argument("--small", action="store_true",
+                        help="the smoke test: 2 students, tiny runs, 0.5 s between clicks")
     args = parser.parse_args()
+    if args.small:
+        args.students, args.tiny, args.think, args.spacing = 2, True, 0.5, 0.2
     if args.poll:
         return poll_main(args)
 
@@ -459,16 +631,23 @@ def main() -> int:
     from lib.jobs.folder.store import RunStore
     from lib.tasks import write_demo
 
+    from tests.helpers.runs import make_dr_run  # a finished DR run with synthetic scores, as the tests make one
+
     limit = 1 if args.tabs > 1 else 2
+    clients = args.clients or max(1, math.ceil(args.students / 25))
     print(f"CPU: {cpu_line()}; {args.students} students, {'tiny runs' if args.tiny else 'quick preset'}, "
           f"DLMI_MAX_JOBS={args.max_jobs}, {args.replicas} app server(s), {args.tabs} tab(s) each, "
-          f"limit {limit} run(s) per student", flush=True)
+          f"limit {limit} run(s) per student, a click every {args.think:g} s on average, {clients} client process(es)",
+          flush=True)
     work = Path(tempfile.mkdtemp(prefix="dlmi-classroom-"))
-    write_demo(work / "data" / "demo", ["lungs"], small=args.tiny)
+    write_demo(work / "data" / "demo", ["lungs", "eyepacs"], small=args.tiny)
     names = [f"student{i + 1:02d}" for i in range(args.students)]
     hashed = hash_password(PASSWORD)  # one hash for all: the bench measures the class, not scrypt thirty times
     save_class(ClassSettings(auth="roster", lecturers=("lecturer",), users={n: hashed for n in [*names, "lecturer"]},
                              max_active_runs=limit), work / "class.json")
+    # the lecturer's published DR run: the operating point every student drags
+    store = RunStore(work / "runs")
+    store.publish(make_dr_run(store, work / "data" / "demo" / "eyepacs", owner="user:lecturer").name, by="lecturer")
     env = {**os.environ, "DLMI_DATA_DIR": str(work / "data"), "DLMI_RUNS_DIR": str(work / "runs"),
            "DLMI_CLASS_FILE": str(work / "class.json"), "DLMI_MAX_JOBS": str(args.max_jobs),
            "DLMI_CACHE_DIR": str(work / "cache"), "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -511,23 +690,49 @@ def main() -> int:
 
     sampler = threading.Thread(target=sample, daemon=True)
     watcher = threading.Thread(target=_watch_runs, args=(RunStore(work / "runs"), stop, seen), daemon=True)
+    memory = {"idle_mb": 0.0, "with_0_mb": 0.0, "idle_sessions": 0}
+    reports: list[dict] = []
     try:
-        for port in ports:  # every server answers
+        for port in ports:  # every server answers, and has loaded what the pages need
             _wait_listening(port)
+            asyncio.run(asyncio.wait_for(_warm(port), timeout=300))
         sampler.start()
         watcher.start()
+        time.sleep(2.0)
+        memory["with_0_mb"] = _rss_mb(procs)
         cpu_before, wall_before = sum(sum(proc.cpu_times()[:2]) for proc in procs), time.monotonic()
-        students = []
+        context = multiprocessing.get_context("spawn")
+        idle, go, results = context.Value("i", 0), context.Event(), context.Queue()
+        plans = [{"runs": str(work / "runs"), "tiny": args.tiny, "think_s": args.think, "spacing_s": args.spacing,
+                  "start_at": time.time() + 3.0 + 0.2 * clients, "timeout_s": args.timeout, "students": []}
+                 for _ in range(clients)]
         for i, n in enumerate(names):
             home = ports[i % len(ports)]
-            others = tuple(ports[(i + k) % len(ports)] for k in range(1, args.tabs))
-            students.append(Student(n, home, args.tiny, RunStore(work / "runs"), extra_ports=others))
-        try:
-            asyncio.run(asyncio.wait_for(_class(students, args.spacing), timeout=args.timeout))
-        except asyncio.TimeoutError:
+            others = [ports[(i + k) % len(ports)] for k in range(1, args.tabs)]
+            plans[i % clients]["students"].append((i, n, home, others))
+        children = [context.Process(target=_client, args=(plan, idle, go, results), daemon=True) for plan in plans]
+        for child in children:
+            child.start()
+        # every student signed in and on Lung 2D, nothing started yet: the memory of N idle sessions
+        deadline = time.monotonic() + args.timeout
+        while idle.value < len(names) and time.monotonic() < deadline and any(c.is_alive() for c in children):
+            time.sleep(0.5)
+        time.sleep(3.0)
+        memory.update(idle_mb=_rss_mb(procs), idle_sessions=idle.value)
+        go.set()
+        while len(reports) < len(children) and time.monotonic() < deadline + 60:
+            try:
+                reports.append(results.get(timeout=5))
+            except Exception:  # noqa: BLE001 - queue.Empty: a client still working (or dead)
+                if not any(c.is_alive() for c in children):
+                    break
+        if any(r["timed_out"] for r in reports):
             print(f"gave up after {args.timeout:.0f} s", flush=True)
+        for child in children:
+            child.join(timeout=30)
         wall = time.monotonic() - wall_before
         cpu_share = (sum(sum(proc.cpu_times()[:2]) for proc in procs) - cpu_before) / wall
+        client_cpu_share = (sum(r["cpu_s"] for r in reports) + sum(os.times()[:2])) / wall
     finally:
         stop.set()
         for server in servers:
@@ -538,6 +743,8 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
 
+    students = [s for r in reports for s in r["students"]]
+    lost_clients = len(children) - len(reports)
     runs, problems = RunStore(work / "runs").list()
     by_owner = {}
     for run in runs:
@@ -555,19 +762,36 @@ def main() -> int:
         finished += 1
         for run in mine:
             waits.append(float(run.status["started"]) - float(run.status["submitted"]))
-    errors = [f"{s.name}: {e}" for s in students for e in s.errors]
+    errors = [f"{s['name']}: {e}" for s in students for e in s["errors"]]
+    errors += [f"a client process ended without its report ({lost_clients})"] if lost_clients else []
+    latencies = [seconds for s in students for _, seconds in s["latencies"]]
+    by_kind: dict[str, list[float]] = {}
+    for s in students:
+        for kind, seconds in s["latencies"]:
+            by_kind.setdefault(kind, []).append(seconds)
+    sent, answered = sum(s["sent"] for s in students), sum(s["answered"] for s in students)
+    p50, p95 = _percentile(latencies, 0.50), _percentile(latencies, 0.95)
+    session_mb = ((memory["idle_mb"] - memory["with_0_mb"]) / memory["idle_sessions"]
+                  if memory["idle_sessions"] else None)
     most_active = max(seen["active"].values(), default=0)
     limits_held = seen["training"] <= args.max_jobs and most_active <= limit
     print(f"servers: {cpu_share * 100:.0f} % of one core on average over {wall:.0f} s; peak memory {peak_mb[0]:.0f} MB "
           f"(all {args.replicas} together)")
     print(f"worker processes: at most {workers['most']} at once, {workers['peak_mb']:.0f} MB together at the peak; a "
           f"waiting one at most {workers['waiting_mb_max']:.0f} MB")
+    kinds = ", ".join(f"{kind} {_percentile(v, 0.5):.2f} / {_percentile(v, 0.95):.2f} s ({len(v)})"
+                      for kind, v in by_kind.items())
+    print(f"clicks answered {answered} of {sent}; click to rendered page: p50 {p50 or 0:.2f} s, p95 {p95 or 0:.2f} s, "
+          f"max {max(latencies, default=0):.2f} s; by kind (p50 / p95): {kinds}")
+    print(f"memory: {memory['with_0_mb']:.0f} MB with no session, {memory['idle_mb']:.0f} MB with "
+          f"{memory['idle_sessions']} idle sessions (signed in, on Lung 2D): {session_mb or 0:.2f} MB per session; "
+          f"client: {client_cpu_share * 100:.0f} % of one core on average ({clients} process(es))")
     if waits:
         print(f"queue wait per student: min {min(waits):.0f} s, median {statistics.median(waits):.0f} s, "
               f"max {max(waits):.0f} s")
     print(f"runs finished {finished} of {len(names)}; lost {len(lost)}; pages that errored {len(errors)}; "
           f"unreadable run folders {len(problems)}; clicks sent again (lost to a rerun) "
-          f"{sum(s.repeated for s in students)}; Starts refused by the limit {sum(s.refused for s in students)}")
+          f"{sum(s['repeated'] for s in students)}; Starts refused by the limit {sum(s['refused'] for s in students)}")
     print(f"most runs training at once {seen['training']} (DLMI_MAX_JOBS {args.max_jobs}); a student's most runs waiting "
           f"or training at once {most_active} (limit {limit}): limits {'held' if limits_held else 'BROKEN'}")
     for line in (lost + errors)[:20]:
@@ -575,16 +799,25 @@ def main() -> int:
     print(json.dumps({"students": len(names), "replicas": args.replicas, "tabs": args.tabs, "finished": finished,
                       "lost": len(lost), "errors": len(errors), "most_training": seen["training"],
                       "most_active_per_student": most_active, "limit": limit, "limits_held": limits_held,
-                      "refused_starts": sum(s.refused for s in students),
+                      "refused_starts": sum(s["refused"] for s in students),
                       "server_peak_mb": round(peak_mb[0], 1), "server_cpu_share": round(cpu_share, 3),
                       "wait_s_min": round(min(waits), 1) if waits else None,
                       "wait_s_median": round(statistics.median(waits), 1) if waits else None,
                       "wait_s_max": round(max(waits), 1) if waits else None, "wall_s": round(wall, 1),
-                      "clicks_repeated": sum(s.repeated for s in students), "tiny": args.tiny,
+                      "clicks_repeated": sum(s["repeated"] for s in students), "tiny": args.tiny,
                       "max_jobs": args.max_jobs, "workers_most": workers["most"],
                       "workers_peak_mb": round(workers["peak_mb"], 1),
-                      "waiting_worker_mb_max": round(workers["waiting_mb_max"], 1), "cpu": cpu_line()}))
-    return 0 if finished == len(names) and not lost and not errors and limits_held else 1
+                      "waiting_worker_mb_max": round(workers["waiting_mb_max"], 1), "clicks": sent,
+                      "clicks_answered": answered, "click_p50_s": round(p50, 3) if p50 is not None else None,
+                      "click_p95_s": round(p95, 3) if p95 is not None else None,
+                      "click_max_s": round(max(latencies), 3) if latencies else None,
+                      "session_mb": round(session_mb, 2) if session_mb is not None else None,
+                      "server_mb_idle_sessions": round(memory["idle_mb"], 1),
+                      "server_mb_no_session": round(memory["with_0_mb"], 1), "think_s": args.think,
+                      "client_processes": clients, "client_cpu_share": round(client_cpu_share, 3),
+                      "cpu": cpu_line()}))
+    ok = finished == len(names) and not lost and not errors and limits_held and answered == sent
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-"""Benchmark: the CPU cost of one rerun of each page (a click, a drag of the ROC handle), against the runs folder's size.
+"""Benchmark: the CPU cost of one rerun of each page (a click, a drag of the ROC handle) against the runs folder's size.
 
     python bench/rerun.py [--folders 10 500] [--repeats 7]
-    PYTHONPATH=/tmp/before python bench/rerun.py --app-root /tmp/before   # another checkout of the app (before a change)
+    PYTHONPATH=/tmp/before python bench/rerun.py --app-root /tmp/before   # another checkout (before a change)
 
 Writes the small demo data and a roster class (a student, bob, and a lecturer, ada) in a temporary folder, gives bob one
 finished tiny run of each task (DR, Lung 2D, Lung 3D), then fills the runs folder up to each ``--folders`` count with
@@ -98,11 +98,13 @@ def main() -> int:
     for name in ("DLMI_DR_DATA", "DLMI_LUNG_DATA"):
         os.environ.pop(name, None)
     store = RunStore(work / "runs")
-    own = [make_dr_run(store, demo / "eyepacs", owner="user:bob"), make_lung2d_run(store, demo / "lungs", owner="user:bob"),
-           make_lung3d_run(store, demo / "lungs", owner="user:bob")]
+    bob = "user:bob"
+    own = [make_dr_run(store, demo / "eyepacs", owner=bob), make_lung2d_run(store, demo / "lungs", owner=bob),
+           make_lung3d_run(store, demo / "lungs", owner=bob)]
     import lib
 
-    print(f"CPU: {cpu_line()}; app: {app} (lib from {Path(lib.__file__).parent}); {args.repeats} timed reruns per page, median", flush=True)
+    print(f"CPU: {cpu_line()}; app: {app} (lib from {Path(lib.__file__).parent}); {args.repeats} timed reruns per "
+          "page, median", flush=True)
     figures: dict[str, dict[str, float]] = {}
     for count in sorted(args.folders):
         _fill(work / "runs", own, count)
