@@ -68,11 +68,11 @@ def overhead(epochs: int, n: int, size: int, work: Path) -> float:
 
 def reaction(work: Path) -> None:
     from lib.tasks import write_demo
-    from lib.tasks import make_config
+    from lib.tasks import config_for
 
     data = write_demo(work / "demo", ["lungs"], small=True)["lungs"]
     store = RunStore(work / "runs")
-    config = make_config("lung2d", data=str(data), image_size=64, filters=8, epochs=40, batch_size=2)
+    config = config_for("lung2d", data=str(data), image_size=64, filters=8, epochs=40, batch_size=2)
     run_dir = start_run(store, config, owner="bench", executor=LocalProcessExecutor())
     seen: dict[int, float] = {}
     lags = []

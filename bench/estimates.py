@@ -76,10 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         os.environ["DLMI_CACHE_DIR"] = str(work / "cache")
         tasks.write_demo(work / "data", [task.dataset.key], small=args.small, seed=0)
-        overrides = dict(item.split("=", 1) for item in args.set)  # checked by make_config, as the CLI's --set
+        overrides = dict(item.split("=", 1) for item in args.set)  # checked by config_for, as the CLI's --set
         if args.small:
             overrides = {"epochs": 1, **overrides}
-        config = tasks.make_config(args.task, preset=args.preset, data=str(work / "data" / task.dataset.key),
+        config = tasks.config_for(args.task, preset=args.preset, data=str(work / "data" / task.dataset.key),
                                    **overrides)
         store, executor = RunStore(work / "runs"), LocalProcessExecutor()
         # warm the preprocessing cache (as on a class server, where the first run on the data built it) with a run of

@@ -156,11 +156,11 @@ def run_jobs(task: str, backend: str, n: int, *, data: Path, work: Path, epochs:
 
     from lib.jobs.folder import files
     from lib.jobs.folder.store import RunStore
-    from lib.tasks import make_config
+    from lib.tasks import config_for
 
     store = RunStore(work / "runs" / f"{task}-{backend}-{n}")
     settings = {**(SMALL_SETTINGS if small else BENCH_SETTINGS)[task], "epochs": epochs}
-    config = make_config(task, preset="quick" if small else "course", data=str(data / DATASET[task]), **settings)
+    config = config_for(task, preset="quick" if small else "course", data=str(data / DATASET[task]), **settings)
     if small:
         config.update(time_budget_s=0.0, steps_per_epoch=0 if task != "lung3d" else config["steps_per_epoch"])
     run_dirs = [store.create(config, owner="bench", label=f"bench {task} {backend} {i + 1}/{n}") for i in range(n)]

@@ -54,7 +54,7 @@ def main() -> None:
     from bench import cpu_line, free_port
     from lib.tasks import write_demo
     from lib.jobs.folder.store import RunStore
-    from lib.tasks import make_config
+    from lib.tasks import config_for
     from lib.jobs.executor import start_run
     from lib.jobs.executor import LocalProcessExecutor
 
@@ -69,7 +69,7 @@ def main() -> None:
                                    "--server.port", str(port), "--browser.gatherUsageStats", "false"],
                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         owner = secrets.token_hex(16)
-        config = make_config("lung2d", preset="quick", data=str(data / "demo" / "lungs"), epochs=1000)
+        config = config_for("lung2d", preset="quick", data=str(data / "demo" / "lungs"), epochs=1000)
         run_dir = start_run(RunStore(data / "runs"), {**config, "watch": True}, owner=owner, executor=LocalProcessExecutor())
         proc = psutil.Process(server.pid)
         try:

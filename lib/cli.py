@@ -197,7 +197,7 @@ def _cmd_train(args) -> int:
             return 2
     report = task.read(str(Path(args.data).resolve()))
     try:
-        config = tasks.make_config(task.name, preset=args.preset, data=str(Path(args.data).resolve()), **overrides)
+        config = tasks.config_for(task.name, preset=args.preset, data=str(Path(args.data).resolve()), **overrides)
         if report.ok:
             config = check_run(config, task, report=report)
     except ConfigError as exc:

@@ -65,7 +65,7 @@ def test_the_command_line_writes_its_demo_and_trains_it_with_its_own_option(tmp_
 def test_the_engine_runs_it_in_a_worker_process_and_the_store_lists_it(registered, tmp_path):
     tasks.write_demo(tmp_path / "demo", ["toy"])
     store = RunStore(tmp_path / "runs", tasks=tasks.names())
-    config = tasks.make_config("toy", data=str(tmp_path / "demo" / "toy"), epochs=2)
+    config = tasks.config_for("toy", data=str(tmp_path / "demo" / "toy"), epochs=2)
     run_dir = start_run(store, config, owner="alice", executor=LocalProcessExecutor())
     deadline = time.time() + 240
     while time.time() < deadline and store.load(run_dir.name).summary.state in ("queued", "running"):

@@ -28,10 +28,9 @@ from lib.contract import Dataset, DataError, Field, Task
 from lib.demo.write import write_demo as _write_demo
 from lib.training.config import ConfigError
 from lib.training.config import make_config as _make_config
-from lib.training.config import validate_config as _validate_config
 
-__all__ = ["Task", "Field", "DataError", "register", "get", "names", "all_tasks", "datasets", "dataset", "make_config",
-           "for_config", "validate_config", "options", "write_demo", "default_caps"]
+__all__ = ["Task", "Field", "DataError", "register", "get", "names", "all_tasks", "datasets", "dataset", "config_for",
+           "for_config", "options", "write_demo", "default_caps"]
 
 _MODULES = ("lib.tasks.dr", "lib.tasks.lung2d", "lib.tasks.lung3d")
 EXTRA_ENV = "DLMI_TASKS"
@@ -105,9 +104,10 @@ def _task_of(name: Any) -> Task:
         raise ConfigError(f"task must be one of {', '.join(_TASKS)}, got {name!r}") from None
 
 
-def make_config(task: str, *, preset: str = "quick", data: str, **overrides: Any) -> dict[str, Any]:
-    """:func:`lib.training.config.make_config` for the task called ``task`` (ConfigError for an unknown one)."""
-    return _make_config(_task_of(task), preset=preset, data=data, **overrides)
+def config_for(name: str, *, preset: str = "quick", data: str, **overrides: Any) -> dict[str, Any]:
+    """A configuration for the task called ``name`` (ConfigError for an unknown one): the engine's
+    :func:`lib.training.config.make_config`, which takes the :class:`lib.contract.Task` itself."""
+    return _make_config(_task_of(name), preset=preset, data=data, **overrides)
 
 
 def for_config(config: Any) -> Task:
@@ -115,11 +115,6 @@ def for_config(config: Any) -> Task:
     if not isinstance(config, dict):
         raise ConfigError(f"a configuration must be a mapping of settings, got {type(config).__name__}")
     return _task_of(config.get("task"))
-
-
-def validate_config(config: dict[str, Any]) -> dict[str, Any]:
-    """:func:`lib.training.config.validate_config` for the task ``config`` names (ConfigError for an unknown one)."""
-    return _validate_config(config, for_config(config))
 
 
 def options() -> list:

@@ -4,7 +4,7 @@ import pytest
 
 from lib.jobs.folder import files
 from lib.jobs.folder.store import RunStore
-from lib.tasks import make_config
+from lib.tasks import config_for
 from tests.browser.conftest import class_folder, screenshot, serve, wait_idle
 from tests.helpers.runs import make_running_run
 
@@ -34,7 +34,7 @@ def test_sign_in_and_the_lecturer_stops_a_students_run(page, class_app, demo_roo
     _sign_in(page, url, "bob", "not-the-password")
     assert page.get_by_text("The user name or the password is not right.").is_visible()
 
-    config = make_config("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64)
+    config = config_for("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64)
     running = make_running_run(RunStore(root / "runs"), config, "user:bob", label="bob's run")
     _sign_in(page, url, "ada", "lecture-notes")
     assert "?u=" not in page.url

@@ -15,7 +15,7 @@ from lib.preprocess.volumes import prepare_volume
 from lib.jobs.folder import files
 from lib.jobs.folder.protocol import update_status
 from lib.jobs.folder.store import SHARED_OWNER, RunStore
-from lib.tasks import make_config
+from lib.tasks import config_for
 
 
 def make_running_run(store: RunStore, config: dict, owner: str, *, label: str = "live run") -> Path:
@@ -50,7 +50,7 @@ def make_dr_run(store: RunStore, eyepacs: Path, *, seed: int = 0, owner: str = S
     scores = np.clip(0.35 + 0.3 * labels + rng.normal(0, 0.2, len(photos)), 0, 1).round(3)
     from sklearn.metrics import roc_auc_score
 
-    config = make_config("dr", preset="quick", data=str(eyepacs), **settings)
+    config = config_for("dr", preset="quick", data=str(eyepacs), **settings)
     return _finish(store, config, {"accuracy": float(np.mean((scores >= 0.5) == labels)), "loss": 0.5,
                                    "auc": float(roc_auc_score(labels, scores))},
                    {"loss": 0.7, "accuracy": 0.6, "val_loss": 0.72, "val_accuracy": 0.58}, "tiny DR run",
@@ -63,7 +63,7 @@ def make_lung2d_run(store: RunStore, lungs: Path, *, owner: str = SHARED_OWNER) 
     arrays = load_slices(read_lung2d(lungs).items, size=64)
     masks = arrays.masks[..., 0]
     probs = np.roll(masks, shift=np.arange(len(masks)) % 3, axis=2).astype(np.float32) * 0.9 + 0.05
-    config = make_config("lung2d", preset="quick", data=str(lungs), image_size=64)
+    config = config_for("lung2d", preset="quick", data=str(lungs), image_size=64)
     from lib.metrics.segmentation import overlap_metrics
 
     return _finish(store, config, {"accuracy": 0.97, **overlap_metrics(probs, masks)},
@@ -74,7 +74,7 @@ def make_lung2d_run(store: RunStore, lungs: Path, *, owner: str = SHARED_OWNER) 
 
 def make_lung3d_run(store: RunStore, lungs: Path, *, fraction: float = 0.3, owner: str = SHARED_OWNER) -> Path:
     """A finished lung 3D run on the demo test volume, prediction = truth shifted by one slice."""
-    config = make_config("lung3d", preset="quick", data=str(lungs), stride=2, label_fraction=fraction)
+    config = config_for("lung3d", preset="quick", data=str(lungs), stride=2, label_fraction=fraction)
     pair = {p.volume_id: p for p in read_lung3d(lungs).items}["0078"]
     image, mask = prepare_volume(*load_volume(pair, stride=2), normalise=config["normalise"])
     truth = mask[..., 0]

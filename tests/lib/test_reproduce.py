@@ -6,7 +6,7 @@ import pytest
 
 from lib.cli import build_parser, reproduce_command
 from lib import tasks
-from lib.tasks import make_config
+from lib.tasks import config_for
 
 
 def _config_of(command: str) -> dict:
@@ -14,7 +14,7 @@ def _config_of(command: str) -> dict:
     assert words[:3] == ["python", "-m", "lib"]
     args = build_parser().parse_args(words[3:])
     overrides = dict(item.split("=", 1) for item in args.set or [])
-    return make_config(args.task, preset=args.preset, data=args.data, **overrides)
+    return config_for(args.task, preset=args.preset, data=args.data, **overrides)
 
 
 @pytest.mark.parametrize("task, preset, settings", [
@@ -23,7 +23,7 @@ def _config_of(command: str) -> dict:
     ("lung2d", "quick", dict(image_size=64, filters=8)),
 ])
 def test_the_printed_command_parses_and_gives_the_same_configuration(task, preset, settings):
-    config = make_config(task, preset=preset, data="/data/my photos", **settings)
+    config = config_for(task, preset=preset, data="/data/my photos", **settings)
     saved = {**config, "run_id": "20240101-dr-abc", "owner": "alice", "label": "mine", "versions": {"keras": "3"}}
     command = reproduce_command(saved)
     assert "'/data/my photos'" in command  # quoted for the shell

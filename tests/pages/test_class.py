@@ -10,7 +10,7 @@ from lib.access.policy import ClassSettings, save_class
 from lib.jobs.folder import files
 from lib.text import plain
 from lib.jobs.folder.store import RunStore
-from lib.tasks import make_config
+from lib.tasks import config_for
 from tests.helpers.runs import make_lung2d_run, make_running_run
 from tests.pages.conftest import ROOT
 
@@ -53,7 +53,7 @@ def test_roster_sign_in_refuses_a_wrong_password_and_lets_the_right_one_in(roste
 
 def test_a_projected_url_gives_nobody_the_lecturers_runs(roster, demo_root):
     store = RunStore(roster / "runs")
-    config = make_config("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64)
+    config = config_for("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64)
     run_dir = make_running_run(store, config, "user:ada", label="the lecturer's live run")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["u"] = "user:ada"  # whatever the projector shows, the address carries no identity
@@ -82,7 +82,7 @@ def test_the_class_limits_refuse_a_run_with_a_clear_message(roster, demo_root):
     assert not list((roster / "runs").glob("*/config.json"))  # nothing was queued
 
     store = RunStore(roster / "runs")
-    config = make_config("lung3d", preset="quick", data=str(demo_root / "lungs"), stride=4)
+    config = config_for("lung3d", preset="quick", data=str(demo_root / "lungs"), stride=4)
     for _ in range(2):  # two runs of bob's already training or waiting, on another page
         make_running_run(store, config, "user:bob", label="bob's 3D run")
     at.number_input(key="l2_epochs").set_value(5).run()
@@ -93,7 +93,7 @@ def test_the_class_limits_refuse_a_run_with_a_clear_message(roster, demo_root):
 
 def test_the_lecturer_stops_any_run_and_publishes_runs(roster, demo_root):
     store = RunStore(roster / "runs")
-    config = make_config("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64)
+    config = config_for("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64)
     running = make_running_run(store, config, "user:bob", label="bob's run")
     finished = make_lung2d_run(store, demo_root / "lungs", owner="user:ada")
     at = signed_in("ada", page="pages/classroom.py")

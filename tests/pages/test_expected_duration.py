@@ -8,7 +8,7 @@ import pytest
 from lib.jobs.folder import files
 from lib.jobs.folder.protocol import update_status
 from lib.jobs.folder.store import SHARED_OWNER, RunStore
-from lib.tasks import make_config
+from lib.tasks import config_for
 from lib import tasks
 from lib.jobs.speed import record
 from tests.helpers.runs import make_running_run
@@ -35,7 +35,7 @@ def test_the_quick_preset_promises_its_budget_before_start(app_env, page, task, 
 def test_an_earlier_run_with_the_same_settings_gives_the_expected_duration(app_env):
     at = open_page("pages/dr.py", timeout=120)
     store = RunStore(app_env / "runs")
-    config = make_config("dr", preset="quick", data=str(app_env / "data" / "demo" / "eyepacs"), seed=5)
+    config = config_for("dr", preset="quick", data=str(app_env / "data" / "demo" / "eyepacs"), seed=5)
     run_dir = store.create(config, owner=SHARED_OWNER, label="earlier")
     now = time.time()
     update_status(run_dir, state="done", started=now - 95, ended=now, host=files.host())
@@ -48,7 +48,7 @@ def test_an_earlier_run_with_the_same_settings_gives_the_expected_duration(app_e
 def _measured_quick_run(app_env, task: str, dataset: str, *, step_s: float, steps: int = 51, at_once: int = 1) -> None:
     """A finished quick run's measurement, as a worker leaves it: a first step of 10 s more than ``step_s``, then
     ``steps`` - 1 steps of ``step_s``, 5 epochs with 1 s of validation each, and 35 s outside training."""
-    config = {**make_config(task, preset="quick", data=str(app_env / "data" / "demo" / dataset)),
+    config = {**config_for(task, preset="quick", data=str(app_env / "data" / "demo" / dataset)),
               "versions": {"backend": "tensorflow"}}
     timed, first = (steps - 1) * step_s, 10.0 + step_s
     training = first + timed + 5.0
@@ -75,7 +75,7 @@ def test_the_experiment_says_its_total_and_the_queue_ahead(app_env, demo_root):
     _measured_quick_run(app_env, "lung3d", "lungs", step_s=0.5)
     store = RunStore(app_env / "runs")
     for who in ("user:carol", "user:dan", "user:eve"):  # three other students' runs: one training, two waiting
-        make_running_run(store, make_config("lung2d", preset="quick", data=str(demo_root / "lungs")), who)
+        make_running_run(store, config_for("lung2d", preset="quick", data=str(demo_root / "lungs")), who)
     at = open_page("pages/lung3d.py", timeout=120)
     at.number_input(key="l3_time_budget_s").set_value(0.0).run()
     said = [c.value for c in at.caption if "for the 4 runs" in c.value]

@@ -8,7 +8,7 @@ import numpy as np
 from lib.jobs.folder import files
 from lib.jobs.folder.protocol import update_status
 from lib.jobs.folder.store import RunStore
-from lib.tasks import make_config
+from lib.tasks import config_for
 from tests.helpers.runs import make_lung2d_run, make_running_run
 from tests.pages.conftest import open_page
 
@@ -17,7 +17,7 @@ def test_a_reload_shows_the_running_runs_settings_and_results_follow_it_when_it_
     store = RunStore(app_env / "runs")
     make_lung2d_run(store, demo_root / "lungs")  # an older finished run, shared
     owner = secrets.token_hex(16)
-    config = make_config("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64, epochs=3, filters=8)
+    config = config_for("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64, epochs=3, filters=8)
     run_dir = make_running_run(store, config, owner, label="my run")
     at = open_page("pages/lung2d.py", timeout=120, owner=owner)  # a reload: a new session, the owner token from the URL
     assert at.number_input(key="l2_epochs").value == 3 and at.select_slider(key="l2_filters").value == 8
@@ -43,7 +43,7 @@ def test_a_start_clicked_while_a_run_is_active_is_dropped_not_kept_for_later(app
     run ends (it used to be kept and start a run nobody asked for)."""
     store = RunStore(app_env / "runs")
     owner = secrets.token_hex(16)
-    config = make_config("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64, epochs=3, filters=8)
+    config = config_for("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64, epochs=3, filters=8)
     run_dir = make_running_run(store, config, owner, label="my run")
     at = open_page("pages/lung2d.py", timeout=120, owner=owner)
     at.session_state["_lung2d_start_requested"] = True  # what the Start button's callback sets

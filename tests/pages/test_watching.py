@@ -6,14 +6,14 @@ import time
 
 from lib.jobs.folder import files
 from lib.jobs.folder.store import RunStore
-from lib.tasks import make_config
+from lib.tasks import config_for
 from tests.helpers.runs import make_running_run
 from tests.pages.conftest import ROOT, open_page
 
 
 def test_the_live_panel_redraws_only_when_the_run_changes(app_env, demo_root):
     owner = secrets.token_hex(16)
-    config = make_config("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64)
+    config = config_for("lung2d", preset="quick", data=str(demo_root / "lungs"), image_size=64)
     run_dir = make_running_run(RunStore(app_env / "runs"), config, owner)
     files.write_json_atomic(run_dir / files.PROGRESS, {"phase": "training", "epoch": 0, "epochs": 30, "step": 3, "steps": 9,
                                                        "fraction": 0.01, "metrics": {"loss": 0.6}})

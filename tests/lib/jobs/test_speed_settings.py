@@ -6,7 +6,7 @@ import pytest
 
 from lib.jobs.folder.describe import progress_line, trained_with
 from lib.jobs.folder.store import RunStore
-from lib.tasks import make_config
+from lib.tasks import config_for
 from lib.training.config import ConfigError
 from lib.training.context import TaskContext
 from lib.jobs.job import run_job
@@ -56,13 +56,13 @@ def test_speed_settings_are_checked_by_name(demo_root):
 
 
 def test_the_gpu_preset_is_the_course_with_a_larger_batch(demo_root):
-    course = make_config("dr", preset="course", data=str(demo_root / "eyepacs"))
-    gpu = make_config("dr", preset="course_gpu", data=str(demo_root / "eyepacs"))
+    course = config_for("dr", preset="course", data=str(demo_root / "eyepacs"))
+    gpu = config_for("dr", preset="course_gpu", data=str(demo_root / "eyepacs"))
     assert course["batch_size"] == 10 and gpu["batch_size"] == 64
     assert {k: v for k, v in gpu.items() if k not in ("batch_size", "preset")} == \
            {k: v for k, v in course.items() if k not in ("batch_size", "preset")}
     with pytest.raises(ConfigError, match="preset must be one of course, quick, got 'course_gpu'"):
-        make_config("lung2d", preset="course_gpu", data=str(demo_root / "lungs"))
+        config_for("lung2d", preset="course_gpu", data=str(demo_root / "lungs"))
 
 
 def test_a_run_says_where_it_trained_and_what_the_gpu_held():

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from lib.models.weights import fit_problem, fit_problem_elsewhere, path_problem, weight_folders
-from lib.tasks import make_config
+from lib.tasks import config_for
 from lib.training.config import ConfigError
 
 
@@ -60,9 +60,9 @@ def test_a_symlink_out_of_the_allowed_folder_is_refused(tmp_path, folders):
 def test_the_config_refuses_a_bad_weights_file_before_any_run(tmp_path, monkeypatch):
     monkeypatch.setenv("DLMI_WEIGHTS_DIR", str(tmp_path / "w"))
     with pytest.raises(ConfigError, match="There is no weights file nope.h5"):
-        make_config("dr", data="/d", backbone="mobilenetv2", weights=str(tmp_path / "w" / "nope.h5"))
+        config_for("dr", data="/d", backbone="mobilenetv2", weights=str(tmp_path / "w" / "nope.h5"))
     assert tmp_path / "w" in weight_folders()
-    make_config("dr", data="/d", backbone="small_cnn", weights=str(tmp_path / "ignored.h5"))  # unused: fine
+    config_for("dr", data="/d", backbone="small_cnn", weights=str(tmp_path / "ignored.h5"))  # unused: fine
 
 
 def test_a_file_of_another_model_does_not_fit_mobilenet(folders, processes):

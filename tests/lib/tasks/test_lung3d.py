@@ -114,9 +114,9 @@ import pytest  # noqa: E402  (kept beside the tests that use it)
 ])
 def test_train_volumes_that_name_nothing_or_mix_auto_are_refused(value, message):
     """They used to run as "auto" without a word."""
-    from lib.tasks import make_config
+    from lib.tasks import config_for
     from lib.training.config import ConfigError
 
     with pytest.raises(ConfigError, match=message):
-        make_config("lung3d", preset="quick", data="/nowhere", train_volumes=value)
-    assert make_config("lung3d", preset="quick", data="/nowhere", train_volumes=" 0002 , 0031")["train_volumes"]
+        config_for("lung3d", preset="quick", data="/nowhere", train_volumes=value)
+    assert config_for("lung3d", preset="quick", data="/nowhere", train_volumes=" 0002 , 0031")["train_volumes"]

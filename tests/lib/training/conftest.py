@@ -1,4 +1,4 @@
-from lib.tasks import make_config
+from lib.tasks import config_for
 
 
 def tiny_config(task: str, demo_root, **overrides) -> dict:
@@ -12,5 +12,5 @@ def tiny_config(task: str, demo_root, **overrides) -> dict:
         base = dict(data=str(demo_root / "lungs"), stride=2, filters=4, chunk_depth=8, epochs=1, steps_per_epoch=2,
                     validation_steps=1, batch_size=2)
     base.update(overrides)
-    return make_config(task, preset="quick", **base)
+    return config_for(task, preset="quick", **base)
 

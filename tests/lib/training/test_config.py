@@ -1,7 +1,7 @@
 import pytest
 
 from lib import tasks
-from lib.tasks import make_config, validate_config
+from lib.tasks import config_for, for_config
 from lib.training.config import ConfigError
 from lib.training.schedule import schedule_values, step_then_exponential
 
@@ -9,12 +9,12 @@ from lib.training.schedule import schedule_values, step_then_exponential
 def test_presets_are_valid_and_course_matches_the_spec():
     for task in tasks.names():
         for name in tasks.get(task).presets:
-            make_config(task, preset=name, data="/d")
-    dr = make_config("dr", preset="course", data="/d")
+            config_for(task, preset=name, data="/d")
+    dr = config_for("dr", preset="course", data="/d")
     assert (dr["backbone"], dr["batch_size"], dr["epochs"], dr["n_per_class"], dr["image_size"]) == ("mobilenetv2", 10, 30, 2000, 224)
-    lung2d = make_config("lung2d", preset="course", data="/d")
+    lung2d = config_for("lung2d", preset="course", data="/d")
     assert (lung2d["batch_size"], lung2d["epochs"], lung2d["decay_start"], lung2d["image_size"]) == (16, 40, 20, 128)
-    lung3d = make_config("lung3d", preset="course", data="/d")
+    lung3d = config_for("lung3d", preset="course", data="/d")
     assert (lung3d["epochs"], lung3d["steps_per_epoch"], lung3d["validation_steps"], lung3d["batch_size"],
             lung3d["label_fraction"], lung3d["stride"], lung3d["chunk_depth"]) == (20, 20, 20, 8, 0.3, 8, 64)
 
@@ -33,20 +33,20 @@ def test_presets_are_valid_and_course_matches_the_spec():
 )
 def test_bad_values_are_named(override, message):
     with pytest.raises(ConfigError) as info:
-        make_config("dr", data="/d", **override)
+        config_for("dr", data="/d", **override)
     assert message in str(info.value)
 
 
 def test_numbers_given_as_text_are_accepted():
-    config = make_config("dr", data="/d", learning_rate="0.01", epochs="3", freeze_backbone="true")
+    config = config_for("dr", data="/d", learning_rate="0.01", epochs="3", freeze_backbone="true")
     assert (config["learning_rate"], config["epochs"], config["freeze_backbone"]) == (0.01, 3, True)
 
 
 def test_lung3d_roles_must_differ():
     with pytest.raises(ConfigError, match="must differ"):
-        make_config("lung3d", data="/d", train_volumes="0002,0031", val_volume="0002")
+        config_for("lung3d", data="/d", train_volumes="0002,0031", val_volume="0002")
     with pytest.raises(ConfigError, match="task must be one of"):
-        validate_config({"task": "ct"})
+        for_config({"task": "ct"})
 
 
 def test_schedule_values_at_key_epochs():
