@@ -1,6 +1,7 @@
 """The Screening page: any screening test's scores (an uploaded or pasted CSV, or a finished DR run) with the operating
 point, calibration, the decision curve and subgroups at one shared threshold. Nothing is stored beyond the session:
-an uploaded file lives in this browser session's memory only."""
+an uploaded file lives in this browser session's memory only, until a lecturer asks to poll the class on it (then it
+is saved as a class set, :mod:`lib.classroom.sets`, and the students open it from the poll)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from lib import paths, tasks
+from lib.classroom.polls import SET_TASK
 from lib.data.scores import (MAX_BYTES, NO_GROUP, ScoreSet, ScoresFileError, combine, from_predictions, header_names,
                              parse_scores)
 from lib.demo.fundus import other_site
@@ -28,22 +30,27 @@ from lib.metrics.subgroups import subgroups
 from lib.text import plain
 from ui.notice import notice
 from ui.operating_point import Chosen, Subject, auc_section, operating_point_section
+from ui.polls import (followed_set, load_set, open_polls, poll_invitations, set_choices, set_id_of, set_label,
+                      set_poll_section)
 from ui.training import cached_predictions, run_picker
 
 KEY = "screen"  # every widget key of the page starts with it
 SOURCES = ("Upload a CSV", "Paste CSV text", "A finished DR run")
+SET_SOURCE = "The class poll's set"  # offered while a poll on a class set is open, or one is shown
 _GROUP_GUESSES = ("group", "site", "eye", "camera", "subgroup")
 
 
 @dataclass(frozen=True)
 class Scores:
     """What the page works on: the set, where a temperature is fitted (``fit``: a run's validation set, else None: a
-    held-out half), and a digest naming the source (a new one starts at Youden's point)."""
+    held-out half), and a digest naming the source (a new one starts at Youden's point). ``set_id``: the class set
+    these items are (or would be, once a lecturer polls on them; None for a run's scores)."""
 
     data: ScoreSet
     source_id: str
     fit: tuple | None = None
     run: Run | None = None
+    set_id: str | None = None
 
 
 def _choose(label: str, names: list[str], guesses, *, key: str, optional: bool = False) -> str | None:
@@ -72,7 +79,16 @@ def _from_text(data: bytes | str, name: str) -> Scores | None:
         return None
     raw = data if isinstance(data, bytes) else data.encode("utf-8")
     digest = hashlib.sha1(raw + f"|{score}|{label}|{group}".encode()).hexdigest()[:12]
-    return Scores(parsed, source_id=f"upload-{digest}")
+    return Scores(parsed, source_id=f"upload-{digest}", set_id=set_id_of(parsed))
+
+
+def _from_class_set(choices: list[str]) -> Scores | None:
+    """A class set a lecturer polls the class on (the poll's "Open the poll's set" chose it)."""
+    set_id = st.selectbox("The class set", choices, key=f"{KEY}_class_set", format_func=set_label)
+    data = load_set(set_id) if set_id else None
+    if data is None:
+        return None
+    return Scores(data, source_id=set_id, set_id=set_id)
 
 
 @st.cache_data(show_spinner="Scoring the other site's photos with this run's model (in a child process) ...",
@@ -137,9 +153,25 @@ def source_section() -> Scores | None:
     """Where the scores come from: an uploaded file, pasted text, or a finished DR run; None until there are some
     (the page says what is missing)."""
     st.header("1. Your scores")
-    source = st.radio("Scores from", SOURCES, horizontal=True, key=f"{KEY}_source")
-    if source == SOURCES[2]:
-        return _from_run()
+    state = st.session_state
+    followed = followed_set()
+    if followed:  # a poll's "Open the poll's set", before the widgets below are drawn
+        state[f"{KEY}_source"], state[f"{KEY}_class_set"] = SET_SOURCE, followed
+    polls = open_polls(SET_TASK)
+    choices = set_choices(polls, state.get(f"{KEY}_class_set"))
+    sources = SOURCES + ((SET_SOURCE,) if choices else ())
+    if state.get(f"{KEY}_source") not in (None, *sources):
+        state[f"{KEY}_source"] = SOURCES[0]
+    source = st.radio("Scores from", sources, horizontal=True, key=f"{KEY}_source")
+    if source == SET_SOURCE:
+        return _from_class_set(choices)
+    scores = _from_run() if source == SOURCES[2] else _from_file(source)
+    if scores is None:
+        poll_invitations(polls)  # nothing to answer with yet: the polls' sets are one click away
+    return scores
+
+
+def _from_file(source: str) -> Scores | None:
     if source == SOURCES[0]:
         upload = st.file_uploader(f"A CSV with a score column and a 0/1 label column (at most {MAX_BYTES // 2**20} "
                                   "MB; kept in this session only)", type=["csv", "txt"], key=f"{KEY}_upload")
@@ -167,10 +199,13 @@ def operating_section(scores: Scores) -> Chosen:
                       population="Prevalence of the condition in the population you screen",
                       prevalence_help="The share of positives where the test will be used; a validation set often "
                                       "holds more positives than a clinic sees.",
-                      default_prevalence=0.2, task=run.summary.task if run is not None else None,
-                      run_id=run.summary.run_id if run is not None else None)
+                      default_prevalence=0.2, task=run.summary.task if run is not None else SET_TASK,
+                      run_id=run.summary.run_id if run is not None else scores.set_id)
     auc_section(subject, data.scores, data.labels)
-    return operating_point_section(subject, data.scores, data.labels)
+    chosen = operating_point_section(subject, data.scores, data.labels)
+    if scores.set_id is not None:
+        set_poll_section(data, scores.set_id)  # a lecturer's: poll the class on this set
+    return chosen
 
 
 def calibration_section(scores: Scores, chosen: Chosen) -> None:

@@ -206,3 +206,63 @@ def test_submit_on_a_poll_closed_meanwhile_says_so(published_run):
     assert any("Class poll: Not submitted: this poll is closed" in e.value for e in student.error), \
         [e.value for e in student.error]
     assert PollStore(store).answers(poll.poll_id) == []
+
+
+def _vendor_csv() -> bytes:
+    rng = np.random.default_rng(5)
+    labels = (np.arange(40) % 3 == 0).astype(int)
+    scores = np.round(np.clip(0.35 * labels + rng.uniform(0.05, 0.6, 40), 0, 1), 2)
+    return ("score,label,site\n" + "".join(f"{s:.2f},{y},{'AB'[i % 2]}\n" for i, (s, y) in
+                                           enumerate(zip(scores, labels)))).encode()
+
+
+def test_a_lecturer_polls_the_class_on_an_uploaded_set_and_a_student_answers_it(roster):  # noqa: F811
+    """Issue 35: the set is stored only when the lecturer asks; the student opens it from the poll, answers with their
+    threshold, and the lecturer's views (Screening and Class pages, the projector) show the answer on its ROC."""
+    from lib.data.scores import parse_scores
+    from sklearn.metrics import roc_curve
+
+    store = RunStore(roster / "runs")
+    data = _vendor_csv()
+    lecturer = signed_in("ada", page="pages/screening.py")
+    lecturer.radio(key="screen_source").set_value("Upload a CSV").run()
+    lecturer.file_uploader(key="screen_upload").set_value(("vendor <b>.csv", data, "text/csv")).run()
+    assert not lecturer.exception, [e.value for e in lecturer.exception]
+    assert not (roster / "runs" / ".sets").exists()  # on screen, not stored
+    lecturer.text_input(key="screen_poll_question").input("Where would you put **this** vendor's threshold?").run()
+    lecturer.button(key="screen_poll_open").click().run()
+    [poll] = PollStore(store).open_polls("screening")
+    assert poll.question == "Where would you put **this** vendor's threshold?"
+    read = parse_scores(data, score="score", label="label", group="site")
+    saved = PollStore(store).sets.load(poll.run_id)
+    np.testing.assert_array_equal(saved.scores, read.scores)
+    np.testing.assert_array_equal(saved.labels, read.labels)
+    assert any("on the class set vendor \\<b\\>\\.csv (40 items)" in c.value for c in lecturer.caption)
+
+    student = signed_in("bob", page="pages/screening.py")
+    assert any("Where would you put \\*\\*this\\*\\* vendor" in m.value for m in student.markdown)  # escaped
+    assert not [b for b in student.button if b.key == "screen_poll_open"]  # a student cannot poll
+    student.button(key=f"poll_follow_{poll.poll_id}").click().run()
+    assert student.radio(key="screen_source").value == "The class poll's set"
+    student.number_input(key="screen_threshold_input").set_value(0.4).run()
+    student.text_input(key=f"poll_reason_{poll.poll_id}").input("few misses").run()
+    student.button(key=f"poll_submit_{poll.poll_id}").click().run()
+    assert not student.exception, [e.value for e in student.exception]
+    [answer] = PollStore(store).answers(poll.poll_id)
+    positives, negatives = read.scores[read.labels == 1], read.scores[read.labels == 0]
+    assert (answer.user, answer.threshold, answer.reason) == ("bob", pytest.approx(0.4), "few misses")
+    assert (answer.sensitivity, answer.specificity) == pytest.approx(((positives >= 0.4).mean(),
+                                                                      (negatives < 0.4).mean()))
+
+    fpr, tpr, _ = roc_curve(read.labels, read.scores, drop_intermediate=False)
+    classroom = signed_in("ada", page="pages/classroom.py")
+    for page in (lecturer, classroom):
+        page.run()
+        assert list(_answers_table(page)["student"]) == ["bob"]
+        [drawn] = _poll_drawings(page)
+        np.testing.assert_allclose((drawn["fpr"], drawn["tpr"]), (fpr, tpr), atol=1e-6)  # the set's ROC (6 decimals)
+        assert [kind for _, _, kind in drawn["classPoints"]] == ["median", "answer"]
+        assert drawn["classPoints"][1][:2] == pytest.approx([1 - answer.specificity, answer.sensitivity], abs=1e-6)
+    classroom.session_state["presentation"] = True  # the projector: the answer, no name
+    classroom.run()
+    assert "student" not in _answers_table(classroom).columns and len(_answers_table(classroom)) == 1

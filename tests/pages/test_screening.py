@@ -59,6 +59,9 @@ def test_an_uploaded_file_gets_every_section(app_env):
     assert "The threshold probability is the cost ratio" in texts
     table = at.dataframe[-1].value
     assert list(table["group"]) == ["A", "B"] and list(table["n"]) == [160, 80]
+    # a student (this laptop's browser token) can neither save the set nor poll on it, and nothing was stored
+    assert not [b for b in at.button if b.key == "screen_poll_open"]
+    assert not (app_env / "runs" / ".sets").exists() and not (app_env / "runs" / ".polls").exists()
 
 
 def test_moving_the_threshold_moves_the_decision_curves_marker(app_env):
