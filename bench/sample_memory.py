@@ -68,7 +68,7 @@ def main() -> int:
         config = {"data": str(work / "eyepacs"), "n_per_class": n, "seed": i, "image_size": args.image_size,
                   "crop": "fundus"}
         start = time.perf_counter()
-        prepared = dr.prepare(config, report=report, cache_dir=work / "cache")
+        prepared = dr.prepare(config, check=report, cache_dir=work / "cache")
         if args.in_memory:
             prepared.images = np.array(prepared.images)
         took = time.perf_counter() - start

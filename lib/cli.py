@@ -199,7 +199,7 @@ def _cmd_train(args) -> int:
     try:
         config = tasks.config_for(task.name, preset=args.preset, data=str(Path(args.data).resolve()), **overrides)
         if report.ok:
-            config = check_run(config, task, report=report)
+            config = check_run(config, task, check=report)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -204,7 +204,7 @@ class Task:
     presets : {preset name: {setting: value}}
     headline : the test metric that sums a run up in run lists
     label_settings : the settings that tell two runs of this task apart, in order
-    prepare : ``prepare(config, *, report=None, ...)``: the data steps before the model, shared by the page that
+    prepare : ``prepare(config, *, check=None, ...)``: the data steps before the model, shared by the page that
         shows them and the job that trains on them
     train : ``train(ctx) -> metrics``, run inside a job (``ctx``: :class:`lib.training.context.TaskContext`)
     check : optional ``check(config)`` raising ``ValueError`` for combinations of settings that do not fit

@@ -96,7 +96,7 @@ def _prepared(data: str, n_per_class: int, seed: int, image_size: int, crop: str
     config = {"data": data, "n_per_class": n_per_class, "seed": seed, "image_size": image_size, "crop": crop}
     bar = st.progress(0.0, text=f"Preprocessing the sample to {image_size}x{image_size} ...")
     try:
-        return task.prepare(config, report=_report, cache_dir=cache_dir,
+        return task.prepare(config, check=_report, cache_dir=cache_dir,
                             progress=lambda d, t: bar.progress(d / t, text=f"Preprocessing photos: {d}/{t}")
                             if d % 20 == 0 or d == t else None)
     finally:

@@ -34,7 +34,7 @@ def preset_selector() -> None:
 
 @st.cache_resource(show_spinner="Loading and resizing the slices ...", max_entries=4)
 def _prepared(data: str, image_size: int, seed: int, normalise: str, stamp: tuple, _report: DatasetCheck) -> task.Prepared:
-    return task.prepare({"data": data, "image_size": image_size, "seed": seed, "normalise": normalise}, report=_report)
+    return task.prepare({"data": data, "image_size": image_size, "seed": seed, "normalise": normalise}, check=_report)
 
 
 def prepared(report: DatasetCheck) -> task.Prepared | None:

@@ -75,7 +75,7 @@ def roles_section(report: DatasetCheck) -> task.Prepared | None:
     config = {"data": str(report.path), "train_volumes": ",".join(train), "val_volume": val, "test_volume": test,
               "stride": int(stride), **settings}
     try:
-        data = task.prepare(config, report=report, load=_cached_load)
+        data = task.prepare(config, check=report, load=_cached_load)
     except DataError as exc:
         st.error(str(exc))
         return None

@@ -101,13 +101,13 @@ def make_executor(kind: str | None = None, *, job: Callable[..., dict] | None = 
     raise ValueError(f"DLMI_EXECUTOR must be local or ray, got {kind!r}")
 
 
-def check_run(config: dict, task: Task, *, report=None) -> dict:
+def check_run(config: dict, task: Task, *, check=None) -> dict:
     """``config`` validated for ``task``, with every setting that names data checked against the dataset
-    (``task.check_data``; ``report``: the dataset's report if the caller has it, else it is read). Raises
+    (``task.check_data``; ``check``: the dataset's check if the caller has it, else it is read). Raises
     :class:`lib.training.config.ConfigError` naming the setting."""
     checked = validate_config(config, task)
     if task.check_data is not None:
-        report = report if report is not None else task.read(checked["data"])
+        report = check if check is not None else task.read(checked["data"])
         if report.ok:  # an unusable dataset is said by the page (or the job) as a whole, not setting by setting
             try:
                 task.check_data(checked, report)
@@ -138,27 +138,27 @@ def _admit_and_create(store: RunStore, checked: list[dict], labels: list[str], *
 
 
 def start_run(store: RunStore, config: dict, task: Task | None = None, *, owner: str, executor: Executor,
-              label: str = "", admit: Callable[[list[dict]], None] | None = None, report=None) -> Path:
+              label: str = "", admit: Callable[[list[dict]], None] | None = None, check=None) -> Path:
     """Check ``config`` (:func:`check_run`; ``task``: the task it is for, default the registered one it names), admit it
     and create its run folder in one step, and hand it to ``executor``; returns the folder. ``admit``: raises (e.g.
     :class:`lib.access.policy.LimitError`) when the run may not start."""
     task = task or tasks.for_config(config)
-    checked = check_run(config, task, report=report)
+    checked = check_run(config, task, check=check)
     [run_dir] = _admit_and_create(store, [checked], [label or config_label(checked, task)], owner=owner, admit=admit)
     _submit(run_dir, executor)
     return run_dir
 
 
 def start_sweep(store: RunStore, config: dict, task: Task, *, setting: str, values, owner: str, executor: Executor,
-                name: str, admit: Callable[[list[dict]], None] | None = None, report=None) -> list[Path]:
+                name: str, admit: Callable[[list[dict]], None] | None = None, check=None) -> list[Path]:
     """Queue one run per value of ``setting``, all else equal, tagged as experiment ``name``. ``admit`` (the class's
     limits) sees all the runs first and refuses them together."""
     if setting not in task.fields:
         raise ValueError(f"{task.name} has no setting {setting!r} to vary")
-    if report is None and task.check_data is not None:
-        report = task.read(config["data"])  # once for all the runs
+    if check is None and task.check_data is not None:
+        check = task.read(config["data"])  # once for all the runs
     configs = [{**config, setting: value, "experiment": name} for value in sorted(set(values))]
-    checked = [check_run(c, task, report=report) for c in configs]
+    checked = [check_run(c, task, check=check) for c in configs]
 
     def label(c: dict) -> str:
         varied = "" if setting in task.label_settings else f"{setting} {number(c[setting])} · "

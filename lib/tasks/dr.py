@@ -150,7 +150,7 @@ class Prepared:
         return class_counts(self.frame["label"].to_numpy()[self.indices(split)], (0, 1))
 
 
-def prepare(config: dict, *, report: DatasetCheck | None = None, cache_dir: str | Path | None = None,
+def prepare(config: dict, *, check: DatasetCheck | None = None, cache_dir: str | Path | None = None,
             progress: Callable[[int, int], None] | None = None) -> Prepared:
     """Sample, preprocess (cached) and split the photos of ``config``.
 
@@ -159,7 +159,7 @@ def prepare(config: dict, *, report: DatasetCheck | None = None, cache_dir: str 
     DataError
         The dataset is unusable, or too few photos of a class could be read to split them.
     """
-    report = report if report is not None else read_eyepacs(config["data"])
+    report = check if check is not None else read_eyepacs(config["data"])
     if not report.ok:
         raise DataError(f"DR dataset at {config['data']}: {report.fatal}")
     chosen = sample(report, config)

@@ -99,7 +99,7 @@ class Prepared:
         return [self.arrays.names[i] for i in self.parts[split]]
 
 
-def prepare(config: dict, *, report: DatasetCheck | None = None,
+def prepare(config: dict, *, check: DatasetCheck | None = None,
             progress: Callable[[int, int], None] | None = None) -> Prepared:
     """Load and preprocess every usable slice of ``config``'s dataset, and split them.
 
@@ -108,7 +108,7 @@ def prepare(config: dict, *, report: DatasetCheck | None = None,
     DataError
         The dataset is unusable, or fewer than 3 slices loaded.
     """
-    report = report if report is not None else read_lung2d(config["data"])
+    report = check if check is not None else read_lung2d(config["data"])
     if not report.ok:
         raise DataError(f"lung 2D dataset at {config['data']}: {report.fatal}")
     arrays = load_slices(report.items, size=config["image_size"], normalise=config["normalise"], progress=progress)

@@ -197,7 +197,7 @@ class Prepared:
         return float(np.mean([labelled_fraction(labels) for labels in self.train_labels]))
 
 
-def prepare(config: dict, *, report: DatasetCheck | None = None, load: Callable[[VolumePair, int, str], Volume] = load_prepared,
+def prepare(config: dict, *, check: DatasetCheck | None = None, load: Callable[[VolumePair, int, str], Volume] = load_prepared,
             progress: Callable[[int, int, str], None] | None = None) -> Prepared:
     """Load the volumes of every role and the training volumes' sparse labels.
 
@@ -208,7 +208,7 @@ def prepare(config: dict, *, report: DatasetCheck | None = None, load: Callable[
     DataError
         The dataset is unusable, a volume is missing or damaged, or the in-plane size does not fit the model.
     """
-    report = report if report is not None else read_lung3d(config["data"])
+    report = check if check is not None else read_lung3d(config["data"])
     if not report.ok:
         raise DataError(f"lung 3D dataset at {config['data']}: {report.fatal}")
     pairs = {p.volume_id: p for p in report.items}
