@@ -10,7 +10,7 @@ ensure_entrypoint()
 
 st.title("A screening test: bring your own scores")
 st.caption("A published model's scores, your notebook's, a vendor's validation set, or a run trained here: the same "
-           "questions for each. Nothing you upload is stored beyond this browser session.")
+           "questions for each. Nothing you upload is stored beyond this browser session, unless a lecturer polls the class on it.")
 scores = source_section()
 if scores is None:
     st.stop()

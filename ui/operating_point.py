@@ -187,6 +187,13 @@ def _cost_section(subject: Subject, curve, point, prevalence: float, costs: dict
                    "Its slope is (1 - prevalence) x cost of an unnecessary referral / (prevalence x cost of a miss).")
 
 
+def _threshold_range(curve) -> tuple[float, float]:
+    """The threshold box's bounds: 0 to just above 1 for probabilities, wider for scores on another scale (logits, a
+    risk score), so that every vertex of the curve can be typed."""
+    lowest, highest = float(min(curve.thresholds)), float(max(curve.thresholds))
+    return min(0.0, lowest), max(1.001, highest)
+
+
 def _start(subject: Subject, curve) -> None:
     """Apply, before anything is drawn, what moved the threshold since the last run: a new source (Youden's point),
     a release of the handle in the browser, a shared link's threshold."""
@@ -209,11 +216,12 @@ def _start(subject: Subject, curve) -> None:
                 value = float(linked)
             except ValueError:
                 value = float("nan")
-            if 0.0 <= value <= 1.001:
+            low, high = _threshold_range(curve)
+            if low <= value <= high:
                 _set_threshold(key, value)
             else:
-                st.warning(f"The link's threshold '{plain(linked, limit=40)}' is not a number between 0 and 1: "
-                           "showing Youden's point.")
+                st.warning(f"The link's threshold '{plain(linked, limit=40)}' is not a number between {low:g} and "
+                           f"{high:g}: showing Youden's point.")
 
 
 def operating_point_section(subject: Subject, scores, labels) -> Chosen:
@@ -254,7 +262,7 @@ def operating_point_section(subject: Subject, scores, labels) -> Chosen:
         payload = curve_payload(curve, threshold=st.session_state[_k(subject, "threshold")], prevalence=prevalence)
         roc_operating_point({**payload, "presentation": presenting, "costs": costs}, key=_k(subject, "roc"))
         box, sensitivity, specificity = st.columns(3)
-        box.number_input("Threshold (type, or use the arrow keys)", 0.0, 1.001, step=0.01,
+        box.number_input("Threshold (type, or use the arrow keys)", *_threshold_range(curve), step=0.01,
                          format=f"%.{THRESHOLD_DECIMALS}f", key=_k(subject, "threshold_input"), on_change=_from_input,
                          args=(key,), label_visibility="collapsed" if presenting else "visible")  # the panel names it
         threshold = float(st.session_state[_k(subject, "threshold")])

@@ -95,3 +95,19 @@ def test_a_runs_scores_with_its_validation_set(app_env, demo_root):
     assert "5. One threshold for everyone?" in [h.value for h in at.header]
     assert list(at.dataframe[-1].value["group"]) == ["left", "right"]  # the eye
     assert any("python -m lib train dr" in c.value for c in at.code)
+
+
+def test_scores_on_another_scale_can_be_typed_and_dragged(app_env):
+    """Logits (a model's raw outputs) or a risk score: Youden's threshold lies outside 0-1, and the threshold box
+    takes it (it refused any value above 1.001, which raised in front of the class)."""
+    rng = np.random.default_rng(1)
+    labels = np.arange(120) % 2
+    logits = rng.normal(0, 1, 120) + 3.0 * labels + 1.0  # every score of the positives well above 1
+    data = ("logit,label\n" + "".join(f"{s:.4f},{y}\n" for s, y in zip(logits, labels))).encode()
+    at = _upload(open_page("pages/screening.py"), "logits.csv", data)
+    youden = youden_threshold(logits.round(4), labels)
+    assert youden > 1.001
+    assert at.number_input(key="screen_threshold_input").value == pytest.approx(youden)
+    at.number_input(key="screen_threshold_input").set_value(float(logits.max())).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key="screen_threshold_input").value == pytest.approx(float(logits.max()))
