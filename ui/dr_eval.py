@@ -18,6 +18,7 @@ from ui.dr import thumbnail
 from ui.notice import notice, think
 from ui.operating_point import Subject, auc_section, operating_point_section, precision_recall
 from ui.training import cached_predictions, settings_tried
+from ui.charts import picture
 
 EYEPACS_REFERABLE = 0.20  # about 20 % of EyePACS training photos are level 2 or worse
 
@@ -64,7 +65,9 @@ def _gallery(title: str, predictions: dict, index, scores, limit: int = 12) -> N
     images = [thumbnail(str(predictions["paths"][i])) for i in index]
     shown = [(img, f"{predictions['images'][i]} · level {predictions['levels'][i]} · score {scores[i]:.2f}")
              for img, i in zip(images, index) if img is not None]
-    st.image([img for img, _ in shown], caption=[cap for _, cap in shown], width=200)
+    # the alt text says what the photo is and how it scored, as the caption does (kept in presentation mode)
+    picture(st, [img for img, _ in shown], alt=[f"Fundus photo {cap}" for _, cap in shown],
+            caption=[cap for _, cap in shown], width=200)
 
 
 @st.cache_data(show_spinner="Computing where the model looks (Grad-CAM, in a child process) ...", max_entries=32)
@@ -117,9 +120,13 @@ def _where_it_looks(run: Run, predictions: dict, scores, labels, threshold: floa
             st.error(f"Could not compute the heat map: {result['error']}")
             return
         left, right = st.columns(2)
-        left.image(result["photo"], caption="the photo as the model saw it", width="stretch")
-        right.image(heat_overlay(result["photo"], result["cam"]), caption=f"Grad-CAM (score {result['score']:.2f}): red = "
-                    "evidence for refer", width="stretch")
+        photo = predictions["images"][index]
+        picture(left, result["photo"], alt=f"Fundus photo {photo} as the model saw it", caption="the photo as the model saw it",
+                width="stretch")
+        picture(right, heat_overlay(result["photo"], result["cam"]),
+                alt=f"Grad-CAM heat map of {photo} over the photo (score {result['score']:.2f}): red where the evidence "
+                    "for refer sits", caption=f"Grad-CAM (score {result['score']:.2f}): red = evidence for refer",
+                width="stretch")
         if result["empty"]:
             st.info("The heat map is empty: nothing in this photo raises the referral score (the model sees no evidence "
                     "for refer anywhere). For a missed referable photo, that is the finding: its lesions did not register.")

@@ -18,6 +18,7 @@ from ui.notice import think
 from ui.runs import executor, run_store, snapshot
 from ui.admission import admit
 from ui.session import owner_token
+from ui.charts import chart
 
 
 def _request(prefix: str) -> None:
@@ -66,6 +67,9 @@ def experiment_section(task: Task, experiment: Experiment, prefix: str, config: 
     if waiting:
         st.caption("In progress: " + "; ".join(waiting))
     if rows:
-        st.plotly_chart(sweep_figure(rows, experiment), key=f"{prefix}_{experiment.name}_figure")
+        chart(sweep_figure(rows, experiment), key=f"{prefix}_{experiment.name}_figure",
+              name=f"The experiment: {experiment.metric} against {experiment.setting}",
+              summary=f"{len(rows)} finished run(s), each a point: the test {experiment.metric} against the "
+                      f"{experiment.setting} it was trained with.")
     else:
         st.caption("No finished experiment run yet.")

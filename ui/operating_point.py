@@ -27,6 +27,7 @@ from ui.notice import notice
 from ui.polls import open_polls, student_box
 from ui.shell import is_presenting
 from ui.training import linked_value, share_in_link
+from ui.charts import chart, picture
 
 
 @dataclass(frozen=True)
@@ -129,16 +130,20 @@ def _auc_pairs(subject: Subject, scores, labels, auc: float, *, image, describe)
                    0.0: f"the {subject.negative} one scores higher"}[float(draws.win[-1])]
         left, right, figures = st.columns([1, 1, 2])
         for col, i, name in ((left, pos, subject.positive), (right, neg, subject.negative)):
-            picture = image(i) if image is not None else None
-            if picture is not None:
-                col.image(picture, width="stretch")
+            shown = image(i) if image is not None else None
             label = plain(describe(i), limit=80) if describe is not None else f"item {i + 1}"
+            if shown is not None:
+                picture(col, shown, alt=f"The {name} {subject.item} of the pair: {label}, score {scores[i]:.3f}",
+                        width="stretch")
             col.markdown(f"{name}: {label} · score **{scores[i]:.3f}**")
         won = float(draws.running_share[-1])
         figures.metric(f"{subject.positive.capitalize()} scored higher, of {state['n']} pair"
                        f"{'s' if state['n'] != 1 else ''}", f"{won:.1%}", help="Ties count half.")
         figures.markdown(f"Last pair: {verdict}. The AUC of this test set is **{auc:.3f}**.")
-        st.plotly_chart(pairs_figure(draws.running_share, auc), key=f"{key}_pairs_chart")
+        chart(pairs_figure(draws.running_share, auc), key=f"{key}_pairs_chart",
+              name="The share of pairs the positive one won",
+              summary=f"After {state['n']} pairs the {subject.positive} {subject.item} scored higher in {won:.1%} of them; "
+                      f"the line it approaches is the AUC, {auc:.3f}.")
 
 
 def _costs(subject: Subject, curve, prevalence: float) -> dict | None:
@@ -287,9 +292,12 @@ def operating_point_section(subject: Subject, scores, labels) -> Chosen:
 def precision_recall(subject: Subject, chosen: Chosen, labels) -> None:
     """Precision and recall at the chosen point: the same test set seen from the referrals."""
     with st.expander("Precision and recall: the same test set, seen from the referrals"):
-        st.plotly_chart(precision_recall_figure(chosen.curve.tpr, chosen.curve.fpr, test_prevalence=float(labels.mean()),
-                                                prevalence=chosen.prevalence,
-                                                point=(chosen.point.sensitivity, chosen.point.specificity)),
-                        key=_k(subject, "pr"))
+        chart(precision_recall_figure(chosen.curve.tpr, chosen.curve.fpr, test_prevalence=float(labels.mean()),
+                                      prevalence=chosen.prevalence,
+                                      point=(chosen.point.sensitivity, chosen.point.specificity)),
+              key=_k(subject, "pr"), name="Precision against recall",
+              summary=f"Precision (PPV) against recall (sensitivity), at the test set's prevalence "
+                      f"({float(labels.mean()):.0%}) and at {chosen.prevalence:.0%}; your point is at recall "
+                      f"{chosen.point.sensitivity:.0%}.")
         st.caption("Recall is sensitivity; precision is the PPV: of the items referred, the share that are positive. "
                    "At a lower prevalence the same model's precision falls, while its ROC curve stays the same.")

@@ -33,6 +33,7 @@ from ui.operating_point import Chosen, Subject, auc_section, operating_point_sec
 from ui.polls import (followed_set, load_set, open_polls, poll_invitations, set_choices, set_id_of, set_label,
                       set_poll_section)
 from ui.training import cached_predictions, run_picker
+from ui.charts import chart
 
 KEY = "screen"  # every widget key of the page starts with it
 SOURCES = ("Upload a CSV", "Paste CSV text", "A finished DR run")
@@ -226,7 +227,11 @@ def calibration_section(scores: Scores, chosen: Chosen) -> None:
     except ValueError as exc:
         st.warning(f"No temperature could be fitted: {plain(str(exc))}")
         return
-    st.plotly_chart(reliability_figure(result.before.reliability, result.after.reliability), key=f"{KEY}_reliability")
+    chart(reliability_figure(result.before.reliability, result.after.reliability), key=f"{KEY}_reliability",
+          name="Reliability diagram before and after temperature scaling",
+          summary=f"The observed share of positives in each bin of scores against the mean score, before and after "
+                  f"temperature scaling (T = {result.temperature:.2f}); the diagonal is a test whose scores mean what "
+                  "they say.")
     c1, c2, c3 = st.columns(3)
     c1.metric("Temperature T", f"{result.temperature:.2f}")
     c2.metric("Brier score after scaling", f"{result.after.brier:.4f}", delta=f"{result.after.brier - result.before.brier:+.4f}",
@@ -261,7 +266,10 @@ def decision_section(scores: Scores, chosen: Chosen) -> None:
     curve = decision_curve(data.scores, data.labels, thresholds=threshold_grid(low, high, 60))
     t = chosen.threshold
     marker = (t, net_benefit(data.scores, data.labels, t)) if low <= t <= high else None
-    st.plotly_chart(decision_curve_figure(curve, marker=marker), key=f"{KEY}_decision")
+    chart(decision_curve_figure(curve, marker=marker), key=f"{KEY}_decision", name="Decision curve",
+          summary=f"Net benefit of the test, of referring everyone and of referring no one, for threshold "
+                  f"probabilities from {low:.2f} to {high:.2f}" + ("" if marker is None else
+                  f"; at your threshold {t:.4f} the test's net benefit is {marker[1]:.3f}") + ".")
     if marker is None:
         st.caption(f"Your threshold {t:.4f} is outside the range shown.")
     else:
@@ -290,7 +298,9 @@ def subgroup_section(scores: Scores, chosen: Chosen) -> None:
                    "threshold.")
         return
     rows = subgroups(data.scores, data.labels, data.groups, threshold=chosen.threshold, samples=500, seed=0)
-    st.plotly_chart(subgroup_roc_figure(rows, threshold=chosen.threshold), key=f"{KEY}_groups_roc")
+    chart(subgroup_roc_figure(rows, threshold=chosen.threshold), key=f"{KEY}_groups_roc", name="ROC curve of each subgroup",
+          summary=f"One ROC curve for each of the {len(rows)} subgroups, each with the point the shared threshold "
+                  f"{chosen.threshold:.4f} gives it; the table below has their figures.")
 
     def shown(interval, percent=True) -> str:
         if interval is None:

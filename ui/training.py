@@ -29,6 +29,7 @@ from ui.run_exports import run_exports
 from ui.runs import executor, run_store, snapshot, whose
 from ui.admission import admit
 from ui.session import owner_token
+from ui.charts import chart
 
 POLL_S = 3.0  # how often a watching page looks at the run's files (four stat calls)
 FULL_CHECK_S = 10.0  # a full read at least this often, so a worker that died silently is noticed
@@ -219,7 +220,8 @@ def _live(run_id: str, owner: str, metrics: tuple, task: str) -> None:
     if left.button("Stop", key=f"stop_{run_id}", disabled=view.stopping, help="Stops after the current batch; keeps what was learned"):
         stop_now(store.path(run_id))
     right.caption(view.caption)
-    st.plotly_chart(view.figure, key=f"live_{run_id}", config={"displayModeBar": False})  # no toolbar over the titles
+    chart(view.figure, key=f"live_{run_id}", config={"displayModeBar": False},  # no toolbar over the titles
+          name="Live training curves", summary="The loss and the metrics of each epoch so far, training and validation.")
 
 
 def _settings_of(run) -> None:
@@ -308,7 +310,10 @@ def _compare_by(run: Run, finding) -> None:
             names = {r.run_id: f"{words} {_shown(r.config.get(setting))}" + (" (this run)" if r is run.summary else
                                                                          f" · #{r.run_id[-6:]}") for r in picked}
             table["run"] = table["run_id"].map(names)
-            st.plotly_chart(compare_figure(table, "loss", chance_loss=_chance(run)), key=f"{run.summary.run_id}_compare_{setting}")
+            chart(compare_figure(table, "loss", chance_loss=_chance(run)), key=f"{run.summary.run_id}_compare_{setting}",
+                  name=f"Validation loss of runs at another {words}",
+                  summary=f"The validation loss of each epoch, this run against your {len(picked) - 1} latest run(s) "
+                          f"at another {words}.")
             st.caption(f"This run ({words} {_shown(here)}) against your {len(picked) - 1} latest run(s) at another {words}. "
                        "The dotted line is the loss of answering the same for everything.")
         else:
@@ -389,12 +394,16 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
     diagnosis_panel(run)
     notice(curves(run.history, items=tasks.get(task).items))
     with st.expander("Curves of this run, and comparing runs"):
-        st.plotly_chart(history_figure(run.history, metrics=metrics, chance_loss=_chance(run)), key=f"{task}_history")
+        chart(history_figure(run.history, metrics=metrics, chance_loss=_chance(run)), key=f"{task}_history",
+              name="Training curves of this run",
+              summary=f"The loss and {', '.join(metrics)} of each of the {len(run.history)} epochs, training and "
+                      "validation; the dotted line is the loss of answering the same for everything.")
         others = st.multiselect("Compare with", [i for i in ids if i != chosen], key=f"{task}_compare", format_func=shown.get)
         if others:
             table = store.compare([chosen, *others], viewer=owner)
-            st.plotly_chart(compare_figure(table, st.radio("Metric", metrics, horizontal=True, key=f"{task}_cmp_metric")),
-                            key=f"{task}_compare_chart")
+            metric = st.radio("Metric", metrics, horizontal=True, key=f"{task}_cmp_metric")
+            chart(compare_figure(table, metric), key=f"{task}_compare_chart", name=f"{metric} of the runs compared",
+                  summary=f"The {metric} of each epoch for this run and the {len(others)} run(s) compared with it.")
         if run.summary.owner == owner and st.button("Delete this run", key=f"{task}_delete"):
             store.delete(chosen, owner=owner)
             st.session_state.pop(_selected_key(task), None)
