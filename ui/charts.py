@@ -30,9 +30,11 @@ def chart(fig, *, name: str, summary: str, data: Sequence[dict] | None = None, k
     table (``data``: rows as dicts; by default the figure's own traces). ``target``: a column or container (default
     ``st``). Returns what ``st.plotly_chart`` returns."""
     target = target if target is not None else st
-    if fig.layout.dragmode is None and not kwargs.get("on_select"):
+    selecting = kwargs.get("on_select") not in (None, "ignore")
+    if fig.layout.dragmode is None and not selecting:
         fig.update_layout(dragmode=False)  # a touch drag scrolls the page rather than zooming the chart
-    config = {**CONFIG, **kwargs.pop("config", {})}
+    # a chart whose points can be chosen keeps plotly's own buttons: Streamlit's selection needs them
+    config = {**({"scrollZoom": False} if selecting else CONFIG), **kwargs.pop("config", {})}
     event = target.plotly_chart(fig, key=key, config=config, alt=f"{name}. {summary}", **kwargs)
     target.caption(summary)
     rows = list(data) if data is not None else chart_table(fig)
