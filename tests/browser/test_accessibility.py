@@ -93,14 +93,7 @@ def _violations(page) -> list[str]:
     return found
 
 
-# ui/dr_eval.py's galleries (the lead's file) give their images no alt text yet: strict, so that the test says so
-# once they do and the mark must go.
-CASES = [pytest.param(name, marks=pytest.mark.xfail(
-    reason="ui/dr_eval.py's _gallery images have no alt text (issue 34: the call is in the helper's report)",
-    strict=True)) if name == "dr" else name for name in PAGES]
-
-
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", list(PAGES))
 def test_no_serious_violation_from_the_app(signed_in, site, name):
     page = signed_in
     path, shown = PAGES[name]
