@@ -1,6 +1,7 @@
 """The class thinks together, in a real browser at 1600x1000: a lecturer opens a poll on a published DR run, three
 students (separate browsers) each choose an operating point and submit it with a reason, and the lecturer's view
-shows the three points, their median and the names; on the projector, no names; closing reveals Youden's point."""
+shows the three points, their median and the names; on the projector, no names, and at 1280x720 all on one screen; a
+fourth student answers from a phone, where a swipe cannot change the answer; closing reveals Youden's point."""
 
 import pytest
 
@@ -10,7 +11,7 @@ from tests.helpers.runs import make_dr_run
 
 pytestmark = pytest.mark.browser
 
-PASSWORDS = {"ada": "lecture-notes", "Sam": "pass-sam-1", "Noor": "pass-noor-2", "Li": "pass-li-3"}
+PASSWORDS = {"ada": "lecture-notes", "Sam": "pass-sam-1", "Noor": "pass-noor-2", "Li": "pass-li-3", "Ana": "pass-ana-4"}
 CHOICES = {"Sam": "Snap to Youden's J", "Noor": "Screening: sensitivity ≥ 95 %", "Li": "Rule in: specificity ≥ 95 %"}
 
 
@@ -27,16 +28,64 @@ def room(tmp_path_factory, demo_root):
         yield url
 
 
-def _signed_in(chromium, url, name, path):
-    page = chromium.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+def _signed_in(chromium, url, name, path, *, phone=False):
+    context = (chromium.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
+                                    device_scale_factor=2) if phone else
+               chromium.new_context(viewport={"width": 1600, "height": 1000}))
+    page = context.new_page()
     page.goto(f"{url}/{path}")
     page.get_by_role("textbox", name="User name").wait_for(timeout=60_000)
     page.get_by_role("textbox", name="User name").fill(name)
     page.get_by_role("textbox", name="Password").fill(PASSWORDS[name])
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {name}").wait_for(timeout=60_000)
+    # on a phone the sidebar (which says who is signed in) starts closed
+    page.get_by_role("textbox", name="Password").wait_for(state="detached", timeout=60_000)
+    if not phone:
+        page.get_by_text(f"Signed in as {name}").wait_for(timeout=60_000)
     wait_idle(page)
     return page
+
+
+def _answer_from_a_phone(chromium, url) -> float:
+    """A student answers on a 390x844 touch screen: a swipe over the ROC scrolls the page and leaves the threshold
+    (and the Submit button's value) as it was; what is submitted is the threshold the student saw."""
+    page = _signed_in(chromium, url, "Ana", "dr", phone=True)
+    try:
+        page.get_by_text("Class poll").first.wait_for(timeout=90_000)
+        follow = page.get_by_role("button", name="Open the poll's run")
+        if follow.count():
+            follow.click()
+        submit = page.get_by_role("button", name="Submit threshold")
+        submit.wait_for(timeout=60_000)
+        wait_idle(page)
+        shown = submit.inner_text()
+        svg = page.locator(".roc-root svg")
+        svg.scroll_into_view_if_needed()
+        box = svg.bounding_box()
+        x, y = box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.6  # on the curve's area, off the handle
+        cdp = page.context.new_cdp_session(page)
+        touch = lambda kind, py: cdp.send("Input.dispatchTouchEvent", {
+            "type": kind, "touchPoints": [] if kind == "touchEnd" else [{"x": x, "y": py}]})
+        touch("touchStart", y)
+        for k in range(1, 11):
+            touch("touchMove", y - 25 * k)
+            page.wait_for_timeout(16)
+        touch("touchEnd", y - 250)
+        page.wait_for_timeout(800)
+        wait_idle(page)
+        assert submit.inner_text() == shown, "a swipe over the curve changed the answer"
+        target = submit.bounding_box()
+        assert target["height"] >= 24 and target["width"] >= 24
+        submit.scroll_into_view_if_needed()
+        submit.tap()
+        said = page.get_by_text("Submitted: threshold")
+        said.wait_for(timeout=30_000)
+        threshold = shown.removeprefix("Submit threshold ").strip()
+        assert said.inner_text().startswith(f"Submitted: threshold {threshold}:")
+        screenshot(page, "class_poll_phone")
+        return float(threshold)
+    finally:
+        page.context.close()
 
 
 def _fits_a_small_projector(page) -> None:
@@ -113,6 +162,8 @@ def test_a_poll_with_a_lecturer_and_three_students(chromium, room):
     _fits_a_small_projector(lecturer)
     screenshot(lecturer, "class_poll_projector")
     lecturer.set_viewport_size({"width": 1600, "height": 1000})
+    _answer_from_a_phone(chromium, room)  # a fourth answer, from a phone
+    lecturer.locator(".roc-root .class-point").nth(3).wait_for(timeout=15_000)
     lecturer.get_by_text("Presentation mode", exact=True).click()
     wait_idle(lecturer)
     lecturer.get_by_text("On closing, show Youden's point").click()
@@ -128,6 +179,7 @@ def test_a_poll_with_a_lecturer_and_three_students(chromium, room):
     chart = lecturer.locator('[data-testid="stPlotlyChart"]').last
     chart.locator(".scatterlayer .point").nth(2).wait_for(timeout=30_000)
     assert chart.locator(".scatterlayer .point").count() == 3
+    chart.scroll_into_view_if_needed()  # the heading on screen can leave the chart below the fold
     box = chart.locator(".scatterlayer .point").first.bounding_box()
     lecturer.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     lecturer.get_by_text("(read-only)").wait_for(timeout=30_000)
