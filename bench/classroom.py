@@ -1,18 +1,29 @@
-"""Benchmark: a class on one server (or several). N students sign in, each starts a quick Lung 2D run and watches it.
+"""Benchmark: a lecture hall on one server (or several). N students sign in, click through a task page and watch a run.
 
-    python bench/classroom.py --students 30 [--tiny] [--max-jobs 1] [--timeout 3600]
-    python bench/classroom.py --replicas 2 --students 60 --tiny [--tabs 2]
+    python bench/classroom.py --students 100 --tiny --max-jobs 2 [--think 3] [--clients 4] [--timeout 3600]
+    python bench/classroom.py --replicas 2 --students 100 --tiny --max-jobs 2 [--tabs 2]
+    python bench/classroom.py --small                   # the suite's smoke test: 2 students
     python bench/classroom.py --poll [--students 30] [--within 10]
 
-Starts the app (``streamlit run app.py``) with a class roster of N students (``roster`` sign-in), then simulates
-each student over Streamlit's own websocket protocol, as a browser tab would speak it: open a session, sign in with
-the form, open Lung 2D, press Start, and follow the run's live panel (its fragment re-runs every few seconds,
-as the page asks) until the run ends. Students arrive a fraction of a second apart, as a class does.
+Starts the app (``streamlit run server.py``) with a class roster of N students (``roster`` sign-in) and a DR run the
+lecturer has published, then simulates each student over Streamlit's own websocket protocol, as a browser tab would
+speak it. Students arrive a fraction of a second apart (``--spacing``), as a class does; each opens a session, signs
+in with the form and opens Lung 2D. Once every student is there (idle), the server's memory is read: memory per idle
+session is (server RSS with N idle sessions - RSS with none, after one tab warmed every page) / N. Then each student,
+a click every ``--think`` seconds on average (0.5-1.5 times it): moves three controls (epochs, batches per epoch, time
+budget; one click each), presses Start, opens the DR page and drags the ROC's operating point three times (the
+component's value set as the browser sets it on release: ``{"threshold": [a vertex's threshold, release counter]}``;
+the page must then show that threshold), goes back to Lung 2D and follows the run's live panel (its fragment re-runs
+every few seconds, as the page asks) until the run ends. A click's latency runs from sending it to the end of the
+script run it caused (the page rendered). The students are spread over ``--clients`` processes, each one asyncio
+loop (default one per 25 students), so that the client is not the bottleneck; its CPU is printed.
 
 Prints the server's CPU (share of one core) and peak memory (the Streamlit process alone; jobs run in their own
-processes), each student's queue wait (from submitting to training), runs finished, runs lost (a student whose run
-was never created or did not end in a final state), and pages that errored (an exception or an error box in any
-student's page, or a dropped connection). The last line is one JSON object.
+processes), clicks answered and the p50 / p95 / max click-to-render latency (and by kind of click), memory per idle
+session, the client's CPU, each student's queue wait (from submitting to training), runs finished, runs lost (a
+student whose run was never created or did not end in a final state), and pages that errored (an exception or an
+error box in any student's page, a drag the page did not apply, a click not answered, or a dropped connection). The
+last line is one JSON object.
 
 ``--tiny`` trains the smallest run (one epoch of two batches on the small demo data) so that 10 students finish in
 minutes on a 2-core CPU; without it each student runs the quick preset as it is.
@@ -743,6 +754,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
 
+    (work / "clients.json").write_text(json.dumps(reports))  # the raw figures, kept should the summary fail
     students = [s for r in reports for s in r["students"]]
     lost_clients = len(children) - len(reports)
     runs, problems = RunStore(work / "runs").list()
@@ -758,6 +770,10 @@ def main() -> int:
         if wrong or any(r.state not in ("done", "stopped") for r in mine):
             lost.append(f"{name}: {[r.state for r in mine] or 'no run'}"
                         + (f" ({mine[0].error})" if mine and mine[0].error else ""))
+            continue
+        never = [r for r in mine if "started" not in r.status]  # stopped while waiting: it never trained
+        if never:
+            lost.append(f"{name}: {never[0].state} before it started ({never[0].status.get('stop_reason', '?')})")
             continue
         finished += 1
         for run in mine:
