@@ -160,9 +160,9 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
             slot = waited
         started = time.time()
         slots = max_jobs or queue.max_jobs_from_env()
-        at_once = queue.busy_slots(run_dir.parent, slots) if getattr(slot, "index", None) is not None else None
+        sharing = queue.SharingSampler(run_dir.parent, slots) if getattr(slot, "index", None) is not None else None
         update_status(run_dir, state="running", started=started, slot=getattr(slot, "index", None), queue_position=None,
-                      queue_wait_s=None, jobs_at_start=at_once)
+                      queue_wait_s=None, jobs_at_start=sharing.first if sharing else None)
         config = validate_config(saved, task)
         setup_backend(config["seed"], config["precision"])
         versions = _versions()
@@ -171,9 +171,10 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
         metrics = task.train(ctx)
         write_json_atomic(run_dir / files.METRICS, metrics)
         final = "stopped" if ctx.stop_reason else "done"
-        at_end = queue.busy_slots(run_dir.parent, slots) if at_once is not None else None  # for lib.jobs.speed
+        during = sharing.stop() if sharing else None  # for lib.jobs.speed
         status = _final(run_dir, state=final, stop_reason=ctx.stop_reason, timing=ctx.timing(),
-                        device_memory_peak_mb=ctx.device_peak_mb, jobs_at_end=at_end)
+                        device_memory_peak_mb=ctx.device_peak_mb,
+                        jobs_at_end=queue.busy_slots(run_dir.parent, slots) if sharing else None, jobs_during=during)
         try:  # what this run measured prices later runs (lib.jobs.speed); it never fails a finished run
             speed.record(run_dir.parent, {**config, "versions": versions}, status, task)
         except Exception:  # noqa: BLE001

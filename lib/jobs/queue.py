@@ -187,6 +187,45 @@ def busy_slots(root: Path, max_jobs: int) -> int:
     return busy
 
 
+class SharingSampler:
+    """How many jobs train at once while one does (itself included): the slots held, sampled every ``every_s`` seconds
+    in a daemon thread from start to :meth:`stop`, which returns their mean (for :mod:`lib.jobs.speed`).
+
+    Two counts, at a run's start and end, miss most of the overlap of runs started together (the first to start saw
+    itself alone, the last to end saw itself alone), and the slow-down per extra job came out far too high.
+    """
+
+    def __init__(self, root: Path, max_jobs: int, *, every_s: float = 2.0):
+        import threading  # order: only a job that holds a slot samples
+
+        self._root, self._max_jobs, self._every_s = Path(root), max_jobs, every_s
+        self._samples = [busy_slots(self._root, max_jobs)]
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True, name="sharing-sampler")
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.wait(self._every_s):
+            self._samples.append(busy_slots(self._root, self._max_jobs))
+
+    @property
+    def first(self) -> int:
+        """The slots held when sampling began."""
+        return self._samples[0]
+
+    @property
+    def taken(self) -> int:
+        """How many samples so far."""
+        return len(self._samples)
+
+    def stop(self) -> float:
+        """Stop sampling; the mean of the samples, one sample taken now included."""
+        self._done.set()
+        self._thread.join(timeout=self._every_s + 1)
+        self._samples.append(busy_slots(self._root, self._max_jobs))
+        return round(statistics.fmean(self._samples), 2)
+
+
 def max_jobs_from_env(default: int = DEFAULT_MAX_JOBS) -> int:
     """``DLMI_MAX_JOBS`` (at least 1), else ``default``."""
     try:

@@ -85,8 +85,12 @@ def measurement(config: dict, status: dict, task: Task) -> dict | None:
 
 
 def _at_once(status: dict) -> float:
-    """How many jobs trained at once while the run did (itself included): the mean of what it saw at its start and
-    at its end; 1 when it did not say (Ray, an older run)."""
+    """How many jobs trained at once while the run did (itself included): the mean of the samples taken while it
+    trained (``jobs_during``), else (an older run) the mean of what it saw at its start and at its end; 1 when it did
+    not say (Ray, an older run)."""
+    during = status.get("jobs_during")
+    if isinstance(during, (int, float)) and not isinstance(during, bool) and during >= 1:
+        return round(float(during), 2)
     seen = [v for v in (status.get("jobs_at_start"), status.get("jobs_at_end"))
             if isinstance(v, int) and not isinstance(v, bool) and v >= 1]
     return round(sum(seen) / len(seen), 2) if seen else 1.0

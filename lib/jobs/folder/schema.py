@@ -27,8 +27,9 @@ STATUS_FIELDS = {
     # what the training data was like (lib.metrics.baseline), for the diagnosis; why a time budget cut the run short
     "chance_loss": _NUMBER, "positive_share": _NUMBER, "input_spread": _NUMBER, "budget_cut": _TEXT,
     "ray_watched": _NUMBER,  # when the app server's Ray watcher last saw the run waiting (RAY_WATCH_GRACE_S)
-    # how many jobs trained at once (this one included) when it started and when it ended (lib.jobs.speed)
-    "jobs_at_start": _INT, "jobs_at_end": _INT,
+    # how many jobs trained at once (this one included) when it started and when it ended, and on average while it
+    # trained (sampled every 2 s; lib.jobs.queue.SharingSampler, lib.jobs.speed)
+    "jobs_at_start": _INT, "jobs_at_end": _INT, "jobs_during": _NUMBER,
     "versions": _OBJECT,  # what the job trained with (Python, Keras, the backend, devices): the job's own record
 }
 # progress.json: what a job writes every second or so (the training panel reads it)

@@ -90,3 +90,29 @@ def test_measurements_are_kept_in_the_runs_folder_and_bad_lines_skipped(tmp_path
     assert (tmp_path / MEASURED).stat().st_mode & 0o777 == 0o600
     assert read_measured(tmp_path / "missing") == []
     assert json.loads((tmp_path / MEASURED).read_text().splitlines()[0])["task"] == "lung2d"
+
+
+def test_how_many_trained_at_once_is_sampled_while_the_run_trains(tmp_path):
+    """Two runs started together: the first saw itself alone at its start, the last alone at its end, so the counts at
+    start and end made the overlap look half as long and the slow-down per extra job twice as large (bench/estimates.py:
+    2.7x measured, 1.8x real). The sampler counts the slots held all along."""
+    import time
+
+    from lib.jobs import queue
+
+    mine = queue.try_acquire(tmp_path, 2)
+    sampler = queue.SharingSampler(tmp_path, 2, every_s=0.01)
+    assert sampler.first == 1  # alone at the start
+    beside = queue.try_acquire(tmp_path, 2)
+    deadline = time.time() + 30
+    while sampler.taken < 20 and time.time() < deadline:  # samples while the other job holds its slot
+        time.sleep(0.01)
+    beside.release()
+    during = sampler.stop()
+    mine.release()
+    assert queue.busy_slots(tmp_path, 2) == 0
+    assert 1.5 < during < 2.0  # at least 19 of the 21+ samples saw two jobs
+    # the measurement goes by the samples, not by the counts at the start and the end
+    status = {**_status(), "jobs_at_start": 1, "jobs_at_end": 1, "jobs_during": during}
+    assert measurement(_config(), status, LUNG2D)["at_once"] == during
+    assert measurement(_config(), {**_status(), "jobs_at_start": 1, "jobs_at_end": 2}, LUNG2D)["at_once"] == 1.5
