@@ -93,13 +93,7 @@ def lecturer_section() -> None:
             _poll_form("poll", DEFAULT_QUESTION)
             st.button("Open the poll", key="poll_open", type="primary", on_click=_open, args=(chosen,))
     polls, problems = poll_store().polls()
-    for poll in [p for p in polls if p.is_open]:
-        _live_poll(poll.poll_id)
-    closed = [p for p in polls if not p.is_open]
-    if closed:
-        with st.expander(f"Closed polls ({len(closed)})"):
-            for poll in closed:
-                _poll_view(poll)
+    _open_and_closed(polls, closed_title="Closed polls")
     for problem in problems:
         st.caption(f"A poll cannot be read: {problem}")
 
@@ -138,12 +132,17 @@ def set_poll_section(data: ScoreSet, set_id: str) -> None:
         _poll_form("screen_poll", SET_QUESTION)
         st.button("Poll the class on this set", key="screen_poll_open", type="primary", on_click=_open_on_set,
                   args=(data,))
+    _open_and_closed(polls, closed_title="Closed polls on this set")
+
+
+def _open_and_closed(polls: list[Poll], *, closed_title: str) -> None:
+    """Each open poll live; the closed ones in an expander under ``closed_title``."""
     for poll in polls:
         if poll.is_open:
             _live_poll(poll.poll_id)
     closed = [p for p in polls if not p.is_open]
     if closed:
-        with st.expander(f"Closed polls on this set ({len(closed)})"):
+        with st.expander(f"{closed_title} ({len(closed)})"):
             for poll in closed:
                 _poll_view(poll)
 

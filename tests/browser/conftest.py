@@ -146,3 +146,18 @@ def wait_idle(page, timeout: float = 90_000) -> None:
     page.wait_for_timeout(400)
     page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=timeout)
     page.wait_for_timeout(200)
+
+
+def swipe_up(page, x: float, y: float, *, distance: float = 250, steps: int = 10) -> None:
+    """A finger's swipe up from (x, y) on a touch screen (Chrome's touch events, as a phone sends them), then wait for
+    whatever it caused to settle."""
+    cdp = page.context.new_cdp_session(page)
+    touch = lambda kind, py: cdp.send("Input.dispatchTouchEvent", {
+        "type": kind, "touchPoints": [] if kind == "touchEnd" else [{"x": x, "y": py}]})
+    touch("touchStart", y)
+    for k in range(1, steps + 1):
+        touch("touchMove", y - distance / steps * k)
+        page.wait_for_timeout(16)
+    touch("touchEnd", y - distance)
+    page.wait_for_timeout(800)
+    wait_idle(page)

@@ -6,7 +6,7 @@ fourth student answers from a phone, where a swipe cannot change the answer; clo
 import pytest
 
 from lib.jobs.folder.store import RunStore
-from tests.browser.conftest import class_folder, screenshot, serve, wait_idle
+from tests.browser.conftest import class_folder, screenshot, serve, swipe_up, wait_idle
 from tests.helpers.runs import make_dr_run
 
 pytestmark = pytest.mark.browser
@@ -63,16 +63,7 @@ def _answer_from_a_phone(chromium, url) -> float:
         svg.scroll_into_view_if_needed()
         box = svg.bounding_box()
         x, y = box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.6  # on the curve's area, off the handle
-        cdp = page.context.new_cdp_session(page)
-        touch = lambda kind, py: cdp.send("Input.dispatchTouchEvent", {
-            "type": kind, "touchPoints": [] if kind == "touchEnd" else [{"x": x, "y": py}]})
-        touch("touchStart", y)
-        for k in range(1, 11):
-            touch("touchMove", y - 25 * k)
-            page.wait_for_timeout(16)
-        touch("touchEnd", y - 250)
-        page.wait_for_timeout(800)
-        wait_idle(page)
+        swipe_up(page, x, y)
         assert submit.inner_text() == shown, "a swipe over the curve changed the answer"
         target = submit.bounding_box()
         assert target["height"] >= 24 and target["width"] >= 24

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from lib.metrics.roc import THRESHOLD_DECIMALS, operating_point, roc, youden_index
-from tests.browser.conftest import screenshot, wait_idle
+from tests.browser.conftest import screenshot, swipe_up, wait_idle
 from tests.helpers.runs import make_dr_run
 
 pytestmark = pytest.mark.browser
@@ -132,16 +132,7 @@ def test_a_swipe_over_the_roc_on_a_phone_scrolls_and_leaves_the_threshold(chromi
         y = box["y"] + (PAD + (1 - curve.tpr[far]) * SIZE) * scale
         scrolled = "() => [...document.querySelectorAll('*')].reduce((s, e) => s + e.scrollTop, 0) + window.scrollY"
         top = page.evaluate(scrolled)
-        cdp = context.new_cdp_session(page)
-        touch = lambda kind, py: cdp.send("Input.dispatchTouchEvent", {
-            "type": kind, "touchPoints": [] if kind == "touchEnd" else [{"x": x, "y": py}]})
-        touch("touchStart", y)
-        for k in range(1, 11):
-            touch("touchMove", y - 25 * k)
-            page.wait_for_timeout(16)
-        touch("touchEnd", y - 250)
-        page.wait_for_timeout(800)
-        wait_idle(page)
+        swipe_up(page, x, y)
         assert page.evaluate(scrolled) != top, "the swipe did not scroll the page"
         # a tap on the curve, away from the handle
         box = svg.bounding_box()
