@@ -39,9 +39,16 @@ try:
     held = start_run(store, tiny_config("lung2d", demo, seed=2), owner="bob", executor=executor)
     time.sleep(3)
     out["held_before"] = read_status(held).get("state"), read_status(held).get("pid")
-    for process in psutil.process_iter(["cmdline"]):
-        if (process.info["cmdline"] or [""])[0].endswith("gcs_server"):  # the head's store, not this script
-            process.kill()
+    # the head's store of this script's Ray only: a Ray another test runs at the same time (another xdist worker)
+    # must keep its head, or Ray aborts that test's process too
+    out["heads_killed"] = 0
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if (process.cmdline() or [""])[0].endswith("gcs_server"):
+                process.kill()
+                out["heads_killed"] += 1
+        except psutil.Error:
+            pass
     end = time.time() + 45
     while time.time() < end and read_status(held)["state"] not in FINAL_STATES:
         time.sleep(0.5)
@@ -81,6 +88,7 @@ def test_a_dead_ray_head_fails_the_held_runs_and_refuses_new_ones(demo_root, sho
     lines = [line for line in stdout.splitlines() if line.startswith("{")]
     assert lines, stderr[-3000:]
     out = json.loads(lines[-1])
+    assert out["heads_killed"] == 1  # its own Ray's head, and no other Ray's
     assert out["held_before"] == ["queued", None]  # held back by Ray, no worker yet
     state, error = out["held_after"]
     assert state == "failed" and "Ray does not answer" in error
