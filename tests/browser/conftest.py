@@ -101,7 +101,10 @@ def serve(app_data: Path, *, port: int | None = None, args: tuple[str, ...] = ()
 # What a clean server log may still hold: Streamlit's own start-up lines, and the one line Streamlit writes when an
 # identity provider sends the browser back to its callback after signing out (its own logout flow, not a fault).
 _HARMLESS = ("You can now view your Streamlit app", "Local URL:", "Network URL:", "External URL:", "Stopping...",
-             "Missing provider for OAuth callback")
+             "Missing provider for OAuth callback",
+             # Streamlit's own note (INFO) that it dropped a fragment's timed rerun that reached it just after a full
+             # rerun had replaced the fragment: its designed answer to that race, nothing lost (app_session.py)
+             "it might have been removed during a preceding full-app rerun")
 _STREAMLIT_LOG = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} ")  # Streamlit's logger: time, then message
 
 
