@@ -9,7 +9,7 @@ from lib.data.check import DatasetCheck
 from lib.figures.display import (busiest_index, ct_grey, error_overlay, plane, projection, sparse_overlay, square_pixels,
                                  to_grey_uint8)
 from lib.figures.segmentation import per_slice_chart
-from lib.figures.volume3d import lungs_3d_figure
+from lib.figures.volume3d import DEFAULT_TILT_DEG, DEFAULT_TURN_DEG, camera, lungs_3d_figure
 from lib.metrics.segmentation import overlap_metrics, per_item_scores
 from lib.notice import sparse_reading
 from lib.preprocess.images import from_uint8_unit, minmax
@@ -173,8 +173,15 @@ def evaluation_section(run: Run) -> None:
                 width="stretch", alt=f"Errors on {name} slice {index}: {error_counts(true_plane, predicted_plane)}")
     error_legend(outline=outline)
     st.subheader("In 3D: missed lung (dark red) and false lung (yellow); where both agree, sky blue")
-    figure = lungs_3d_figure(predicted, truth, spacing=task.test_spacing(run.config, p))
+    # the view can be turned by keyboard too (WCAG 2.1.1): two sliders set where the camera starts
+    turn_col, tilt_col = st.columns(2)
+    turn = turn_col.slider("Turn the 3D view (degrees around the slice axis)", 0, 345, DEFAULT_TURN_DEG, step=15,
+                           key="l3_turn")
+    tilt = tilt_col.slider("Tilt the 3D view (degrees above the x-y plane)", -90, 90, DEFAULT_TILT_DEG, step=5,
+                           key="l3_tilt")
+    figure = lungs_3d_figure(predicted, truth, spacing=task.test_spacing(run.config, p), view=camera(turn, tilt))
     chart(figure, key="l3_mesh", name="The errors in 3D",
-          summary="A 3D view of the test volume you can turn with a mouse or a finger: "
+          summary=f"A 3D view of the test volume, turned {turn} degrees and tilted {tilt} degrees (the two sliders "
+                  "above turn it from the keyboard; a mouse or a finger turns it too): "
                   + "; ".join(trace.name.replace("<br>", " ") for trace in figure.data) + ".",
           data=[dict(zip(("surface", "voxels"), trace.name.split(":<br>"))) for trace in figure.data])

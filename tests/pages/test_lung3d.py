@@ -30,6 +30,24 @@ def test_page_shows_roles_sparse_labels_results_and_views(lung3d_runs):
     assert any('"type":"mesh3d"' in spec for spec in charts)
 
 
+def test_the_3d_view_turns_from_the_keyboards_sliders(lung3d_runs):
+    import json
+
+    at = open_page("pages/lung3d.py", timeout=120)
+
+    def eye():
+        spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if '"type":"mesh3d"' in c.proto.spec)
+        return spec["layout"]["scene"]["camera"]["eye"]
+
+    first = eye()
+    assert first["x"] == pytest.approx(first["y"]) and first["z"] > 0  # turned 45 degrees, tilted up
+    at.slider(key="l3_turn").set_value(90)
+    at.slider(key="l3_tilt").set_value(0)
+    at.run()
+    assert eye() == pytest.approx({"x": 0.0, "y": 2.17, "z": 0.0}, abs=1e-3)  # from the y side, level
+    assert any("turned 90 degrees and tilted 0 degrees" in (m.value or "") for m in [*at.caption, *at.markdown])
+
+
 def test_changing_the_fraction_changes_the_labelled_share(app_env):
     at = open_page("pages/lung3d.py", timeout=120)
     share = lambda: next(m.value for m in at.markdown if "carry a label" in m.value)

@@ -91,3 +91,16 @@ def test_charts_carry_their_data():
     table = history.assign(run="r1")
     assert len(compare_figure(table, "loss").data) == 2
     assert schedule_figure([1e-3, 5e-4]).layout.yaxis.type == "log"
+
+
+def test_the_camera_turns_around_the_slice_axis_and_tilts_up():
+    from lib.figures.volume3d import camera
+
+    eye = lambda turn, tilt: np.array([camera(turn, tilt, distance=2.0)["eye"][a] for a in "xyz"])  # noqa: E731
+    assert np.allclose(eye(0, 0), [2, 0, 0]) and np.allclose(eye(90, 0), [0, 2, 0]) and np.allclose(eye(180, 0), [-2, 0, 0])
+    assert np.allclose(eye(30, 60), [2 * 0.5 * np.sqrt(3) / 2, 2 * 0.5 * 0.5, 2 * np.sqrt(3) / 2], atol=1e-3)
+    assert np.allclose(eye(45, 35), [1.25 * 2.0 / np.sqrt(3 * 1.25 ** 2)] * 3, atol=0.02)  # near plotly's own view
+    with pytest.raises(ValueError, match="between -90 and 90"):
+        camera(0, 120)
+    fig = lungs_3d_figure(np.pad(np.ones((2, 2, 2)), 2), np.pad(np.ones((2, 2, 2)), 2), view=camera(90, 0))
+    assert fig.layout.scene.camera.eye.y == pytest.approx(2.17) and fig.layout.scene.camera.eye.x == pytest.approx(0)
