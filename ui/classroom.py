@@ -319,8 +319,23 @@ def _class_experiment_plot(task_name: str, setting: str, measure: str) -> None:
     st.caption(f"{len(points)} shared run(s) from {len({p.who for p in points})} student(s).")
     selected = [p.get("customdata") for p in (event.selection.points if event else [])] if event else []
     selected = [run_id for run_id in selected if isinstance(run_id, str)]
+    # the same choice from a list, for the keyboard and a screen reader (a chart's points are clicked)
+    by_id = {p.run_id: p for p in points}
+    presenting = is_presenting()
+    listed = st.selectbox(
+        "Or open a run from the list", list(by_id), index=None, key=f"class_sweep_pick_{task_name}",
+        placeholder="Choose a point", format_func=lambda run_id: _point_text(by_id[run_id], x_title, y_title,
+                                                                               names=not presenting))
     if selected:
         _open_read_only(selected[0], task)
+    elif listed in by_id:
+        _open_read_only(listed, task)
+
+
+def _point_text(point, x_title: str, y_title: str, *, names: bool) -> str:
+    """One point of the class experiment as a list entry: its setting and result (and, off the projector, whose)."""
+    text = f"{x_title} {point.x:g}: {y_title} {point.y:.3f}"
+    return f"{text} ({point.who})" if names else text
 
 
 def _open_read_only(run_id: str, task) -> None:

@@ -322,3 +322,22 @@ def test_names_typed_at_sign_in_show_as_typed_on_the_class_page(roster):
     assert planted_line is not None, shown
     assert "](http" not in planted_line.replace("\\]\\(http", "") and "\\[" in planted_line and "\\$x\\$" in planted_line
     assert (roster / "data" / "sign-in.sqlite3").stat().st_size < 200_000
+
+
+def test_a_shared_run_opens_from_the_experiments_list_by_keyboard(roster, demo_root):
+    """The class experiment's points are clicked on the chart; the same runs open from a list too (keyboard, screen
+    reader), which names nobody on the projector."""
+    store = RunStore(roster / "runs")
+    shared = make_lung2d_run(store, demo_root / "lungs", owner="user:bob")
+    store.share(shared.name, owner="user:bob")
+    rate = store.load(shared.name).config["learning_rate"]
+    at = signed_in("ada", page="pages/classroom.py")
+    at.selectbox(key="class_sweep_task").select("lung2d").run()
+    pick = at.selectbox(key="class_sweep_pick_lung2d")
+    iou = store.load(shared.name).metrics["mean_slice_iou"]
+    assert pick.options == [f"Learning rate {rate:g}: test mean slice iou {iou:.3f} (bob)"]
+    pick.select(shared.name).run()
+    assert any(m.value.endswith("(read-only)") and "bob" in m.value for m in at.markdown)
+    at.sidebar.toggle(key="_presentation_toggle").set_value(True).run()
+    assert at.selectbox(key="class_sweep_pick_lung2d").options == [f"Learning rate {rate:g}: test mean slice iou {iou:.3f}"]
+    assert not at.exception
