@@ -25,6 +25,25 @@ def roster(app_env):
     return app_env
 
 
+@pytest.fixture(autouse=True)
+def waits(monkeypatch) -> list:
+    """The delays the sign-in asked for after failures, recorded instead of slept (the guard's growing delays are real
+    seconds: 1 + 2 + 4 for five wrong passwords)."""
+    asked = []
+
+    class Clock:
+        def __getattr__(self, name):
+            return getattr(time, name)
+
+        @staticmethod
+        def sleep(seconds):
+            if seconds:
+                asked.append(seconds)
+
+    monkeypatch.setattr("ui.session.time", Clock())
+    return asked
+
+
 def signed_in(name: str, password: str | None = None, page: str | None = None, url_token: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     if url_token:
@@ -226,12 +245,13 @@ def test_the_class_file_removed_while_the_app_runs_stops_sign_in(app_env, monkey
         assert not at.text_input and not any("Single-user mode" in c.value for c in at.sidebar.caption), breakage
 
 
-def test_a_guesser_opening_new_sessions_is_locked_out_and_the_lecturer_unlocks(roster):
+def test_a_guesser_opening_new_sessions_is_locked_out_and_the_lecturer_unlocks(roster, waits):
     """Failures are counted on disk, per account: five wrong passwords from five fresh sessions lock the account, so
     the sixth guess (even the right password) is refused unchecked; the lecturer sees the lock and lifts it."""
     for attempt in range(5):
         at = signed_in("bob", f"guess-{attempt}")  # a new Streamlit session every time
         assert [e.value for e in at.error] == ["The user name or the password is not right."], attempt
+    assert waits == [1.0, 2.0, 4.0]  # two free failures, then each waits twice as long
     at = signed_in("bob")  # the right password, too late
     assert any("Too many failed sign-ins" in e.value for e in at.error)
     assert not at.sidebar.markdown or "Signed in as" not in " ".join(m.value for m in at.sidebar.markdown)
