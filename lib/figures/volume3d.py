@@ -36,15 +36,18 @@ def camera(turn_deg: float = DEFAULT_TURN_DEG, tilt_deg: float = DEFAULT_TILT_DE
     --------
     >>> camera(0, 0)["eye"]
     {'x': 2.17, 'y': 0.0, 'z': 0.0}
-    >>> camera(90, 90)["eye"]
-    {'x': 0.0, 'y': 0.0, 'z': 2.17}
+    >>> camera(90, 90)["eye"], camera(90, 90)["up"]
+    ({'x': 0.0, 'y': 0.0, 'z': 2.17}, {'x': 0.0, 'y': -1.0, 'z': 0.0})
     """
     if not -90 <= tilt_deg <= 90:
         raise ValueError(f"the tilt must be between -90 and 90 degrees, got {tilt_deg}")
     turn, tilt = np.radians(turn_deg), np.radians(tilt_deg)
     eye = distance * np.array([np.cos(tilt) * np.cos(turn), np.cos(tilt) * np.sin(turn), np.sin(tilt)])
     eye = [round(float(v), 4) + 0.0 for v in eye]  # + 0.0: no "-0.0"
-    return dict(eye=dict(zip("xyz", eye)), up=dict(x=0, y=0, z=1), center=dict(x=0, y=0, z=0))
+    up = (0.0, 0.0, 1.0)
+    if abs(tilt_deg) == 90:  # looking straight down (or up) the slice axis: "up" on the screen is the far side
+        up = tuple(round(float(v), 4) + 0.0 for v in (-np.sign(tilt) * np.cos(turn), -np.sign(tilt) * np.sin(turn), 0.0))
+    return dict(eye=dict(zip("xyz", eye)), up=dict(zip("xyz", up)), center=dict(x=0, y=0, z=0))
 
 
 def _hex(rgb) -> str:

@@ -104,3 +104,15 @@ def test_the_camera_turns_around_the_slice_axis_and_tilts_up():
         camera(0, 120)
     fig = lungs_3d_figure(np.pad(np.ones((2, 2, 2)), 2), np.pad(np.ones((2, 2, 2)), 2), view=camera(90, 0))
     assert fig.layout.scene.camera.eye.y == pytest.approx(2.17) and fig.layout.scene.camera.eye.x == pytest.approx(0)
+
+
+def test_straight_down_the_slice_axis_the_camera_keeps_a_screen_up():
+    from lib.figures.volume3d import camera
+
+    for turn in (0, 45, 90, 200):
+        for tilt in (-90, 90):
+            view = camera(turn, tilt)
+            eye, up = (np.array([view[k][a] for a in "xyz"]) for k in ("eye", "up"))
+            assert np.linalg.norm(up) == pytest.approx(1, abs=1e-3)
+            assert abs(np.dot(eye / np.linalg.norm(eye), up)) < 1e-3  # never along the view: plotly needs a screen up
+    assert camera(45, 35)["up"] == {"x": 0.0, "y": 0.0, "z": 1.0}
