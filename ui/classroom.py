@@ -320,16 +320,26 @@ def _class_experiment_plot(task_name: str, setting: str, measure: str) -> None:
     selected = [p.get("customdata") for p in (event.selection.points if event else [])] if event else []
     selected = [run_id for run_id in selected if isinstance(run_id, str)]
     # the same choice from a list, for the keyboard and a screen reader (a chart's points are clicked)
+    # One list per mode: a list's choice is kept as its text, so one list whose texts lose their names on the projector
+    # showed the old text (a student's name) until its next refresh, then dropped the choice. The run stays open
+    # across the switch: the new list starts at the run the other one had open.
     by_id = {p.run_id: p for p in points}
     presenting = is_presenting()
+    opened, pick = f"_class_sweep_open_{task_name}", f"class_sweep_pick_{task_name}_{'projector' if presenting else 'desk'}"
+    ids = list(by_id)
     listed = st.selectbox(
-        "Or open a run from the list", list(by_id), index=None, key=f"class_sweep_pick_{task_name}",
-        placeholder="Choose a point", format_func=lambda run_id: _point_text(by_id[run_id], x_title, y_title,
-                                                                               names=not presenting))
+        "Or open a run from the list", ids, index=ids.index(st.session_state[opened])
+        if st.session_state.get(opened) in by_id else None, key=pick, placeholder="Choose a point",
+        format_func=lambda run_id: _point_text(by_id[run_id], x_title, y_title, names=not presenting),
+        on_change=_remember_open, args=(pick, opened))
     if selected:
         _open_read_only(selected[0], task)
     elif listed in by_id:
         _open_read_only(listed, task)
+
+
+def _remember_open(pick: str, opened: str) -> None:
+    st.session_state[opened] = st.session_state.get(pick)
 
 
 def _point_text(point, x_title: str, y_title: str, *, names: bool) -> str:

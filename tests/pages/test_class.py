@@ -353,11 +353,17 @@ def test_a_shared_run_opens_from_the_experiments_list_by_keyboard(roster, demo_r
     rate = store.load(shared.name).config["learning_rate"]
     at = signed_in("ada", page="pages/classroom.py")
     at.selectbox(key="class_sweep_task").select("lung2d").run()
-    pick = at.selectbox(key="class_sweep_pick_lung2d")
+    pick = at.selectbox(key="class_sweep_pick_lung2d_desk")
     iou = store.load(shared.name).metrics["mean_slice_iou"]
     assert pick.options == [f"Learning rate {rate:g}: test mean slice iou {iou:.3f} (bob)"]
     pick.select(shared.name).run()
     assert any(m.value.endswith("(read-only)") and "bob" in m.value for m in at.markdown)
-    at.sidebar.toggle(key="_presentation_toggle").set_value(True).run()
-    assert at.selectbox(key="class_sweep_pick_lung2d").options == [f"Learning rate {rate:g}: test mean slice iou {iou:.3f}"]
+    at.sidebar.toggle(key="_presentation_toggle").set_value(True).run()  # the projector: no names, the run stays open
+    projected = at.selectbox(key="class_sweep_pick_lung2d_projector")
+    assert projected.options == [f"Learning rate {rate:g}: test mean slice iou {iou:.3f}"]
+    assert projected.value == shared.name
+    assert [s.key for s in at.selectbox if s.key and s.key.startswith("class_sweep_pick")] == [projected.key]
+    assert any(m.value.endswith("(read-only)") for m in at.markdown)
+    at.sidebar.toggle(key="_presentation_toggle").set_value(False).run()
+    assert at.selectbox(key="class_sweep_pick_lung2d_desk").value == shared.name
     assert not at.exception
