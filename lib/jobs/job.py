@@ -174,7 +174,7 @@ def run_job(run_dir: str | Path, *, echo: Callable[[str], None] = print, max_job
         during = sharing.stop() if sharing else None  # for lib.jobs.speed
         status = _final(run_dir, state=final, stop_reason=ctx.stop_reason, timing=ctx.timing(),
                         device_memory_peak_mb=ctx.device_peak_mb,
-                        jobs_at_end=queue.busy_slots(run_dir.parent, slots) if sharing else None, jobs_during=during)
+                        jobs_at_end=sharing.last if sharing else None, jobs_during=during)
         try:  # what this run measured prices later runs (lib.jobs.speed); it never fails a finished run
             speed.record(run_dir.parent, {**config, "versions": versions}, status, task)
         except Exception:  # noqa: BLE001

@@ -214,6 +214,11 @@ class SharingSampler:
         return self._samples[0]
 
     @property
+    def last(self) -> int:
+        """The slots held at the latest sample (after :meth:`stop`: when it stopped)."""
+        return self._samples[-1]
+
+    @property
     def taken(self) -> int:
         """How many samples so far."""
         return len(self._samples)

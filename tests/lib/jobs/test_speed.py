@@ -109,6 +109,7 @@ def test_how_many_trained_at_once_is_sampled_while_the_run_trains(tmp_path):
         time.sleep(0.01)
     beside.release()
     during = sampler.stop()
+    assert sampler.last == 1  # the sample taken at the stop: alone again (the end count comes from it)
     mine.release()
     assert queue.busy_slots(tmp_path, 2) == 0
     assert 1.5 < during < 2.0  # at least 19 of the 21+ samples saw two jobs
