@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -311,9 +312,9 @@ def _compare_by(run: Run, finding) -> None:
                                                                          f" · #{r.run_id[-6:]}") for r in picked}
             table["run"] = table["run_id"].map(names)
             chart(compare_figure(table, "loss", chance_loss=_chance(run)), key=f"{run.summary.run_id}_compare_{setting}",
-                  name=f"Validation loss of runs at another {words}",
-                  summary=f"The validation loss of each epoch, this run against your {len(picked) - 1} latest run(s) "
-                          f"at another {words}.")
+                  name=f"Loss of runs at another {words}",
+                  summary=f"The training (solid) and validation (dashed) loss of each epoch, this run against your "
+                          f"{len(picked) - 1} latest run(s) at another {words}.")
             st.caption(f"This run ({words} {_shown(here)}) against your {len(picked) - 1} latest run(s) at another {words}. "
                        "The dotted line is the loss of answering the same for everything.")
         else:
@@ -394,10 +395,12 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
     diagnosis_panel(run)
     notice(curves(run.history, items=tasks.get(task).items))
     with st.expander("Curves of this run, and comparing runs"):
-        chart(history_figure(run.history, metrics=metrics, chance_loss=_chance(run)), key=f"{task}_history",
+        chance = _chance(run)
+        chart(history_figure(run.history, metrics=metrics, chance_loss=chance), key=f"{task}_history",
               name="Training curves of this run",
-              summary=f"The loss and {', '.join(metrics)} of each of the {len(run.history)} epochs, training and "
-                      "validation; the dotted line is the loss of answering the same for everything.")
+              summary=f"The {', '.join(metrics)} of each of the {len(run.history)} epochs, training and validation"
+                      + ("; the dotted line is the loss of answering the same for everything." if chance is not None
+                         and math.isfinite(chance) and "loss" in metrics else "."))
         others = st.multiselect("Compare with", [i for i in ids if i != chosen], key=f"{task}_compare", format_func=shown.get)
         if others:
             table = store.compare([chosen, *others], viewer=owner)

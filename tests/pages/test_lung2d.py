@@ -82,3 +82,18 @@ def test_a_run_that_finds_no_lung_is_diagnosed_beside_its_results(app_env, demo_
     files.write_npz_atomic(run_dir / "predictions.npz", **predictions)
     at = open_page("pages/lung2d.py", timeout=120)
     assert any("No lung on any test slice" in w.value for w in at.warning)
+
+
+def test_the_curves_summary_says_what_is_drawn(lung2d_run):
+    """Read aloud, the curves' summary names the curves once each, and the dotted chance line only when it is drawn."""
+    from lib.jobs.folder.protocol import update_status
+
+    at = open_page("pages/lung2d.py", timeout=120)
+    epochs = len(RunStore(lung2d_run.parent).load(lung2d_run.name).history)
+    summary = f"The loss, accuracy of each of the {epochs} epochs, training and validation"
+    assert f"{summary}." in [c.value for c in at.caption]  # no chance loss recorded: no dotted line drawn or named
+    update_status(lung2d_run, chance_loss=0.5)
+    at.run()
+    assert f"{summary}; the dotted line is the loss of answering the same for everything." in [c.value for c in at.caption]
+    spec = next(c.proto.spec for c in at.get("plotly_chart") if "chance 0.500" in c.proto.spec)
+    assert '"dash":"dot"' in spec
