@@ -295,6 +295,14 @@ def _chance(run: Run) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
+_DOTTED = "; the dotted line is the loss of answering the same for everything."
+
+
+def _drawn(chance: float | None) -> bool:
+    """Whether the curves draw a chance line (lib.figures.training draws one for a finite chance loss)."""
+    return chance is not None and math.isfinite(chance)
+
+
 def _compare_by(run: Run, finding) -> None:
     """The student's finished runs of this task with another value of ``finding.compare``, their loss curves laid
     over this run's; without any, the setting the finding suggests, one click from the next run's controls."""
@@ -311,12 +319,13 @@ def _compare_by(run: Run, finding) -> None:
             names = {r.run_id: f"{words} {_shown(r.config.get(setting))}" + (" (this run)" if r is run.summary else
                                                                          f" · #{r.run_id[-6:]}") for r in picked}
             table["run"] = table["run_id"].map(names)
-            chart(compare_figure(table, "loss", chance_loss=_chance(run)), key=f"{run.summary.run_id}_compare_{setting}",
+            chance = _chance(run)
+            # one caption (the chart's summary): the dotted line is named only where it is drawn
+            chart(compare_figure(table, "loss", chance_loss=chance), key=f"{run.summary.run_id}_compare_{setting}",
                   name=f"Loss of runs at another {words}",
-                  summary=f"The training (solid) and validation (dashed) loss of each epoch, this run against your "
-                          f"{len(picked) - 1} latest run(s) at another {words}.")
-            st.caption(f"This run ({words} {_shown(here)}) against your {len(picked) - 1} latest run(s) at another {words}. "
-                       "The dotted line is the loss of answering the same for everything.")
+                  summary=f"The training (solid) and validation (dashed) loss of each epoch, this run ({words} "
+                          f"{_shown(here)}) against your {len(picked) - 1} latest run(s) at another {words}"
+                          + (_DOTTED if _drawn(chance) else "."))
         else:
             st.caption(f"You have no finished run of this task at another {words} yet.")
         for name, value in finding.suggest.items():
@@ -399,8 +408,7 @@ def run_picker(task: str, *, metrics=None) -> Run | None:
         chart(history_figure(run.history, metrics=metrics, chance_loss=chance), key=f"{task}_history",
               name="Training curves of this run",
               summary=f"The {', '.join(metrics)} of each of the {len(run.history)} epochs, training and validation"
-                      + ("; the dotted line is the loss of answering the same for everything." if chance is not None
-                         and math.isfinite(chance) and "loss" in metrics else "."))
+                      + (_DOTTED if _drawn(chance) and "loss" in metrics else "."))
         others = st.multiselect("Compare with", [i for i in ids if i != chosen], key=f"{task}_compare", format_func=shown.get)
         if others:
             table = store.compare([chosen, *others], viewer=owner)

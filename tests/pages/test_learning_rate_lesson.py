@@ -62,5 +62,8 @@ def test_the_comparison_overlays_the_students_runs_at_other_learning_rates(app_e
     names = {trace.get("name", "") for trace in spec["data"]}
     assert any("learning rate 0.1 (this run)" in n for n in names) and any("learning rate 0.001" in n for n in names), names
     assert any(shape.get("y0") == LN2 for shape in spec["layout"].get("shapes", []))  # the chance line
+    assert ("The training (solid) and validation (dashed) loss of each epoch, this run (learning rate 0.1) against your 1 "
+            "latest run(s) at another learning rate; the dotted line is the loss of answering the same for everything."
+            in [c.value for c in at.caption])
     assert other.name != stuck.name
     assert any(e.label.startswith("Think about it: What did changing the learning rate do") for e in at.expander)
